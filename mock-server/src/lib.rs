@@ -3,10 +3,28 @@
 //! (Crate documentation is written when the pieces land; see ARCHITECTURE.md.)
 #![deny(missing_docs)]
 
+pub(crate) mod api;
+pub mod app;
+pub(crate) mod audio;
+pub(crate) mod auth;
 pub(crate) mod clock;
+pub mod config;
+pub(crate) mod control;
 pub(crate) mod cost;
 pub(crate) mod csv_import;
+pub(crate) mod error;
 pub(crate) mod fake_data;
 pub(crate) mod journal;
 pub(crate) mod rate_limit;
+pub(crate) mod render;
+pub(crate) mod response_check;
+pub mod server;
+pub(crate) mod signing;
+pub mod state;
+pub(crate) mod store;
 pub(crate) mod transcript;
+
+pub use app::{app, serve};
+pub use config::Config;
+pub use server::{Server, StartError};
+pub use state::{AppState, Shared};

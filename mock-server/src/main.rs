@@ -1,1 +1,52 @@
-fn main() {}
+//! `vici-mock`: parses flags, starts the server, prints where it is. All logic is in the library.
+
+use clap::Parser;
+use mock_server::Server;
+use mock_server::config::{Config, DEFAULT_API_KEY, LogFormat};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let config = Config::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("VICI_MOCK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match config.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Human => builder.init(),
+    }
+    let key = config
+        .api_keys
+        .first()
+        .cloned()
+        .unwrap_or_else(|| DEFAULT_API_KEY.to_owned());
+    let server = match Server::start(config).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("vici-mock: failed to {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    println!("vici-mock listening");
+    println!("  base URL     {}", server.base_url());
+    println!("  API key      {key}");
+    println!("  control API  {}", server.control_url());
+    println!(
+        "  try          curl -H 'Authorization: Bearer {key}' {}/calls",
+        server.base_url()
+    );
+    let stop = tokio::spawn(async {
+        let _ = tokio::signal::ctrl_c().await;
+    });
+    tokio::select! {
+        r = server.wait() => {
+            if let Err(e) = r {
+                eprintln!("vici-mock: server failed: {e}");
+                return std::process::ExitCode::from(1);
+            }
+        }
+        _ = stop => {}
+    }
+    std::process::ExitCode::SUCCESS
+}

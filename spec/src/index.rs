@@ -10,8 +10,8 @@ use serde_json::{Map, Value};
 
 use crate::error::SpecError;
 use crate::model::{
-    HeaderSpec, MediaType, Method, Operation, ParamIn, Parameter, Rejection, RequestBody,
-    Response, Webhook,
+    HeaderSpec, MediaType, Method, Operation, ParamIn, Parameter, Rejection, RequestBody, Response,
+    Webhook,
 };
 use crate::resolve::escape_segment;
 use crate::validator::Validator;
@@ -108,11 +108,10 @@ pub(crate) fn server_base_path(doc: &Value) -> Result<String, SpecError> {
     if let Some(vars) = server.get("variables").and_then(Value::as_object) {
         for (name, var) in vars {
             let pointer = format!("/servers/0/variables/{}", escape_segment(name));
-            let default = optional_str(var, "default", &pointer)?.ok_or_else(|| {
-                SpecError::MissingField {
+            let default =
+                optional_str(var, "default", &pointer)?.ok_or_else(|| SpecError::MissingField {
                     pointer: format!("{pointer}/default"),
-                }
-            })?;
+                })?;
             url = url.replace(&format!("{{{name}}}"), default);
         }
     }
@@ -564,7 +563,10 @@ mod tests {
     fn security_decides_requires_auth() {
         let ops = operations(&doc()).unwrap();
         assert!(ops[0].requires_auth, "inherits top-level security");
-        assert!(!ops[1].requires_auth, "an empty alternative allows anonymous");
+        assert!(
+            !ops[1].requires_auth,
+            "an empty alternative allows anonymous"
+        );
         assert!(!ops[2].requires_auth, "security: [] opts out");
         let mut open = doc();
         open.as_object_mut().unwrap().remove("security");
@@ -649,7 +651,10 @@ mod tests {
     fn base_path_from_servers() {
         let cases = [
             (json!({"servers": [{"url": "/api/v1"}]}), "/api/v1"),
-            (json!({"servers": [{"url": "https://api.example.com/api/v1/"}]}), "/api/v1"),
+            (
+                json!({"servers": [{"url": "https://api.example.com/api/v1/"}]}),
+                "/api/v1",
+            ),
             (json!({"servers": [{"url": "https://api.example.com"}]}), ""),
             (json!({"servers": [{"url": "/"}]}), ""),
             (json!({}), ""),

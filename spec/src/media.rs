@@ -41,7 +41,10 @@ mod tests {
 
     #[test]
     fn essence_strips_parameters_and_case() {
-        assert_eq!(essence("Application/JSON; charset=UTF-8"), "application/json");
+        assert_eq!(
+            essence("Application/JSON; charset=UTF-8"),
+            "application/json"
+        );
         assert_eq!(essence("  text/csv  "), "text/csv");
         assert_eq!(essence(""), "");
     }

@@ -36,7 +36,7 @@ pub enum Method {
 }
 
 impl Method {
-    /// Every method, in index order (see [`Method::index`]).
+    /// Every method, in the order the index lists an item's operations.
     pub const ALL: [Method; 7] = [
         Method::Get,
         Method::Post,
@@ -471,7 +471,11 @@ mod tests {
 
     #[test]
     fn media_type_lookup_ignores_parameters_and_case_and_prefers_exact() {
-        let content = vec![media("text/*"), media("text/csv"), media("application/json")];
+        let content = vec![
+            media("text/*"),
+            media("text/csv"),
+            media("application/json"),
+        ];
         assert_eq!(
             find_media_type(&content, "Application/JSON; charset=utf-8")
                 .unwrap()

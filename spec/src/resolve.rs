@@ -291,7 +291,10 @@ mod tests {
         let items = out
             .pointer("/paths/~1calls/get/responses/200/content/application~1json/schema/items")
             .unwrap();
-        assert_eq!(items["properties"]["id"], json!({"type": "string", "minLength": 1}));
+        assert_eq!(
+            items["properties"]["id"],
+            json!({"type": "string", "minLength": 1})
+        );
         assert!(remaining_refs(&out).is_empty());
         assert_eq!(remaining_refs(&doc).len(), 2);
     }

@@ -62,8 +62,9 @@ impl fmt::Display for SchemaViolation {
 impl Validator {
     /// Compiles a (resolved, `$ref`-free) schema.
     ///
-    /// Fails with [`SpecError::InvalidSchema`] (empty pointer) when the
-    /// schema is not valid draft 2020-12.
+    /// # Errors
+    /// [`SpecError::InvalidSchema`] (empty pointer) when the schema is not
+    /// valid draft 2020-12.
     pub fn compile(schema: &Value) -> Result<Self, SpecError> {
         Self::compile_at(schema, "")
     }
@@ -109,7 +110,9 @@ fn push_violations(error: &ValidationError<'_>, out: &mut Vec<SchemaViolation>) 
     let at_property = |property: &str| format!("{instance_pointer}/{}", escape_segment(property));
     match error.kind() {
         ValidationErrorKind::Required { property } => {
-            let name = property.as_str().map_or_else(|| property.to_string(), str::to_owned);
+            let name = property
+                .as_str()
+                .map_or_else(|| property.to_string(), str::to_owned);
             out.push(SchemaViolation {
                 instance_pointer: at_property(&name),
                 schema_path,
@@ -147,10 +150,12 @@ fn describe(kind: &ValidationErrorKind) -> Option<String> {
     };
     Some(match kind {
         K::Type { kind } => {
-            let names: Vec<String> = match kind {
+            let mut names: Vec<String> = match kind {
                 TypeKind::Single(t) => vec![t.to_string()],
                 TypeKind::Multiple(set) => set.iter().map(|t| t.to_string()).collect(),
             };
+            // "string or null" reads better than the set's "null or string".
+            names.sort_by_key(|n| n == "null");
             format!("must be of type {}", names.join(" or "))
         }
         K::Maximum { limit } => format!("must be at most {limit}"),
@@ -159,10 +164,16 @@ fn describe(kind: &ValidationErrorKind) -> Option<String> {
         K::ExclusiveMinimum { limit } => format!("must be greater than {limit}"),
         K::MultipleOf { multiple_of } => format!("must be a multiple of {multiple_of}"),
         K::MaxLength { limit } => {
-            format!("must be at most {} long", plural(*limit, "character", "characters"))
+            format!(
+                "must be at most {} long",
+                plural(*limit, "character", "characters")
+            )
         }
         K::MinLength { limit } => {
-            format!("must be at least {} long", plural(*limit, "character", "characters"))
+            format!(
+                "must be at least {} long",
+                plural(*limit, "character", "characters")
+            )
         }
         K::MaxItems { limit } => format!("must have at most {}", plural(*limit, "item", "items")),
         K::MinItems { limit } => format!("must have at least {}", plural(*limit, "item", "items")),

@@ -1,0 +1,106 @@
+//! `GET /calls` and `GET /calls/{id}`.
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use spec::{Location, Violation};
+
+use super::{Input, json};
+use crate::clock::parse_rfc3339;
+use crate::error::ApiError;
+use crate::render::{self, ListOut};
+use crate::signing::URL_TTL_SECS;
+use crate::store::StoreError;
+use crate::store::call_index::CallQuery;
+use crate::store::ids::Kind;
+use crate::store::model::CallStatus;
+
+/// `listCalls`: filters, newest first, paged.
+pub(super) fn list(input: &Input<'_>) -> Result<Response, ApiError> {
+    let (offset, limit) = input.page();
+    let from_ms = input.str("dateFrom").and_then(parse_rfc3339);
+    let to_ms = input.str("dateTo").and_then(parse_rfc3339);
+    if let (Some(f), Some(t)) = (from_ms, to_ms)
+        && t < f
+    {
+        return Err(ApiError::bad_parameters(&[Violation {
+            location: Location::Query {
+                name: "dateTo".to_owned(),
+            },
+            reason: "must not be before dateFrom".to_owned(),
+        }]));
+    }
+    let ws = input.ws()?.read();
+    // A filter naming nothing in this workspace matches nothing (D-CALLS), so it short-circuits.
+    let resolve = |name: &str, kind: Kind| match input.str(name) {
+        None => Ok(None),
+        Some(id) => ws.resolve_filter(kind, id).map(Some).ok_or(()),
+    };
+    let (Ok(agent), Ok(contact)) = (
+        resolve("agentId", Kind::Agent),
+        resolve("contactId", Kind::Contact),
+    ) else {
+        return json(
+            StatusCode::OK,
+            &ListOut::<()> {
+                data: Vec::new(),
+                total: 0,
+                limit,
+                offset,
+            },
+        );
+    };
+    let q = CallQuery {
+        agent,
+        contact,
+        status: input.str("status").and_then(CallStatus::parse),
+        has_recording: input
+            .params
+            .get("hasRecording")
+            .and_then(serde_json::Value::as_bool),
+        from_ms,
+        to_ms,
+    };
+    let page = ws.list_calls(&q, offset, limit);
+    let data = page
+        .items
+        .iter()
+        .map(|&s| render::call_summary(&ws, s))
+        .collect();
+    json(
+        StatusCode::OK,
+        &ListOut {
+            data,
+            total: page.total,
+            limit,
+            offset,
+        },
+    )
+}
+
+/// `getCall`: detail with transcript, line items and a freshly signed recording URL.
+pub(super) fn get(input: &Input<'_>) -> Result<Response, ApiError> {
+    let id = input.str("id").unwrap_or_default();
+    let ws = input.ws()?.read();
+    let seq = ws
+        .resolve(Kind::Call, id)
+        .ok_or_else(|| StoreError::NotFound {
+            kind: Kind::Call,
+            id: id.to_owned(),
+        })?;
+    let recording = ws.calls[seq as usize].has_recording.then(|| {
+        let path = format!(
+            "{}/calls/{}/recording.wav",
+            input.state.contract.server_base_path(),
+            ws.id(Kind::Call, seq)
+        );
+        let expires = input.now() + URL_TTL_SECS;
+        let url = format!(
+            "{}{}?{}",
+            input.origin,
+            path,
+            input.state.signer.query(&path, expires)
+        );
+        (url, expires)
+    });
+    json(StatusCode::OK, &render::call_detail(&ws, seq, recording))
+}

@@ -1,0 +1,454 @@
+//! The v1 pipeline: every request under `/api/v1` goes through the same steps, driven by the
+//! contract rather than by hand-written routes.
+//!
+//! 1. Route: the contract's path templates pick the operation (404 `not_found`, 405 with `Allow`).
+//! 2. Authenticate (401) and pick the rate-limit bucket (D-RATE), then admit or refuse (429).
+//! 3. Validate parameters against their schemas (400, or the parameter's `x-vici-on-invalid`).
+//! 4. Read the body within its size limit (413) and validate it (415, 400, 422).
+//! 5. Run the operation's handler (404, 409, 422 from the store).
+//! 6. Optionally validate the response against the contract (`--validate-responses`).
+//! 7. Add the rate-limit headers to whatever the answer is.
+//!
+//! Handlers see only validated input, so none of them parses raw strings or can be reached with
+//! a body the contract forbids.
+
+mod agents;
+mod calls;
+mod contacts;
+mod meta;
+mod numbers;
+mod recording;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::Value;
+use spec::{BodyValue, Operation, ParamValues, PathMatch, RawRequest};
+
+use crate::error::ApiError;
+use crate::rate_limit::{Decision, Quota};
+use crate::state::{AppState, Shared};
+use crate::store::{SharedWorkspace, ids};
+
+/// Largest JSON body accepted (D-LIMITS).
+pub(crate) const JSON_LIMIT: usize = 1 << 20;
+/// Largest CSV body accepted (D-LIMITS).
+pub(crate) const CSV_LIMIT: usize = 10 << 20;
+/// Most CSV data rows accepted (D-LIMITS).
+pub(crate) const CSV_MAX_ROWS: u64 = 50_000;
+
+/// What the journal wants to know about a request that only the pipeline knows.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct JournalInfo {
+    pub(crate) key: Option<String>,
+    pub(crate) operation_id: Option<String>,
+    pub(crate) body: Option<Bytes>,
+}
+
+/// Validated input of one operation.
+pub(crate) struct Input<'a> {
+    pub(crate) state: &'a AppState,
+    pub(crate) params: ParamValues,
+    pub(crate) body: BodyValue,
+    /// The workspace of the request's key (or, for recordings, of the call's owner).
+    pub(crate) workspace: Option<SharedWorkspace>,
+    /// Scheme and authority for absolute URLs.
+    pub(crate) origin: String,
+    pub(crate) headers: &'a HeaderMap,
+}
+
+impl Input<'_> {
+    /// The workspace; every authenticated operation has one.
+    pub(crate) fn ws(&self) -> Result<&SharedWorkspace, ApiError> {
+        self.workspace
+            .as_ref()
+            .ok_or_else(|| ApiError::internal("operation ran without a workspace", Value::Null))
+    }
+
+    /// A string parameter.
+    pub(crate) fn str(&self, name: &str) -> Option<&str> {
+        self.params.get(name).and_then(Value::as_str)
+    }
+
+    /// `limit` and `offset`, defaults applied (the contract bounds them).
+    pub(crate) fn page(&self) -> (usize, usize) {
+        let get = |n: &str, d: u64| {
+            self.params
+                .get_or_default(n)
+                .and_then(Value::as_u64)
+                .unwrap_or(d) as usize
+        };
+        (get("offset", 0), get("limit", 20))
+    }
+
+    /// Now, in Unix seconds, on the virtual clock.
+    pub(crate) fn now(&self) -> i64 {
+        self.state.clock.now_secs()
+    }
+}
+
+/// A JSON answer.
+pub(crate) fn json<T: Serialize>(status: StatusCode, value: &T) -> Result<Response, ApiError> {
+    let bytes = serde_json::to_vec(value).map_err(|e| {
+        ApiError::internal(
+            format!("failed to serialise the response: {e}"),
+            Value::Null,
+        )
+    })?;
+    Ok((
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        bytes,
+    )
+        .into_response())
+}
+
+type Handler = fn(&Input<'_>) -> Result<Response, ApiError>;
+
+/// The handler of each operation, by operationId. A contract operation without a handler is a
+/// bug caught by a test (`every_operation_has_a_handler`).
+pub(crate) fn handler(operation_id: &str) -> Option<Handler> {
+    Some(match operation_id {
+        "listCalls" => calls::list,
+        "getCall" => calls::get,
+        "getCallRecording" | "headCallRecording" => recording::get,
+        "listAgents" => agents::list,
+        "createAgent" => agents::create,
+        "updateAgent" => agents::update,
+        "deleteAgent" => agents::delete,
+        "listPhoneNumbers" => numbers::list,
+        "buyPhoneNumber" => numbers::buy,
+        "updatePhoneNumber" => numbers::update,
+        "searchPhoneNumberInventory" => numbers::search,
+        "listContacts" => contacts::list,
+        "importContactList" => contacts::import,
+        "getOpenApiDocument" => meta::openapi,
+        _ => return None,
+    })
+}
+
+fn client_addr(req: &Request) -> String {
+    req.extensions()
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "local".to_owned())
+}
+
+fn origin(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(u) = &state.config.public_url {
+        return u.trim_end_matches('/').to_owned();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
+        .unwrap_or("127.0.0.1");
+    format!("http://{host}")
+}
+
+/// Splits a raw query string into decoded pairs (`+` is a space, as in HTML forms).
+pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    let Some(q) = query else { return Vec::new() };
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+fn decode(s: &str) -> String {
+    let s = s.replace('+', " ");
+    percent_encoding::percent_decode_str(&s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter(|(k, _)| *k != header::AUTHORIZATION)
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+fn quota_headers(res: &mut Response, q: &Quota) {
+    let h = res.headers_mut();
+    h.insert("x-ratelimit-limit", HeaderValue::from(q.limit));
+    h.insert("x-ratelimit-remaining", HeaderValue::from(q.remaining));
+    h.insert("x-ratelimit-reset", HeaderValue::from(q.reset_sec));
+}
+
+/// The entry point of every `/api/v1` request.
+pub(crate) async fn dispatch(State(state): State<Shared>, req: Request) -> Response {
+    let addr = client_addr(&req);
+    let req_method_is_head = req.method() == Method::HEAD;
+    let mut info = JournalInfo::default();
+    let (bucket, mut res) = run(&state, req, &addr, &mut info).await;
+    let quota = match bucket {
+        Some(b) => state.limiter.peek(&b, state.clock.now_ms()),
+        None => state
+            .limiter
+            .peek(&format!("ip:{addr}"), state.clock.now_ms()),
+    };
+    // A refused request already carries the quota it was refused with.
+    if !res.headers().contains_key("x-ratelimit-limit") {
+        quota_headers(&mut res, &quota);
+    }
+    if state.config.validate_responses {
+        let op = info
+            .operation_id
+            .as_deref()
+            .and_then(|id| state.contract.operation(id));
+        let head = req_method_is_head;
+        res = crate::response_check::check(op, res, head).await;
+    }
+    res.extensions_mut().insert(info);
+    res
+}
+
+/// Steps 1 to 6; returns the rate-limit bucket used (for the headers) and the response.
+async fn run(
+    state: &Shared,
+    req: Request,
+    addr: &str,
+    info: &mut JournalInfo,
+) -> (Option<String>, Response) {
+    let full_path = req.uri().path().to_owned();
+    let Some(path) = state.contract.strip_base_path(&full_path) else {
+        return (None, ApiError::no_route(&full_path).into_response());
+    };
+    let method = req.method().clone();
+    let mut head_as_get = false;
+    let (op, path_params) = match state.contract.match_path(method.as_str(), path) {
+        PathMatch::Found {
+            operation,
+            path_params,
+        } => (operation, path_params),
+        PathMatch::MethodNotAllowed { allowed } => {
+            let get = (method == Method::HEAD)
+                .then(|| state.contract.match_path("GET", path))
+                .and_then(|m| match m {
+                    PathMatch::Found {
+                        operation,
+                        path_params,
+                    } => Some((operation, path_params)),
+                    _ => None,
+                });
+            match get {
+                Some(found) => {
+                    head_as_get = true;
+                    found
+                }
+                None => {
+                    return (
+                        None,
+                        ApiError::method_not_allowed(method.as_str(), &allowed).into_response(),
+                    );
+                }
+            }
+        }
+        PathMatch::NotFound => return (None, ApiError::no_route(&full_path).into_response()),
+    };
+    info.operation_id = Some(op.id.clone());
+    let (bucket, workspace) = match identify(state, op, &req, &path_params, addr) {
+        Ok(x) => x,
+        Err(e) => {
+            let bucket = format!("ip:{addr}");
+            // A 401 still counts, against the client's address (D-RATE).
+            let res = match state.limiter.check(&bucket, state.clock.now_ms()) {
+                Decision::Refused {
+                    quota,
+                    retry_after_sec,
+                } => refused(&quota, retry_after_sec),
+                Decision::Admitted(_) => e.into_response(),
+            };
+            return (Some(bucket), res);
+        }
+    };
+    if op.requires_auth {
+        info.key = bucket.strip_prefix("key:").map(str::to_owned);
+    }
+    if let Decision::Refused {
+        quota,
+        retry_after_sec,
+    } = state.limiter.check(&bucket, state.clock.now_ms())
+    {
+        return (Some(bucket), refused(&quota, retry_after_sec));
+    }
+    let res = match validate_and_handle(state, op, req, path_params, workspace, info).await {
+        Ok(r) | Err(r) => r,
+    };
+    let res = if head_as_get { strip_body(res) } else { res };
+    (Some(bucket), res)
+}
+
+fn location_of(p: &spec::Parameter) -> spec::Location {
+    let name = p.name.clone();
+    match p.location {
+        spec::ParamIn::Path => spec::Location::Path { name },
+        spec::ParamIn::Query => spec::Location::Query { name },
+        spec::ParamIn::Header | spec::ParamIn::Cookie => spec::Location::Header { name },
+    }
+}
+
+fn refused(quota: &Quota, retry_after_sec: u64) -> Response {
+    let mut res = ApiError::rate_limited(retry_after_sec).into_response();
+    quota_headers(&mut res, quota);
+    res
+}
+
+fn strip_body(res: Response) -> Response {
+    let (parts, _) = res.into_parts();
+    Response::from_parts(parts, Body::empty())
+}
+
+/// Authenticates the request and picks its rate-limit bucket and workspace.
+fn identify(
+    state: &AppState,
+    op: &Operation,
+    req: &Request,
+    path_params: &[(String, String)],
+    addr: &str,
+) -> Result<(String, Option<SharedWorkspace>), ApiError> {
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or("\u{0}"));
+    if op.requires_auth {
+        let key = crate::auth::authenticate(state, authorization)?;
+        return Ok((format!("key:{key}"), Some(state.store.workspace(key))));
+    }
+    // Recordings count against the workspace that owns the call (its tag is in the id).
+    let call_id = path_params
+        .iter()
+        .find(|(k, _)| k == "id")
+        .map(|(_, v)| v.as_str());
+    if let Some(id) = call_id {
+        let owner = ids::decode(ids::Kind::Call, id).and_then(|(tag, _)| state.store.by_tag(tag));
+        return Ok(match owner {
+            Some(ws) => {
+                let key = ws.read().key.clone();
+                (format!("key:{key}"), Some(ws))
+            }
+            None => (format!("ip:{addr}"), None),
+        });
+    }
+    // Public operations use the key when a valid one is sent, the address otherwise.
+    let key = authorization.and_then(crate::auth::bearer).filter(|k| {
+        crate::auth::authenticate(state, authorization).is_ok() && crate::auth::well_formed(k)
+    });
+    Ok(match key {
+        Some(k) => (format!("key:{k}"), None),
+        None => (format!("ip:{addr}"), None),
+    })
+}
+
+async fn validate_and_handle(
+    state: &Shared,
+    op: &Operation,
+    req: Request,
+    path_params: Vec<(String, String)>,
+    workspace: Option<SharedWorkspace>,
+    info: &mut JournalInfo,
+) -> Result<Response, Response> {
+    let (parts, body) = req.into_parts();
+    let query = query_pairs(parts.uri.query());
+    let headers = header_pairs(&parts.headers);
+    let raw = RawRequest {
+        path_params: &path_params,
+        query: &query,
+        headers: &headers,
+    };
+    let params = op.validate_parameters(&raw).map_err(|violations| {
+        let rejection = violations.iter().find_map(|v| {
+            op.parameters
+                .iter()
+                .find(|p| v.location == location_of(p))
+                .and_then(|p| p.on_invalid.as_ref())
+        });
+        match rejection {
+            Some(r) => ApiError::rejection(r.status, &r.error, &violations).into_response(),
+            None => ApiError::bad_parameters(&violations).into_response(),
+        }
+    })?;
+    let body = match &op.request_body {
+        None => BodyValue::None,
+        Some(rb) => {
+            let limit = if rb.content.iter().any(|m| m.media_type == "text/csv") {
+                CSV_LIMIT
+            } else {
+                JSON_LIMIT
+            };
+            let declared = parts
+                .headers
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            if declared.is_some_and(|n| n > limit as u64) {
+                return Err(ApiError::too_large(limit).into_response());
+            }
+            let bytes = axum::body::to_bytes(body, limit)
+                .await
+                .map_err(|_| ApiError::too_large(limit).into_response())?;
+            info.body = Some(bytes.clone());
+            let content_type = parts
+                .headers
+                .get(header::CONTENT_TYPE)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+            op.validate_body(content_type.as_deref(), &bytes)
+                .map_err(|e| ApiError::body(&e).into_response())?
+        }
+    };
+    let Some(handler) = handler(&op.id) else {
+        return Err(
+            ApiError::internal(format!("no handler for {}", op.id), Value::Null).into_response(),
+        );
+    };
+    let input = Input {
+        state,
+        params,
+        body,
+        workspace,
+        origin: origin(state, &parts.headers),
+        headers: &parts.headers,
+    };
+    handler(&input).map_err(IntoResponse::into_response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_has_a_handler() {
+        for op in spec::Contract::v1().operations() {
+            assert!(handler(&op.id).is_some(), "no handler for {}", op.id);
+        }
+    }
+
+    #[test]
+    fn query_pairs_decode_percent_and_plus() {
+        assert_eq!(
+            query_pairs(Some("a=1&b=x%20y+z&c&=v&&d=%E2%80%94")),
+            vec![
+                ("a".into(), "1".into()),
+                ("b".into(), "x y z".into()),
+                ("c".into(), "".into()),
+                ("".into(), "v".into()),
+                ("d".into(), "—".into()),
+            ]
+        );
+    }
+}

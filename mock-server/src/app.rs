@@ -1,0 +1,193 @@
+//! The router, the layers around it, and serving it on a listener.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::api::{self, JournalInfo};
+use crate::clock::format_rfc3339_ms;
+use crate::error::{ApiError, ErrorCode};
+use crate::journal::{JournalEntry, redact_authorization};
+use crate::state::Shared;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// The part of a request body the journal keeps.
+const JOURNAL_BODY_LIMIT: usize = 8 << 10;
+
+/// The whole application: v1 under `/api/v1`, the control API under `/_mock`, and the error
+/// shape for everything else. Tests drive it with `tower::ServiceExt::oneshot`.
+pub fn app(state: Shared) -> Router {
+    Router::new()
+        .route("/api/v1", any(api::dispatch))
+        .route("/api/v1/{*rest}", any(api::dispatch))
+        .nest("/_mock", crate::control::routes())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(cors())
+        .with_state(state)
+}
+
+/// Serves `app(state)` on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    state: Shared,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Browser clients (a dashboard calling the mock directly) need CORS, including the headers
+/// they must read: rate-limit state, request ids, ranges.
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PATCH,
+            Method::DELETE,
+            Method::HEAD,
+            Method::OPTIONS,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::RANGE,
+            REQUEST_ID,
+        ])
+        .expose_headers([
+            HeaderName::from_static("x-ratelimit-limit"),
+            HeaderName::from_static("x-ratelimit-remaining"),
+            HeaderName::from_static("x-ratelimit-reset"),
+            header::RETRY_AFTER,
+            REQUEST_ID,
+            header::CONTENT_RANGE,
+            header::ACCEPT_RANGES,
+            header::CONTENT_LENGTH,
+            header::LOCATION,
+            header::ALLOW,
+        ])
+        .max_age(std::time::Duration::from_secs(600))
+}
+
+async fn not_found(req: Request) -> Response {
+    ApiError::no_route(req.uri().path()).into_response()
+}
+
+async fn method_not_allowed(req: Request) -> Response {
+    ApiError::control(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{} is not allowed on {}", req.method(), req.uri().path()),
+    )
+    .into_response()
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    ApiError::internal(
+        "the mock hit a bug while answering (a panic); please report it",
+        serde_json::json!({}),
+    )
+    .into_response()
+}
+
+/// Assigns the request id, times the request, logs it and records it in the journal.
+async fn observe(State(state): State<Shared>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let at = state.clock.now_ms();
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned)
+        .unwrap_or_else(|| {
+            format!(
+                "req_{:010}",
+                state.request_seq.fetch_add(1, Ordering::Relaxed) + 1
+            )
+        });
+    let method = req.method().as_str().to_owned();
+    let path = req.uri().path().to_owned();
+    let query = req.uri().query().map(str::to_owned);
+    let journaled = state.journal_enabled() && path.starts_with("/api/");
+    let headers: Vec<(String, String)> = if journaled {
+        req.headers()
+            .iter()
+            .map(|(k, v)| {
+                let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                let v = if *k == header::AUTHORIZATION {
+                    redact_authorization(&v)
+                } else {
+                    v
+                };
+                (k.as_str().to_owned(), v)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut res = next.run(req).await;
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        res.headers_mut().insert(REQUEST_ID, v);
+    }
+    let status = res.status().as_u16();
+    let error_code = res.extensions().get::<ErrorCode>().map(|c| c.0);
+    let elapsed = started.elapsed();
+    tracing::info!(
+        target: "vici_mock::request",
+        request_id = %request_id,
+        method = %method,
+        path = %path,
+        status,
+        error = error_code.unwrap_or(""),
+        micros = elapsed.as_micros() as u64,
+    );
+    if journaled && let Some(info) = res.extensions_mut().remove::<JournalInfo>() {
+        let (request_body, request_body_truncated) = match &info.body {
+            Some(b) if !b.is_empty() => {
+                let cut = b.len().min(JOURNAL_BODY_LIMIT);
+                (
+                    Some(String::from_utf8_lossy(&b[..cut]).into_owned()),
+                    b.len() > cut,
+                )
+            }
+            _ => (None, false),
+        };
+        state.journal.record(JournalEntry {
+            seq: 0,
+            request_id,
+            at: format_rfc3339_ms(at),
+            method,
+            path,
+            query,
+            operation_id: info.operation_id,
+            key: info.key,
+            status,
+            duration_us: elapsed.as_micros() as u64,
+            request_headers: headers,
+            request_body,
+            request_body_truncated,
+            error_code: error_code.map(str::to_owned),
+        });
+    }
+    res
+}

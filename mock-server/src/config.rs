@@ -1,0 +1,121 @@
+//! Configuration: command-line flags, each with an environment variable.
+//!
+//! The flags live in the library (not in `main.rs`) so tests can build a configuration exactly as
+//! a user would, and so `--help` and the README cannot drift apart from what the code reads.
+
+use std::net::SocketAddr;
+
+use clap::{Parser, ValueEnum};
+
+/// The address the mock listens on when no `--listen` is given.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:4010";
+/// The ready-made key printed at start-up. Any well-formed key works in the open key policy.
+pub const DEFAULT_API_KEY: &str = "va_test_0123456789abcdef";
+
+/// Who may use the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeyPolicy {
+    /// Any well-formed key (`va_` then 16 to 64 letters, digits or underscores) gets its own
+    /// workspace on first use.
+    Open,
+    /// Only the keys given with `--api-key`.
+    Strict,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+/// vici-mock: a stateful, spec-driven stand-in for the VICIagent v1 API.
+///
+/// Every key gets its own deterministic workspace; state persists across requests; the rate
+/// limit, error shape and validation follow spec/openapi.json and spec/DECISIONS.md. A control
+/// API under /_mock/ resets state, moves the virtual clock and shows the request journal.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "vici-mock", version, about, long_about)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port (the printed URL shows it).
+    #[arg(long, env = "VICI_MOCK_LISTEN", default_value = DEFAULT_LISTEN)]
+    pub listen: SocketAddr,
+
+    /// Root seed of all generated data: the same seed and key give the same workspace.
+    #[arg(long, env = "VICI_MOCK_SEED", default_value_t = 42)]
+    pub seed: u64,
+
+    /// Agents seeded into each new workspace.
+    #[arg(long, env = "VICI_MOCK_AGENTS", default_value_t = 4)]
+    pub agents: u32,
+
+    /// Phone numbers seeded into each new workspace.
+    #[arg(long, env = "VICI_MOCK_NUMBERS", default_value_t = 3)]
+    pub numbers: u32,
+
+    /// Contacts seeded into each new workspace.
+    #[arg(long, env = "VICI_MOCK_CONTACTS", default_value_t = 200)]
+    pub contacts: u32,
+
+    /// Calls seeded into each new workspace, spread over the last 30 days (a million is fine).
+    #[arg(long, env = "VICI_MOCK_CALLS", default_value_t = 500)]
+    pub calls: u32,
+
+    /// Requests admitted per key in any rolling 60 seconds.
+    #[arg(long, env = "VICI_MOCK_RATE_LIMIT", default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit: u32,
+
+    /// Which keys are accepted.
+    #[arg(long, env = "VICI_MOCK_KEY_POLICY", value_enum, default_value_t = KeyPolicy::Open)]
+    pub key_policy: KeyPolicy,
+
+    /// A key to accept (repeatable; with `--key-policy strict`, the only keys accepted).
+    #[arg(long = "api-key", env = "VICI_MOCK_API_KEYS", value_delimiter = ',')]
+    pub api_keys: Vec<String>,
+
+    /// Check every response against the contract and fail loudly (500 and an error log) on a
+    /// mismatch. On in every test.
+    #[arg(long, env = "VICI_MOCK_VALIDATE_RESPONSES")]
+    pub validate_responses: bool,
+
+    /// Start of the virtual clock (RFC 3339); default: now. Fix it for byte-identical runs.
+    #[arg(long, env = "VICI_MOCK_START_TIME")]
+    pub start_time: Option<String>,
+
+    /// Freeze the virtual clock at start; it then moves only through the control API.
+    #[arg(long, env = "VICI_MOCK_FREEZE_CLOCK")]
+    pub freeze_clock: bool,
+
+    /// Origin used in absolute URLs (recording links); default: from the request's Host header.
+    #[arg(long, env = "VICI_MOCK_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Secret for signing recording URLs; default: derived from the seed.
+    #[arg(long, env = "VICI_MOCK_SIGNING_SECRET")]
+    pub signing_secret: Option<String>,
+
+    /// Requests kept in the journal (a ring buffer; 0 turns it off).
+    #[arg(long, env = "VICI_MOCK_JOURNAL_CAPACITY", default_value_t = 10_000)]
+    pub journal_capacity: usize,
+
+    /// Log format.
+    #[arg(long, env = "VICI_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
+}
+
+impl Config {
+    /// The configuration a test wants: open keys, fixed seed, small data, a frozen clock at a fixed
+    /// start, response validation on, port 0.
+    pub fn for_tests() -> Config {
+        let mut c = Config::parse_from(["vici-mock"]);
+        c.listen = "127.0.0.1:0".parse().unwrap_or(c.listen);
+        c.start_time = Some("2026-05-13T16:00:00Z".to_owned());
+        c.freeze_clock = true;
+        c.validate_responses = true;
+        c.contacts = 50;
+        c.calls = 120;
+        c
+    }
+}

@@ -1,0 +1,198 @@
+//! The control API under `/_mock/`: health, reset, state export and import, the virtual clock
+//! and the request journal. Described in `spec/control-openapi.json`.
+//!
+//! It is a development tool, not part of v1: it needs no key and is not rate-limited, but it
+//! speaks v1's error shape so clients handle both the same way.
+
+mod snapshot;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::error::ApiError;
+use crate::journal::{JournalFilter, StatusFilter};
+use crate::state::Shared;
+
+/// The control routes, to be nested under `/_mock`.
+pub(crate) fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/reset", post(reset))
+        .route("/state", get(export).post(import))
+        .route("/clock", get(clock))
+        .route("/clock/advance", post(advance))
+        .route("/clock/freeze", post(freeze))
+        .route("/clock/unfreeze", post(unfreeze))
+        .route("/requests", get(requests).delete(clear_requests))
+}
+
+fn ok(value: Value) -> Response {
+    (StatusCode::OK, axum::Json(value)).into_response()
+}
+
+fn bad_request(message: impl Into<String>) -> ApiError {
+    ApiError::control(StatusCode::BAD_REQUEST, "validation_error", message).with_violation_in_body()
+}
+
+/// Parses an optional JSON body; an empty body is `{}`.
+fn json_body<T: for<'de> Deserialize<'de> + Default>(bytes: &Bytes) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(bytes).map_err(|e| bad_request(format!("request body is invalid: {e}")))
+}
+
+async fn health(State(st): State<Shared>) -> Response {
+    ok(json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "now": st.clock.snapshot().now,
+        "workspaces": st.store.keys().len(),
+        "seed": st.config.seed,
+        "rateLimit": st.config.rate_limit,
+    }))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResetBody {
+    key: Option<String>,
+}
+
+async fn reset(State(st): State<Shared>, body: Bytes) -> Response {
+    let body: ResetBody = match json_body(&body) {
+        Ok(b) => b,
+        Err(e) => return e.into_response(),
+    };
+    match body.key {
+        Some(key) => {
+            let existed = st.store.reset_key(&key);
+            st.limiter.reset(&format!("key:{key}"));
+            ok(json!({ "reset": usize::from(existed), "key": key }))
+        }
+        None => {
+            let n = st.store.reset_all();
+            st.limiter.clear();
+            ok(json!({ "reset": n }))
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct KeyQuery {
+    key: Option<String>,
+}
+
+async fn export(State(st): State<Shared>, Query(q): Query<KeyQuery>) -> Response {
+    let Some(key) = q.key else {
+        return bad_request("the query parameter 'key' is required").into_response();
+    };
+    let ws = st.store.workspace(&key);
+    let doc = snapshot::export(&ws.read());
+    ok(doc)
+}
+
+async fn import(State(st): State<Shared>, body: Bytes) -> Response {
+    let value: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => return bad_request(format!("request body is not JSON: {e}")).into_response(),
+    };
+    match snapshot::import(&value) {
+        Ok(ws) => {
+            let key = ws.key.clone();
+            st.store.replace(ws);
+            ok(json!({ "imported": key }))
+        }
+        Err(e) => ApiError::control(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_error",
+            format!("the state document is invalid: {e}"),
+        )
+        .with_violation_in_body()
+        .into_response(),
+    }
+}
+
+async fn clock(State(st): State<Shared>) -> Response {
+    ok(serde_json::to_value(st.clock.snapshot()).unwrap_or(Value::Null))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdvanceBody {
+    seconds: Option<f64>,
+}
+
+async fn advance(State(st): State<Shared>, body: Bytes) -> Response {
+    let body: AdvanceBody = match json_body(&body) {
+        Ok(b) => b,
+        Err(e) => return e.into_response(),
+    };
+    let Some(seconds) = body.seconds.filter(|s| s.is_finite() && *s >= 0.0) else {
+        return bad_request("'seconds' must be a non-negative number").into_response();
+    };
+    match st.clock.advance((seconds * 1000.0).round() as i64) {
+        Ok(_) => ok(serde_json::to_value(st.clock.snapshot()).unwrap_or(Value::Null)),
+        Err(e) => bad_request(e.to_string()).into_response(),
+    }
+}
+
+async fn freeze(State(st): State<Shared>) -> Response {
+    st.clock.freeze();
+    ok(serde_json::to_value(st.clock.snapshot()).unwrap_or(Value::Null))
+}
+
+async fn unfreeze(State(st): State<Shared>) -> Response {
+    st.clock.unfreeze();
+    ok(serde_json::to_value(st.clock.snapshot()).unwrap_or(Value::Null))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JournalQuery {
+    key: Option<String>,
+    method: Option<String>,
+    path: Option<String>,
+    status: Option<String>,
+    operation_id: Option<String>,
+    since_seq: Option<u64>,
+    limit: Option<usize>,
+}
+
+async fn requests(
+    State(st): State<Shared>,
+    q: Result<Query<JournalQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(q)) = q else {
+        return bad_request("invalid query: sinceSeq and limit are non-negative integers")
+            .into_response();
+    };
+    let status = match q.status.as_deref().map(StatusFilter::parse) {
+        Some(None) => {
+            return bad_request("'status' is a code like 404 or a class like 4xx").into_response();
+        }
+        Some(s) => s,
+        None => None,
+    };
+    let page = st.journal.query(&JournalFilter {
+        key: q.key,
+        method: q.method,
+        path: q.path,
+        status,
+        operation_id: q.operation_id,
+        since_seq: q.since_seq,
+        limit: q.limit.unwrap_or(100).min(10_000),
+    });
+    ok(serde_json::to_value(page).unwrap_or(Value::Null))
+}
+
+async fn clear_requests(State(st): State<Shared>) -> Response {
+    st.journal.clear();
+    (StatusCode::NO_CONTENT).into_response()
+}

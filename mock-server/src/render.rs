@@ -1,0 +1,352 @@
+//! Wire forms of the stored records: what each response body looks like.
+//!
+//! Responses are serialised straight from borrowed records with `serde` (no intermediate
+//! `serde_json::Value`), because call detail is the hottest path of the mock. Field order follows
+//! the contract's schemas so that bodies read like the examples in `spec/openapi.json`.
+
+use serde::Serialize;
+
+use crate::clock::format_rfc3339_ms;
+use crate::cost;
+use crate::store::Workspace;
+use crate::store::ids::Kind;
+use crate::store::model::{AgentData, CallRec, Line};
+use crate::transcript::{self, TranscriptContext};
+
+/// An RFC 3339 UTC timestamp with second precision, from Unix seconds.
+pub(crate) fn ts(secs: i64) -> String {
+    format_rfc3339_ms(secs.saturating_mul(1000))
+}
+
+/// `{ data, total, limit, offset }`.
+#[derive(Serialize)]
+pub(crate) struct ListOut<T: Serialize> {
+    pub(crate) data: Vec<T>,
+    pub(crate) total: usize,
+    pub(crate) limit: usize,
+    pub(crate) offset: usize,
+}
+
+/// Schema `Money`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Money {
+    amount_cents: i64,
+    currency: &'static str,
+}
+
+fn usd(cents: i64) -> Money {
+    Money {
+        amount_cents: cents,
+        currency: "USD",
+    }
+}
+
+/// Schema `Agent`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AgentOut<'a> {
+    id: String,
+    #[serde(flatten)]
+    data: &'a AgentData,
+    created_at: String,
+    updated_at: String,
+}
+
+/// Renders agent `seq`.
+pub(crate) fn agent(ws: &Workspace, seq: u32) -> AgentOut<'_> {
+    let a = &ws.agents[seq as usize];
+    AgentOut {
+        id: ws.id(Kind::Agent, seq),
+        data: &a.data,
+        created_at: ts(a.created_at),
+        updated_at: ts(a.updated_at),
+    }
+}
+
+/// Schema `PhoneNumber`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct NumberOut<'a> {
+    id: String,
+    number: &'a str,
+    #[serde(flatten)]
+    line: LineOut,
+    agent_id: Option<String>,
+    monthly_cost: Money,
+    created_at: String,
+}
+
+/// The location fields shared by owned and available numbers.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct LineOut {
+    country: &'static str,
+    area_code: &'static str,
+    locality: &'static str,
+    region: &'static str,
+    capabilities: &'static [&'static str],
+}
+
+fn line(l: &Line) -> LineOut {
+    LineOut {
+        country: l.country,
+        area_code: l.area_code,
+        locality: l.locality,
+        region: l.region,
+        capabilities: if l.sms { &["voice", "sms"] } else { &["voice"] },
+    }
+}
+
+/// Renders owned number `seq`.
+pub(crate) fn number(ws: &Workspace, seq: u32) -> NumberOut<'_> {
+    let n = &ws.numbers[seq as usize];
+    NumberOut {
+        id: ws.id(Kind::PhoneNumber, seq),
+        number: &n.number,
+        line: line(&n.line),
+        agent_id: n.agent.map(|a| ws.id(Kind::Agent, a)),
+        monthly_cost: usd(n.line.monthly_cents),
+        created_at: ts(n.created_at),
+    }
+}
+
+/// Schema `AvailablePhoneNumber`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AvailableOut<'a> {
+    number: &'a str,
+    #[serde(flatten)]
+    line: LineOut,
+    monthly_cost: Money,
+}
+
+/// Renders an inventory entry.
+pub(crate) fn available<'a>(number: &'a str, l: &Line) -> AvailableOut<'a> {
+    AvailableOut {
+        number,
+        line: line(l),
+        monthly_cost: usd(l.monthly_cents),
+    }
+}
+
+/// Schema `Contact`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ContactOut<'a> {
+    id: String,
+    phone: &'a str,
+    name: Option<&'a str>,
+    email: Option<&'a str>,
+    custom_fields: serde_json::Map<String, serde_json::Value>,
+    do_not_call: bool,
+    list_ids: Vec<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+/// Renders contact `seq`.
+pub(crate) fn contact(ws: &Workspace, seq: u32) -> ContactOut<'_> {
+    let c = &ws.contacts[seq as usize];
+    ContactOut {
+        id: ws.id(Kind::Contact, seq),
+        phone: &c.phone,
+        name: c.name.as_deref(),
+        email: c.email.as_deref(),
+        custom_fields: c
+            .custom_fields
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect(),
+        do_not_call: c.do_not_call,
+        list_ids: c
+            .lists
+            .iter()
+            .map(|&l| ws.id(Kind::ContactList, l))
+            .collect(),
+        created_at: ts(c.created_at),
+        updated_at: ts(c.updated_at),
+    }
+}
+
+/// The fields shared by `CallSummary` and `Call`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CallCommon<'a> {
+    id: String,
+    agent_id: Option<String>,
+    contact_id: Option<String>,
+    phone_number_id: String,
+    direction: &'static str,
+    from: &'a str,
+    to: &'a str,
+    status: &'static str,
+    failure_reason: Option<&'static str>,
+    started_at: String,
+    connected_at: Option<String>,
+    ended_at: Option<String>,
+    duration_sec: u32,
+    has_recording: bool,
+}
+
+fn call_common<'a>(ws: &'a Workspace, seq: u32, c: &'a CallRec) -> CallCommon<'a> {
+    let ours = ws.numbers[c.number as usize].number.as_str();
+    let theirs = ws.remote_party(c);
+    let (from, to) = if c.outbound {
+        (ours, theirs)
+    } else {
+        (theirs, ours)
+    };
+    CallCommon {
+        id: ws.id(Kind::Call, seq),
+        agent_id: c.agent.map(|a| ws.id(Kind::Agent, a)),
+        contact_id: c.contact.map(|ct| ws.id(Kind::Contact, ct)),
+        phone_number_id: ws.id(Kind::PhoneNumber, c.number),
+        direction: if c.outbound { "outbound" } else { "inbound" },
+        from,
+        to,
+        status: c.status.as_str(),
+        failure_reason: c.failure.map(|f| f.as_str()),
+        started_at: ts(c.started_at),
+        connected_at: c.connected_at.map(ts),
+        ended_at: c.ended_at.map(ts),
+        duration_sec: c.duration_sec,
+        has_recording: c.has_recording,
+    }
+}
+
+/// Schema `CallSummary`.
+#[derive(Serialize)]
+pub(crate) struct CallSummaryOut<'a> {
+    #[serde(flatten)]
+    common: CallCommon<'a>,
+    cost: Money,
+}
+
+/// Renders call `seq` as a list item.
+pub(crate) fn call_summary(ws: &Workspace, seq: u32) -> CallSummaryOut<'_> {
+    let c = &ws.calls[seq as usize];
+    CallSummaryOut {
+        common: call_common(ws, seq, c),
+        cost: usd(i64::from(c.cost_cents)),
+    }
+}
+
+/// Schema `Call`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CallOut<'a> {
+    #[serde(flatten)]
+    common: CallCommon<'a>,
+    cost: CostOut,
+    transcript: Vec<TurnOut>,
+    recording_url: Option<String>,
+    recording_expires_at: Option<String>,
+}
+
+/// Schema `CallCost`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CostOut {
+    currency: &'static str,
+    total_cents: i64,
+    line_items: Vec<LineItemOut>,
+}
+
+/// Schema `CostLineItem`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct LineItemOut {
+    kind: &'static str,
+    description: String,
+    quantity: f64,
+    unit: &'static str,
+    unit_price_cents: f64,
+    amount_cents: i64,
+}
+
+/// Schema `TranscriptTurn`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TurnOut {
+    speaker: &'static str,
+    text: String,
+    start_sec: f64,
+    end_sec: f64,
+}
+
+/// Whether a call's transcript, line items and recording exist yet: only once it completed.
+fn finished(c: &CallRec) -> bool {
+    c.status == crate::store::model::CallStatus::Completed
+}
+
+/// Renders call `seq` in full. `recording` is the signed URL and its expiry, made by the caller
+/// (it knows the origin and the clock).
+pub(crate) fn call_detail(
+    ws: &Workspace,
+    seq: u32,
+    recording: Option<(String, i64)>,
+) -> CallOut<'_> {
+    let c = &ws.calls[seq as usize];
+    let call_seed = ws.call_seed(seq);
+    let cost = cost::call_cost(
+        call_seed,
+        c.duration_sec,
+        c.outbound,
+        c.has_recording,
+        &c.script.voice_id,
+    );
+    let transcript = if finished(c) {
+        let contact_name = c
+            .contact
+            .and_then(|ct| ws.contacts[ct as usize].name.as_deref());
+        transcript::transcript(
+            call_seed,
+            &TranscriptContext {
+                agent_first_name: &c.script.first_name,
+                first_message: &c.script.first_message,
+                company: &ws.company,
+                contact_name,
+                mission: &c.script.mission,
+                outbound: c.outbound,
+                duration_sec: c.duration_sec,
+            },
+        )
+        .into_iter()
+        .map(|t| TurnOut {
+            speaker: t.speaker.as_str(),
+            text: t.text,
+            start_sec: t.start_sec,
+            end_sec: t.end_sec,
+        })
+        .collect()
+    } else {
+        Vec::new()
+    };
+    let (recording_url, recording_expires_at) = match recording {
+        Some((url, exp)) if c.has_recording => (Some(url), Some(ts(exp))),
+        _ => (None, None),
+    };
+    CallOut {
+        common: call_common(ws, seq, c),
+        cost: CostOut {
+            currency: cost.currency,
+            total_cents: cost.total_cents,
+            line_items: cost
+                .line_items
+                .into_iter()
+                .map(|l| LineItemOut {
+                    kind: l.kind,
+                    description: l.description,
+                    quantity: l.quantity,
+                    unit: l.unit,
+                    unit_price_cents: l.unit_price_cents,
+                    amount_cents: l.amount_cents,
+                })
+                .collect(),
+        },
+        transcript,
+        recording_url,
+        recording_expires_at,
+    }
+}

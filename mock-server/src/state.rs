@@ -1,0 +1,97 @@
+//! The state shared by every request: contract, store, clock, limiter, journal, signer, config.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use spec::Contract;
+
+use crate::clock::Clock;
+use crate::config::{Config, KeyPolicy};
+use crate::journal::Journal;
+use crate::rate_limit::RateLimiter;
+use crate::signing::UrlSigner;
+use crate::store::{SeedConfig, Store};
+
+/// Everything a request may touch, behind one `Arc`.
+pub struct AppState {
+    pub(crate) contract: &'static Contract,
+    pub(crate) store: Store,
+    pub(crate) clock: Arc<Clock>,
+    pub(crate) limiter: RateLimiter,
+    pub(crate) journal: Journal,
+    pub(crate) signer: UrlSigner,
+    pub(crate) config: Config,
+    pub(crate) request_seq: AtomicU64,
+}
+
+/// The shared handle.
+pub type Shared = Arc<AppState>;
+
+/// Why a configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// `--start-time` is not RFC 3339.
+    #[error("parse --start-time '{0}' as an RFC 3339 timestamp")]
+    StartTime(String),
+    /// A `--api-key` is not of the documented form.
+    #[error(
+        "use '{0}' as an API key: keys are va_ followed by 16 to 64 letters, digits or underscores"
+    )]
+    BadKey(String),
+    /// `--key-policy strict` without any `--api-key`.
+    #[error("start in strict key policy without any --api-key")]
+    NoKeys,
+}
+
+impl AppState {
+    /// Whether the request journal records anything.
+    pub(crate) fn journal_enabled(&self) -> bool {
+        self.config.journal_capacity > 0
+    }
+
+    /// Builds the state for `config`.
+    pub fn new(config: Config) -> Result<Shared, ConfigError> {
+        let start_ms = match &config.start_time {
+            Some(s) => {
+                crate::clock::parse_rfc3339(s).ok_or_else(|| ConfigError::StartTime(s.clone()))?
+            }
+            None => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0),
+        };
+        for k in &config.api_keys {
+            if !crate::auth::well_formed(k) {
+                return Err(ConfigError::BadKey(k.clone()));
+            }
+        }
+        if config.key_policy == KeyPolicy::Strict && config.api_keys.is_empty() {
+            return Err(ConfigError::NoKeys);
+        }
+        let clock = Arc::new(Clock::new(start_ms));
+        if config.freeze_clock {
+            clock.freeze();
+        }
+        let secret = config
+            .signing_secret
+            .clone()
+            .unwrap_or_else(|| format!("vici-mock-signing-{}", config.seed));
+        Ok(Arc::new(AppState {
+            contract: Contract::v1(),
+            store: Store::new(SeedConfig {
+                seed: config.seed,
+                agents: config.agents,
+                numbers: config.numbers,
+                contacts: config.contacts,
+                calls: config.calls,
+                anchor_secs: start_ms.div_euclid(1000),
+            }),
+            clock,
+            limiter: RateLimiter::new(config.rate_limit, 60_000),
+            journal: Journal::new(config.journal_capacity),
+            signer: UrlSigner::new(secret),
+            config,
+            request_seq: AtomicU64::new(0),
+        }))
+    }
+}
