@@ -230,43 +230,46 @@ impl Plan {
     ///
     /// Turns that would run past the end are cut (a turn needs at least
     /// [`MIN_CUT_TENTHS`] to be kept at all). With `tail`, the time left after the last turn,
-    /// minus `tail` of trailing silence, is spread evenly over the gaps.
+    /// minus `tail` of trailing silence, is spread evenly over the gaps (at most
+    /// [`MAX_EXTRA_GAP_TENTHS`] per gap).
     fn layout(self, total: u64, tail: Option<u64>) -> Vec<Turn> {
-        let mut placed: Vec<(Speaker, String, u64, u64)> = Vec::with_capacity(self.turns.len());
-        let mut t = 0u64;
-        for turn in self.turns {
+        // First pass: how many turns fit, and where the last one ends.
+        let place = |t: u64, turn: &Planned, first: bool| {
             let start = t + turn.gap;
-            if start + MIN_CUT_TENTHS > total && !placed.is_empty() {
-                break;
+            if start + MIN_CUT_TENTHS > total && !first {
+                return None;
             }
             let end = (start + turn.speech).min(total);
-            if end <= start {
-                break;
-            }
-            placed.push((turn.speaker, turn.text, start, end));
+            (end > start).then_some((start, end))
+        };
+        let (mut kept, mut t) = (0usize, 0u64);
+        for turn in &self.turns {
+            let Some((_, end)) = place(t, turn, kept == 0) else { break };
+            kept += 1;
             t = end;
         }
-        if let (Some(tail), Some(n_gaps)) = (tail, placed.len().checked_sub(1)) {
-            let n_gaps = n_gaps as u64;
-            let spare = total.saturating_sub(t).saturating_sub(tail);
-            if n_gaps > 0 {
-                let extra = (spare / n_gaps).min(MAX_EXTRA_GAP_TENTHS);
-                for (i, turn) in placed.iter_mut().enumerate() {
-                    let shift = i as u64 * extra;
-                    turn.2 += shift;
-                    turn.3 += shift;
-                }
+        let extra = match (tail, kept.checked_sub(1)) {
+            (Some(tail), Some(gaps)) if gaps > 0 => {
+                let spare = total.saturating_sub(t).saturating_sub(tail);
+                (spare / gaps as u64).min(MAX_EXTRA_GAP_TENTHS)
             }
+            _ => 0,
+        };
+        // Second pass: the same placement, shifted by the extra silence.
+        let mut out = Vec::with_capacity(kept);
+        let mut t = 0u64;
+        for (i, turn) in self.turns.into_iter().take(kept).enumerate() {
+            let Some((start, end)) = place(t, &turn, i == 0) else { break };
+            t = end;
+            let shift = i as u64 * extra;
+            out.push(Turn {
+                speaker: turn.speaker,
+                text: turn.text,
+                start_sec: tenths_to_sec(start + shift),
+                end_sec: tenths_to_sec(end + shift),
+            });
         }
-        placed
-            .into_iter()
-            .map(|(speaker, text, start, end)| Turn {
-                speaker,
-                text,
-                start_sec: tenths_to_sec(start),
-                end_sec: tenths_to_sec(end),
-            })
-            .collect()
+        out
     }
 }
 
@@ -339,13 +342,19 @@ impl<'a> Vars<'a> {
     /// `{ticket}`. Anything else in braces is copied as-is.
     fn render(&self, template: &str) -> String {
         let mut out = String::with_capacity(template.len() + 32);
+        self.render_into(&mut out, template);
+        out
+    }
+
+    /// [`Vars::render`], appending to `out`.
+    fn render_into(&self, out: &mut String, template: &str) {
         let mut rest = template;
         while let Some(open) = rest.find('{') {
             out.push_str(&rest[..open]);
             let after = &rest[open..];
             let Some(close) = after.find('}') else {
                 out.push_str(after);
-                return out;
+                return;
             };
             match &after[1..close] {
                 "agent" => out.push_str(self.agent),
@@ -368,7 +377,6 @@ impl<'a> Vars<'a> {
             rest = &after[close + 1..];
         }
         out.push_str(rest);
-        out
     }
 }
 
@@ -409,7 +417,7 @@ fn reason_phase(script: &Script, outbound: bool, vars: &Vars, rng: &mut Rng) -> 
             "Hi. "
         };
         let mut text = vars.render(intro);
-        text.push_str(&vars.render(pick(rng, script.reason_in, "I have a question.")));
+        vars.render_into(&mut text, pick(rng, script.reason_in, "I have a question."));
         let gap = gap_tenths(rng);
         plan.push(Speaker::Contact, text, gap, rng);
         plan.push_line(
@@ -485,14 +493,14 @@ impl<'s> Topics<'s> {
             (Speaker::Contact, contact, CONTACT_PREFIXES),
             (Speaker::Agent, agent, AGENT_PREFIXES),
         ] {
-            let mut text = String::new();
+            let mut text = String::with_capacity(line.len() + 48);
             // Always draw, so the RNG stream does not depend on the template's punctuation.
             let prefixed = rng.random_ratio(1, 3);
             let prefix = pick(rng, prefixes, "");
             if prefixed && question && !starts_with_acknowledgement(line) {
                 text.push_str(prefix);
             }
-            text.push_str(&vars.render(line));
+            vars.render_into(&mut text, line);
             let gap = gap_tenths(rng);
             plan.push(speaker, text, gap, rng);
         }

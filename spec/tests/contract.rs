@@ -1,13 +1,537 @@
-//! Tests of the real, embedded contract document (`spec/openapi.json`).
+//! Tests of the real, embedded contract document (`spec/openapi.json`): that it says everything
+//! the reference page says, that it is internally consistent, and that its examples are true.
 
-use spec::Contract;
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use spec::{Contract, Method, ParamIn, PathMatch};
+
+fn contract() -> &'static Contract {
+    Contract::v1()
+}
+
+/// Every endpoint sentence of the reference page, as (method, template).
+const PAGE_ENDPOINTS: &[(&str, &str)] = &[
+    ("GET", "/calls"),
+    ("GET", "/calls/{id}"),
+    ("GET", "/calls/{id}/recording.wav"),
+    ("GET", "/agents"),
+    ("POST", "/agents"),
+    ("PATCH", "/agents/{id}"),
+    ("DELETE", "/agents/{id}"),
+    ("GET", "/phone-numbers"),
+    ("PATCH", "/phone-numbers/{id}"),
+    ("GET", "/phone-numbers/inventory/search"),
+    ("POST", "/phone-numbers"),
+    ("GET", "/contacts"),
+    ("POST", "/contact-lists"),
+    ("GET", "/openapi.json"),
+];
+
+const PAGE_EVENTS: &[&str] = &[
+    "call.queued",
+    "call.connected",
+    "call.completed",
+    "call.failed",
+    "campaign.started",
+    "campaign.compliance_paused",
+];
 
 #[test]
 fn embedded_document_loads() {
-    assert!(!Contract::v1().operations().is_empty());
+    assert!(!contract().operations().is_empty());
+    assert_eq!(contract().document()["openapi"], "3.1.0");
+    assert_eq!(contract().server_base_path(), "/api/v1");
+    assert_eq!(
+        contract().document()["servers"][0]["url"],
+        "https://app.viciagent.com/api/v1"
+    );
+}
+
+#[test]
+fn every_endpoint_on_the_page_is_an_operation() {
+    for (method, path) in PAGE_ENDPOINTS {
+        let found = contract()
+            .operations()
+            .iter()
+            .any(|op| op.method.as_str() == *method && op.path == *path);
+        assert!(found, "{method} {path} from the reference page is missing");
+    }
+    // And nothing beyond the page, except HEAD for the recording (players probe its length).
+    let extra: Vec<String> = contract()
+        .operations()
+        .iter()
+        .filter(|op| !PAGE_ENDPOINTS.contains(&(op.method.as_str(), op.path.as_str())))
+        .map(|op| format!("{} {}", op.method.as_str(), op.path))
+        .collect();
+    assert_eq!(extra, vec!["HEAD /calls/{id}/recording.wav"]);
+}
+
+#[test]
+fn every_event_type_on_the_page_is_a_webhook_with_the_four_headers() {
+    let names: BTreeSet<&str> = contract()
+        .webhooks()
+        .iter()
+        .map(|w| w.event_type.as_str())
+        .collect();
+    assert_eq!(names, PAGE_EVENTS.iter().copied().collect());
+    for w in contract().webhooks() {
+        for h in [
+            "X-VICIagent-Event",
+            "X-VICIagent-Delivery",
+            "X-VICIagent-Timestamp",
+            "X-VICIagent-Signature",
+        ] {
+            let p = w.headers.iter().find(|p| p.name == h);
+            assert!(
+                p.is_some_and(|p| p.required),
+                "{}: header {h} missing or optional",
+                w.event_type
+            );
+        }
+        assert_eq!(
+            w.payload.schema["properties"]["type"]["const"], w.event_type,
+            "{}: payload type is pinned to the event",
+            w.event_type
+        );
+    }
+}
+
+#[test]
+fn the_page_sentence_parameters_and_fields_are_all_there() {
+    let list_calls = contract().operation("listCalls").unwrap();
+    for q in [
+        "agentId",
+        "contactId",
+        "status",
+        "hasRecording",
+        "dateFrom",
+        "dateTo",
+        "limit",
+        "offset",
+    ] {
+        assert!(
+            list_calls.parameter(q, ParamIn::Query).is_some(),
+            "listCalls lacks {q}"
+        );
+    }
+    let search = contract().operation("searchPhoneNumberInventory").unwrap();
+    for q in ["country", "areaCode"] {
+        assert!(
+            search.parameter(q, ParamIn::Query).is_some(),
+            "inventory search lacks {q}"
+        );
+    }
+    let patch = contract().operation("updateAgent").unwrap();
+    let schema = &patch.request_body.as_ref().unwrap().content[0].schema;
+    for f in [
+        "name",
+        "soul",
+        "mission",
+        "playbook",
+        "knowledgeBase",
+        "firstMessage",
+        "voice",
+        "transfer",
+    ] {
+        assert!(
+            schema["properties"].get(f).is_some(),
+            "agent PATCH lacks {f}"
+        );
+    }
+    let route = contract().operation("updatePhoneNumber").unwrap();
+    assert_eq!(
+        route.request_body.as_ref().unwrap().content[0].schema["required"],
+        serde_json::json!(["agentId"])
+    );
+    let import = contract().operation("importContactList").unwrap();
+    assert_eq!(
+        import.request_body.as_ref().unwrap().content[0].media_type,
+        "text/csv"
+    );
+    let call = contract().schema("Call").unwrap();
+    for f in ["transcript", "cost", "recordingUrl"] {
+        assert!(
+            call["properties"].get(f).is_some(),
+            "call detail lacks {f}"
+        );
+    }
+    let rec = contract().operation("getCallRecording").unwrap();
+    assert!(
+        rec.responses
+            .iter()
+            .any(|r| r.content.iter().any(|m| m.media_type == "audio/wav"))
+    );
+    for p in ["expires", "signature"] {
+        let param = rec.parameter(p, ParamIn::Query).unwrap();
+        let rejection = param
+            .on_invalid
+            .as_ref()
+            .expect("signed-URL parameters say how they are rejected");
+        assert_eq!(
+            (rejection.status, rejection.error.as_str()),
+            (403, "invalid_signature")
+        );
+    }
+    assert!(rec.parameter("Range", ParamIn::Header).is_some());
+}
+
+/// Collects every `$ref` string in a document.
+fn refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::String(r)) = m.get("$ref") {
+                out.push(r.clone());
+            }
+            m.values().for_each(|x| refs(x, out));
+        }
+        Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+        _ => {}
+    }
 }
 
 #[test]
 fn every_ref_resolves() {
-    assert_eq!(Contract::v1().unresolved_refs(), Vec::<String>::new());
+    let mut all = Vec::new();
+    refs(contract().document(), &mut all);
+    assert!(all.len() > 100, "the document uses shared components");
+    for r in &all {
+        let pointer = r
+            .strip_prefix('#')
+            .unwrap_or_else(|| panic!("external $ref {r}"));
+        assert!(
+            contract().document().pointer(pointer).is_some(),
+            "{r} does not resolve"
+        );
+    }
+    assert!(contract().unresolved_refs().is_empty());
+    let mut left = Vec::new();
+    refs(contract().resolved(), &mut left);
+    assert!(left.is_empty(), "resolution leaves no $ref behind: {left:?}");
+}
+
+fn error_schema() -> &'static Value {
+    contract().schema("Error").unwrap()
+}
+
+#[test]
+fn every_operation_documents_success_and_every_applicable_error_with_the_error_schema() {
+    for op in contract().operations() {
+        let statuses: BTreeSet<String> = op.documented_statuses().into_iter().collect();
+        let has = |s: &str| statuses.contains(s);
+        assert!(
+            statuses.iter().any(|s| s.starts_with('2')),
+            "{}: no 2xx",
+            op.id
+        );
+        assert!(has("429"), "{}: no 429", op.id);
+        if op.requires_auth {
+            assert!(has("401"), "{}: authenticated but no 401", op.id);
+        }
+        if op
+            .parameters
+            .iter()
+            .any(|p| p.location == ParamIn::Query && p.on_invalid.is_none())
+        {
+            assert!(has("400"), "{}: query parameters but no 400", op.id);
+        }
+        if op.path.contains("{id}") {
+            assert!(has("404"), "{}: an id in the path but no 404", op.id);
+        }
+        if let Some(body) = &op.request_body {
+            for s in ["400", "413", "415", "422"] {
+                assert!(has(s), "{}: a request body but no {s}", op.id);
+            }
+            assert!(body.required);
+        }
+        for r in &op.responses {
+            let code: u16 = r.status.parse().unwrap_or(0);
+            for h in ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"] {
+                assert!(
+                    r.headers.iter().any(|x| x.name == h && x.required),
+                    "{} {}: rate-limit header {h} missing",
+                    op.id,
+                    r.status
+                );
+            }
+            if code >= 400 {
+                let json = r
+                    .content
+                    .iter()
+                    .find(|m| m.media_type == "application/json");
+                let json =
+                    json.unwrap_or_else(|| panic!("{} {}: no JSON error body", op.id, r.status));
+                assert_eq!(
+                    &json.schema,
+                    error_schema(),
+                    "{} {}: not the shared Error schema",
+                    op.id,
+                    r.status
+                );
+            }
+            if code == 401 {
+                assert!(
+                    r.headers
+                        .iter()
+                        .any(|h| h.name == "WWW-Authenticate" && h.required)
+                );
+            }
+            if code == 429 {
+                assert!(
+                    r.headers
+                        .iter()
+                        .any(|h| h.name == "Retry-After" && h.required)
+                );
+            }
+        }
+    }
+    assert!(
+        contract()
+            .operation("buyPhoneNumber")
+            .unwrap()
+            .response(409)
+            .is_some()
+    );
+}
+
+#[test]
+fn security_is_bearer_everywhere_but_the_signed_recording_and_the_document_itself() {
+    let scheme = &contract().document()["components"]["securitySchemes"]["bearerAuth"];
+    assert_eq!(scheme["type"], "http");
+    assert_eq!(scheme["scheme"], "bearer");
+    let public: BTreeSet<&str> = contract()
+        .operations()
+        .iter()
+        .filter(|op| !op.requires_auth)
+        .map(|op| op.id.as_str())
+        .collect();
+    assert_eq!(
+        public,
+        ["getCallRecording", "headCallRecording", "getOpenApiDocument"]
+            .into_iter()
+            .collect()
+    );
+}
+
+#[test]
+fn the_error_schema_lists_the_decided_codes_and_requires_details() {
+    let codes: BTreeSet<&str> = error_schema()["properties"]["error"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for c in [
+        "unauthorized",
+        "forbidden",
+        "invalid_signature",
+        "url_expired",
+        "not_found",
+        "method_not_allowed",
+        "conflict",
+        "payload_too_large",
+        "unsupported_media_type",
+        "validation_error",
+        "rate_limited",
+        "internal_error",
+    ] {
+        assert!(codes.contains(c), "error code {c} missing");
+    }
+    let v = contract().validator(error_schema()).unwrap();
+    let page_example = serde_json::json!({
+        "error": "rate_limited",
+        "message": "too many requests — wait 12s",
+        "details": { "retryAfterSec": 12 }
+    });
+    assert!(v.is_valid(&page_example), "the page's own example is valid");
+    for bad in [
+        serde_json::json!({ "error": "rate_limited", "message": "x", "details": {} }),
+        serde_json::json!({ "error": "validation_error", "message": "x", "details": {} }),
+        serde_json::json!({ "error": "not_found", "message": "x" }),
+        serde_json::json!({ "error": "not_found", "message": "x", "details": [] }),
+        serde_json::json!({ "error": "teapot", "message": "x", "details": {} }),
+        serde_json::json!({ "error": "not_found", "message": "", "details": {} }),
+    ] {
+        assert!(!v.is_valid(&bad), "{bad} must be invalid");
+    }
+}
+
+fn check_examples(
+    what: &str,
+    validator: &spec::Validator,
+    examples: &[(String, Value)],
+    count: &mut usize,
+) {
+    for (name, value) in examples {
+        let problems = validator.violations(value);
+        assert!(
+            problems.is_empty(),
+            "{what} example '{name}' is invalid: {problems:?}"
+        );
+        *count += 1;
+    }
+}
+
+#[test]
+fn every_example_validates_against_its_schema_and_every_operation_has_named_examples() {
+    let mut count = 0;
+    for op in contract().operations() {
+        for p in &op.parameters {
+            let ex: Vec<(String, Value)> = p
+                .example_values()
+                .map(|v| ("example".to_owned(), v.clone()))
+                .collect();
+            check_examples(
+                &format!("{} parameter {}", op.id, p.name),
+                &p.validator,
+                &ex,
+                &mut count,
+            );
+        }
+        if let Some(body) = &op.request_body {
+            for m in &body.content {
+                assert!(
+                    !m.examples.is_empty(),
+                    "{}: request body {} has no named example",
+                    op.id,
+                    m.media_type
+                );
+                check_examples(
+                    &format!("{} request {}", op.id, m.media_type),
+                    &m.validator,
+                    &m.examples,
+                    &mut count,
+                );
+            }
+        }
+        let mut success_examples = 0;
+        for r in &op.responses {
+            for m in &r.content {
+                if m.media_type == "audio/wav" {
+                    continue;
+                }
+                assert!(
+                    !m.examples.is_empty(),
+                    "{} {}: no named example",
+                    op.id,
+                    r.status
+                );
+                if r.status.starts_with('2') {
+                    success_examples += m.examples.len();
+                }
+                check_examples(
+                    &format!("{} response {}", op.id, r.status),
+                    &m.validator,
+                    &m.examples,
+                    &mut count,
+                );
+            }
+        }
+        // A 204 has no body and audio has no JSON example; everything else shows its success.
+        let json_success = op
+            .responses
+            .iter()
+            .any(|r| r.status.starts_with('2') && r.content.iter().any(|m| m.is_json()));
+        assert!(
+            !json_success || success_examples > 0,
+            "{}: no success example",
+            op.id
+        );
+    }
+    for w in contract().webhooks() {
+        assert!(
+            !w.payload.examples.is_empty(),
+            "{}: no payload example",
+            w.event_type
+        );
+        check_examples(
+            &format!("webhook {}", w.event_type),
+            &w.payload.validator,
+            &w.payload.examples,
+            &mut count,
+        );
+        for h in &w.headers {
+            let ex: Vec<(String, Value)> = h
+                .example_values()
+                .map(|v| ("example".to_owned(), v.clone()))
+                .collect();
+            check_examples(
+                &format!("webhook {} header {}", w.event_type, h.name),
+                &h.validator,
+                &ex,
+                &mut count,
+            );
+        }
+    }
+    assert!(count > 80, "only {count} examples checked");
+}
+
+/// Fills a template's parameters with a value.
+fn instantiate(template: &str, value: &str) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find('}').unwrap() + start;
+        out.push_str(value);
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn path_matching_finds_every_template_and_refuses_other_methods() {
+    for op in contract().operations() {
+        for value in ["call_7Hq2mZ4xKd9vT1", "x", "a%2Fb", "%E2%80%94"] {
+            let path = instantiate(&op.path, value);
+            match contract().match_path(op.method.as_str(), &path) {
+                PathMatch::Found {
+                    operation,
+                    path_params,
+                } => {
+                    assert_eq!(operation.id, op.id, "{path}");
+                    if op.path.contains('{') {
+                        let decoded = percent_encoding::percent_decode_str(value)
+                            .decode_utf8()
+                            .unwrap()
+                            .into_owned();
+                        assert_eq!(path_params, vec![("id".to_owned(), decoded)], "{path}");
+                    }
+                }
+                other => panic!("{} {path}: {other:?}", op.method.as_str()),
+            }
+        }
+        let path = instantiate(&op.path, "x");
+        match contract().match_path("PUT", &path) {
+            PathMatch::MethodNotAllowed { allowed } => {
+                assert!(allowed.contains(&op.method.as_str()), "{path}: {allowed:?}");
+            }
+            other => panic!("PUT {path}: {other:?}"),
+        }
+    }
+    // Literal segments beat parameters, and near-misses are not found.
+    assert!(matches!(
+        contract().match_path("GET", "/phone-numbers/inventory/search"),
+        PathMatch::Found { operation, .. } if operation.id == "searchPhoneNumberInventory"
+    ));
+    assert!(matches!(
+        contract().match_path("PATCH", "/phone-numbers/inventory"),
+        PathMatch::Found { operation, .. } if operation.id == "updatePhoneNumber"
+    ));
+    for missing in [
+        "/calls/",
+        "/nope",
+        "/calls/x/recording.mp3",
+        "/calls/x/y",
+        "",
+        "/agents/x/y",
+    ] {
+        assert_eq!(
+            contract().match_path("GET", missing),
+            PathMatch::NotFound,
+            "{missing}"
+        );
+    }
+    assert_eq!(Method::parse("PATCH"), Some(Method::Patch));
 }
