@@ -18,12 +18,10 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use crate::api::{self, JournalInfo};
 use crate::clock::format_rfc3339_ms;
 use crate::error::{ApiError, ErrorCode};
-use crate::journal::{JournalEntry, redact_authorization};
+use crate::journal::{JournalEntry, capture_body, capture_headers};
 use crate::state::Shared;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-/// The part of a request body the journal keeps.
-const JOURNAL_BODY_LIMIT: usize = 8 << 10;
 
 /// The whole application: v1 under `/api/v1`, the control API under `/_mock`, and the error
 /// shape for everything else. Tests drive it with `tower::ServiceExt::oneshot`.
@@ -130,18 +128,7 @@ async fn observe(State(state): State<Shared>, req: Request, next: Next) -> Respo
     let query = req.uri().query().map(str::to_owned);
     let journaled = state.journal_enabled() && path.starts_with("/api/");
     let headers: Vec<(String, String)> = if journaled {
-        req.headers()
-            .iter()
-            .map(|(k, v)| {
-                let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
-                let v = if *k == header::AUTHORIZATION {
-                    redact_authorization(&v)
-                } else {
-                    v
-                };
-                (k.as_str().to_owned(), v)
-            })
-            .collect()
+        capture_headers(req.headers())
     } else {
         Vec::new()
     };
@@ -163,13 +150,7 @@ async fn observe(State(state): State<Shared>, req: Request, next: Next) -> Respo
     );
     if journaled && let Some(info) = res.extensions_mut().remove::<JournalInfo>() {
         let (request_body, request_body_truncated) = match &info.body {
-            Some(b) if !b.is_empty() => {
-                let cut = b.len().min(JOURNAL_BODY_LIMIT);
-                (
-                    Some(String::from_utf8_lossy(&b[..cut]).into_owned()),
-                    b.len() > cut,
-                )
-            }
+            Some(b) if !b.is_empty() => capture_body(b),
             _ => (None, false),
         };
         state.journal.record(JournalEntry {

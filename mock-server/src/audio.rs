@@ -41,7 +41,11 @@ fn sample(seed: u64, n: u64) -> i16 {
         return 0;
     }
     let base = 180.0 + (seed % 60) as f64;
-    let freq = if turn % 2 == 0 { base } else { base * 1.5 };
+    let freq = if turn.is_multiple_of(2) {
+        base
+    } else {
+        base * 1.5
+    };
     let x = (n as f64) * freq * std::f64::consts::TAU / f64::from(SAMPLE_RATE);
     (x.sin() * 6_000.0) as i16
 }
@@ -50,7 +54,7 @@ fn sample(seed: u64, n: u64) -> i16 {
 pub(crate) fn wav_bytes(seed: u64, duration_sec: u32) -> Vec<u8> {
     let samples = u64::from(duration_sec) * u64::from(SAMPLE_RATE);
     let data_len = u32::try_from(samples * 2).unwrap_or(u32::MAX - 44);
-    let mut out = Vec::with_capacity(44 + data_len as usize);
+    let mut out = Vec::with_capacity(HEADER_LEN as usize + data_len as usize);
     out.extend_from_slice(&header(data_len));
     for n in 0..samples {
         out.extend_from_slice(&sample(seed, n).to_le_bytes());

@@ -13,13 +13,31 @@ use spec::{BodyError, Location, Violation};
 use crate::store::StoreError;
 
 /// An error response: status, stable code, human message, details object, extra headers.
+/// Boxed, so that `Result<_, ApiError>` stays one pointer wide on the happy path.
 #[derive(Debug, Clone)]
-pub(crate) struct ApiError {
+pub(crate) struct ApiError(Box<ErrorBody>);
+
+/// The parts of an [`ApiError`].
+#[derive(Debug, Clone)]
+pub(crate) struct ErrorBody {
     pub(crate) status: StatusCode,
     pub(crate) code: &'static str,
     pub(crate) message: String,
     pub(crate) details: Value,
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl std::ops::Deref for ApiError {
+    type Target = ErrorBody;
+    fn deref(&self) -> &ErrorBody {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut ErrorBody {
+        &mut self.0
+    }
 }
 
 impl ApiError {
@@ -29,13 +47,13 @@ impl ApiError {
         message: impl Into<String>,
         details: Value,
     ) -> ApiError {
-        ApiError {
+        ApiError(Box::new(ErrorBody {
             status,
             code,
             message: message.into(),
             details,
             headers: Vec::new(),
-        }
+        }))
     }
 
     /// 400 or 422 `validation_error` listing every violation.
@@ -287,12 +305,13 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({ "error": self.code, "message": self.message, "details": self.details });
-        let mut res = (self.status, axum::Json(body)).into_response();
-        for (k, v) in self.headers {
+        let e = *self.0;
+        let body = json!({ "error": e.code, "message": e.message, "details": e.details });
+        let mut res = (e.status, axum::Json(body)).into_response();
+        res.extensions_mut().insert(ErrorCode(e.code));
+        for (k, v) in e.headers {
             res.headers_mut().insert(k, v);
         }
-        res.extensions_mut().insert(ErrorCode(self.code));
         res
     }
 }

@@ -13,7 +13,9 @@
 //!
 //! # How a conversation is built
 //!
-//! The agent's `firstMessage` always opens the call at 0.0 s. The agent's mission selects a
+//! The agent's `firstMessage` always opens the call at 0.0 s, verbatim (a default greeting
+//! stands in when it is blank); when it is longer than the whole call, its turn simply ends
+//! with the call, as if the contact had hung up mid-sentence. The agent's mission selects a
 //! theme (sales, appointment setting, support, renewals, payment reminders or a survey), and
 //! each theme has template lines for the phases of a real call: the contact's reply and the
 //! reason for the call, question-and-answer topics, an objection and how the agent handles it,
@@ -35,10 +37,6 @@
 //! The output also drives audio generation (a tone per speaker during each turn), which is why
 //! the timing invariants are exact: turns never overlap, every turn has `end > start`, there is
 //! silence between consecutive turns, and nothing runs past the call's duration.
-
-// The API layer that serves transcripts is wired into `lib.rs` separately; until then the
-// crate sees no callers outside the tests.
-#![allow(dead_code)]
 
 use std::fmt::Write as _;
 
@@ -244,7 +242,9 @@ impl Plan {
         };
         let (mut kept, mut t) = (0usize, 0u64);
         for turn in &self.turns {
-            let Some((_, end)) = place(t, turn, kept == 0) else { break };
+            let Some((_, end)) = place(t, turn, kept == 0) else {
+                break;
+            };
             kept += 1;
             t = end;
         }
@@ -259,7 +259,9 @@ impl Plan {
         let mut out = Vec::with_capacity(kept);
         let mut t = 0u64;
         for (i, turn) in self.turns.into_iter().take(kept).enumerate() {
-            let Some((start, end)) = place(t, &turn, i == 0) else { break };
+            let Some((start, end)) = place(t, &turn, i == 0) else {
+                break;
+            };
             t = end;
             let shift = i as u64 * extra;
             out.push(Turn {
@@ -1069,10 +1071,10 @@ mod tests {
             if e > total {
                 return Err(format!("turn {i} ends at {e} past {total}"));
             }
-            if let Some(p) = prev_end {
-                if s <= p {
-                    return Err(format!("turn {i} starts at {s}, no silence after {p}"));
-                }
+            if let Some(p) = prev_end
+                && s <= p
+            {
+                return Err(format!("turn {i} starts at {s}, no silence after {p}"));
             }
             if i > 0 && t.speaker == turns[i - 1].speaker {
                 return Err(format!("turn {i} repeats the speaker"));
@@ -1326,25 +1328,27 @@ mod tests {
         assert_eq!(rendered, GOLDEN_2024_95S, "\n{rendered}");
     }
 
-    const GOLDEN_2024_95S: &str = "";
-
-    #[test]
-    #[ignore = "timing; run with `cargo test --release -- --ignored transcript_speed`"]
-    fn transcript_speed() {
-        let c = ctx(180);
-        let n = 20_000u64;
-        let started = std::time::Instant::now();
-        let mut turns = 0;
-        for seed in 0..n {
-            turns += std::hint::black_box(transcript(seed, &c)).len();
-        }
-        let per_call = started.elapsed() / u32::try_from(n).unwrap_or(1);
-        println!(
-            "{per_call:?} per 3-minute transcript ({} turns on average)",
-            turns as u64 / n
-        );
-        assert!(per_call.as_micros() < 20, "{per_call:?}");
-    }
+    const GOLDEN_2024_95S: &str = r#"agent 0-7 Hi, this is Ava calling from Acme Logistics. You recently asked about our services — do you have a minute?
+contact 7.4-10.3 Hi, yes, this is Maria. What's this about?
+agent 11-18.1 Thanks, Maria. You recently requested an estimate from Acme Logistics, and I'm calling to find a time for the visit.
+contact 18.6-20.3 What if I need to cancel?
+agent 20.9-25.9 No problem at all. Just let us know 24 hours ahead and we'll find another time.
+contact 26.4-29.4 Thanks. How long does the appointment take?
+agent 30.1-37.6 Usually about 30 minutes. The specialist will go through everything with you and answer any questions.
+contact 38.1-40.7 Got it. Do I need to bring anything?
+agent 41.4-48.1 Just a photo ID and any paperwork you already have. We'll send a checklist with your confirmation.
+contact 48.7-50.8 Is it in person or over the phone?
+agent 51.2-56.8 Whichever you prefer. We have in-person visits at our office and video calls too.
+contact 57.2-59.9 Is there a cost for the consultation?
+agent 60.4-64.8 No, the first consultation is completely free, with no obligation.
+contact 65.2-67.8 My schedule is a bit all over the place.
+agent 68.4-72.2 No problem, we're flexible. Would Tuesday at 4 PM work?
+contact 72.9-74.6 Yes, Tuesday at 4 PM works.
+agent 75.3-81.5 Great, I'll put you down for Tuesday at 4 PM. Can I send the confirmation to this number by text?
+contact 82.2-83.4 Yes, that's fine.
+agent 84-89.8 Done. You'll get a text in a moment with the details. Thanks, Maria, and have a great day!
+contact 90.7-91.6 Thank you, bye!
+"#;
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]

@@ -56,6 +56,8 @@ pub(crate) struct Input<'a> {
     pub(crate) workspace: Option<SharedWorkspace>,
     /// Scheme and authority for absolute URLs.
     pub(crate) origin: String,
+    /// The request headers (the recording reads `Range`).
+    #[allow(dead_code)]
     pub(crate) headers: &'a HeaderMap,
 }
 
@@ -294,13 +296,28 @@ async fn run(
     (Some(bucket), res)
 }
 
-fn location_of(p: &spec::Parameter) -> spec::Location {
-    let name = p.name.clone();
-    match p.location {
-        spec::ParamIn::Path => spec::Location::Path { name },
-        spec::ParamIn::Query => spec::Location::Query { name },
-        spec::ParamIn::Header | spec::ParamIn::Cookie => spec::Location::Header { name },
+/// Whether reading a body failed because it passed the size limit (rather than, say, a broken
+/// chunked encoding or a client that hung up): only the former is a 413.
+fn is_length_limit(e: &axum::Error) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cur = err.source();
     }
+    false
+}
+
+fn unreadable_body(e: &axum::Error) -> ApiError {
+    ApiError::validation(
+        StatusCode::BAD_REQUEST,
+        format!("request body could not be read: {e}"),
+        &[spec::Violation {
+            location: spec::Location::Body { pointer: String::new() },
+            reason: format!("could not be read: {e}"),
+        }],
+    )
 }
 
 fn refused(quota: &Quota, retry_after_sec: u64) -> Response {
@@ -371,18 +388,12 @@ async fn validate_and_handle(
         query: &query,
         headers: &headers,
     };
-    let params = op.validate_parameters(&raw).map_err(|violations| {
-        let rejection = violations.iter().find_map(|v| {
-            op.parameters
-                .iter()
-                .find(|p| v.location == location_of(p))
-                .and_then(|p| p.on_invalid.as_ref())
-        });
-        match rejection {
-            Some(r) => ApiError::rejection(r.status, &r.error, &violations).into_response(),
-            None => ApiError::bad_parameters(&violations).into_response(),
-        }
-    })?;
+    let params =
+        op.validate_parameters(&raw)
+            .map_err(|violations| match op.rejection_for(&violations) {
+                Some(r) => ApiError::rejection(r.status, &r.error, &violations).into_response(),
+                None => ApiError::bad_parameters(&violations).into_response(),
+            })?;
     let body = match &op.request_body {
         None => BodyValue::None,
         Some(rb) => {
@@ -399,9 +410,13 @@ async fn validate_and_handle(
             if declared.is_some_and(|n| n > limit as u64) {
                 return Err(ApiError::too_large(limit).into_response());
             }
-            let bytes = axum::body::to_bytes(body, limit)
-                .await
-                .map_err(|_| ApiError::too_large(limit).into_response())?;
+            let bytes = axum::body::to_bytes(body, limit).await.map_err(|e| {
+                if is_length_limit(&e) {
+                    ApiError::too_large(limit).into_response()
+                } else {
+                    unreadable_body(&e).into_response()
+                }
+            })?;
             info.body = Some(bytes.clone());
             let content_type = parts
                 .headers

@@ -43,7 +43,7 @@ pub(super) fn get(input: &Input<'_>) -> Result<Response, ApiError> {
         return Err(not_found().into());
     }
     let wav = crate::audio::wav_bytes(ws.call_seed(seq), call.duration_sec);
-    let len = wav.len() as u64;
+    let len = crate::audio::file_len(call.duration_sec);
     let mut res = (StatusCode::OK, wav).into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("audio/wav"));

@@ -18,7 +18,9 @@ pub(crate) const TAG_LEN: usize = 6;
 /// Length of the sequence part: 62^6 is about 5.7e10, comfortably above `u32::MAX`.
 const SEQ_LEN: usize = 6;
 
-/// The kinds of resource that have ids.
+/// The kinds of resource that have ids. Events and campaigns are minted by the call lifecycle
+/// simulation (webhooks); until it lands they are only named here.
+#[allow(dead_code)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Kind {
     /// `call_`

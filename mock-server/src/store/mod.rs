@@ -108,9 +108,4 @@ impl Store {
         keys.sort();
         keys
     }
-
-    /// The seeding configuration.
-    pub(crate) fn seed_config(&self) -> SeedConfig {
-        self.seed.read().clone()
-    }
 }

@@ -1,0 +1,577 @@
+//! Checks that judge one exchange: the universal ones (every response) and the ones that compare
+//! a response with what its case expected. Each is a small named function, registered in
+//! `RESPONSE_CHECKS` under its catalogue id, so checks are switchable by name.
+
+use serde_json::Value;
+use spec::{Contract, Operation};
+
+use crate::case::{Case, Expectation};
+use crate::http::{Exchange, TransportError};
+
+/// What a check needs to judge a response.
+pub struct Ctx<'a> {
+    /// The contract.
+    pub contract: &'a Contract,
+    /// The operation of the case, if any.
+    pub op: Option<&'a Operation>,
+    /// The case that was sent.
+    pub case: &'a Case,
+}
+
+/// A check's verdict on one exchange.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Applied {
+    /// The check has nothing to say about this exchange.
+    Skip,
+    /// The check held.
+    Pass,
+    /// The check failed.
+    Fail(Failure),
+}
+
+/// What went wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    /// Short title, stable across cases (used to deduplicate).
+    pub title: String,
+    /// Details for this case.
+    pub message: String,
+    /// Where in the response.
+    pub instance_pointer: Option<String>,
+    /// Where in the schema.
+    pub schema_path: Option<String>,
+}
+
+fn fail(title: impl Into<String>, message: impl Into<String>) -> Applied {
+    Applied::Fail(Failure {
+        title: title.into(),
+        message: message.into(),
+        instance_pointer: None,
+        schema_path: None,
+    })
+}
+
+/// A response check.
+pub type CheckFn = fn(&Ctx<'_>, &Result<Exchange, TransportError>) -> Applied;
+
+/// The response checks, by catalogue id.
+pub const RESPONSE_CHECKS: &[(&str, CheckFn)] = &[
+    ("not_a_server_error", not_a_server_error),
+    ("status_code_documented", status_code_documented),
+    ("content_type", content_type),
+    ("response_headers", response_headers),
+    ("response_schema", response_schema),
+    ("error_shape", error_shape),
+    ("negative_data_rejection", negative_data_rejection),
+    ("violation_named", violation_named),
+    ("positive_data_acceptance", positive_data_acceptance),
+    ("undocumented_field", undocumented_field),
+];
+
+fn ok(r: &Result<Exchange, TransportError>) -> Option<&Exchange> {
+    r.as_ref().ok()
+}
+
+fn not_a_server_error(_: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
+    match r {
+        Err(e) => fail("no valid response", e.to_string()),
+        Ok(ex) if ex.status >= 500 => fail(
+            format!("status {} is a server error", ex.status),
+            format!("body: {}", excerpt(&ex.body)),
+        ),
+        Ok(_) => Applied::Pass,
+    }
+}
+
+fn status_code_documented(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
+    let (Some(ex), Some(op)) = (ok(r), ctx.op) else {
+        return Applied::Skip;
+    };
+    // 429 is documented everywhere, and 5xx are reported by not_a_server_error.
+    if ex.status >= 500 || op.response(ex.status).is_some() {
+        return Applied::Pass;
+    }
+    fail(
+        format!("status {} is not documented", ex.status),
+        format!("documented: {}; body: {}", op.documented_statuses().join(", "), excerpt(&ex.body)),
+    )
+}
+
+fn essence(ct: &str) -> String {
+    ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+}
+
+fn content_type(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
+    let (Some(ex), Some(op)) = (ok(r), ctx.op) else {
+        return Applied::Skip;
+    };
+    let Some(doc) = op.response(ex.status) else {
+        return Applied::Skip;
+    };
+    let head = ctx.case.method == "HEAD";
+    if doc.content.is_empty() {
+        if !ex.body.is_empty() && !head {
+            return fail(
+                format!("status {} carries a body it documents none for", ex.status),
+                format!("{} bytes: {}", ex.body.len(), excerpt(&ex.body)),
+            );
+        }
+        return Applied::Pass;
+    }
+    let got = ex.header("content-type").map(essence).unwrap_or_default();
+    if doc.content.iter().any(|m| essence(&m.media_type) == got) {
+        Applied::Pass
+    } else {
+        let want: Vec<&str> = doc.content.iter().map(|m| m.media_type.as_str()).collect();
+        fail(
+            format!("status {} has Content-Type '{got}'", ex.status),
+            format!("documented: {}", want.join(", ")),
+        )
+    }
+}
+
+fn response_headers(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
+    let (Some(ex), Some(op)) = (ok(r), ctx.op) else {
+        return Applied::Skip;
+    };
+    let Some(doc) = op.response(ex.status) else {
+        return Applied::Skip;
+    };
+    for h in &doc.headers {
+        match ex.header(&h.name) {
+            None if h.required => {
+                return fail(
+                    format!("required header {} is missing on {}", h.name, ex.status),
+                    "the contract requires it on this response".to_owned(),
+                );
+            }
+            None => {}
+            Some(raw) => {
+                let integer = h.schema.get("type").and_then(Value::as_str) == Some("integer");
+                let value = match raw.trim().parse::<i64>() {
+                    Ok(n) if integer => Value::from(n),
+                    _ => Value::from(raw),
+                };
+                if let Some(v) = h.validator.violations(&value).into_iter().next() {
+                    return fail(
+                        format!("header {} is invalid on {}", h.name, ex.status),
+                        format!("'{raw}': {}", v.message),
+                    );
+                }
+            }
+        }
+    }
+    Applied::Pass
+}
+
+fn response_schema(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
+    let (Some(ex), Some(op)) = (ok(r), ctx.op) else {
+        return Applied::Skip;
+    };
+    let Some(doc) = op.response(ex.status) else {
+        return Applied::Skip;
+    };
+    let Some(media) = doc.content.iter().find(|m| m.is_json()) else {
+        return Applied::Skip;
+    };
+    if ctx.case.method == "HEAD" {
+        return Applied::Skip;
+    }
+    if ex.truncated {
+        return fail("the body is larger than the runner's cap", format!("{} bytes read", ex.body.len()));
+    }
+    let Some(value) = ex.json() else {
+        return fail(
+            format!("status {} body is not JSON", ex.status),
+            format!("body: {}", excerpt(&ex.body)),
+        );
+    };
+    match media.validator.violations(&value).into_iter().next() {
+        None => Applied::Pass,
+        Some(v) => Applied::Fail(Failure {
+            title: format!("status {} body breaks the schema at {}", ex.status, generalise(&v.instance_pointer)),
+            message: format!("at '{}': {} (schema {})", v.instance_pointer, v.message, v.schema_path),
+            instance_pointer: Some(v.instance_pointer),
+            schema_path: Some(v.schema_path),
+        }),
+    }
+}
+
+/// `/data/3/id` and `/data/7/id` are the same problem: numbers become `*` in titles.
+fn generalise(pointer: &str) -> String {
+    pointer
+        .split('/')
+        .map(|s| if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) { "*" } else { s })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The codes a status may carry (D-ERROR).
+pub fn codes_for(status: u16) -> &'static [&'static str] {
+    match status {
+        400 | 422 => &["validation_error"],
+        401 => &["unauthorized"],
+        403 => &["forbidden", "invalid_signature", "url_expired"],
+        404 => &["not_found"],
+        405 => &["method_not_allowed"],
+        409 => &["conflict"],
+        413 => &["payload_too_large"],
+        415 => &["unsupported_media_type"],
+        416 => &["range_not_satisfiable"],
+        429 => &["rate_limited"],
+        500 => &["internal_error"],
+        _ => &[],
+    }
+}
+
+fn error_shape(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
+    let Some(ex) = ok(r) else {
+        return Applied::Skip;
+    };
+    if ex.status < 400 || ctx.case.method == "HEAD" {
+        return Applied::Skip;
+    }
+    let Some(body) = ex.json() else {
+        return fail(format!("{} is not the JSON error shape", ex.status), format!("body: {}", excerpt(&ex.body)));
+    };
+    let Some(schema) = ctx.contract.schema("Error") else {
+        return Applied::Skip;
+    };
+    if let Ok(v) = ctx.contract.validator(schema)
+        && let Some(problem) = v.violations(&body).into_iter().next()
+    {
+        return fail(
+            format!("{} is not the error shape", ex.status),
+            format!("at '{}': {}; body: {}", problem.instance_pointer, problem.message, excerpt(&ex.body)),
+        );
+    }
+    let code = body["error"].as_str().unwrap_or("");
+    let allowed = codes_for(ex.status);
+    if !allowed.is_empty() && !allowed.contains(&code) {
+        return fail(
+            format!("{} carries error code '{code}'", ex.status),
+            format!("the contract pairs {} with {}", ex.status, allowed.join(" or ")),
+        );
+    }
+    if ex.status == 429 {
+        let header = ex.header("retry-after").and_then(|v| v.trim().parse::<i64>().ok());
+        if header != body["details"]["retryAfterSec"].as_i64() {
+            return fail(
+                "Retry-After differs from details.retryAfterSec",
+                format!("header {header:?}, body {}", body["details"]["retryAfterSec"]),
+            );
+        }
+    }
+    Applied::Pass
+}
+
+fn negative_data_rejection(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
+    let Expectation::Reject { status, error, .. } = &ctx.case.expect else {
+        return Applied::Skip;
+    };
+    let Some(ex) = ok(r) else {
+        return Applied::Skip;
+    };
+    if ex.status == *status {
+        return Applied::Pass;
+    }
+    let title = if (200..300).contains(&ex.status) {
+        format!("invalid input accepted ({})", ctx.case.note)
+    } else {
+        format!("invalid input answered {} instead of {status} ({})", ex.status, ctx.case.note)
+    };
+    fail(title, format!("expected {status} {error}; got {}: {}", ex.status, excerpt(&ex.body)))
+}
+
+/// Whether a reported violation matches an expected location (`query:limit`, `body:/a/b`).
+pub fn location_matches(expected: &str, v: &Value) -> bool {
+    let Some((kind, what)) = expected.split_once(':') else {
+        return false;
+    };
+    if v["in"].as_str() != Some(kind) {
+        return false;
+    }
+    match kind {
+        "body" => {
+            if what.is_empty() || what == "csv" {
+                return true;
+            }
+            let Some(p) = v["pointer"].as_str() else {
+                return false;
+            };
+            // A server may point at the field or at the object that lacks it.
+            p == what || what.starts_with(&format!("{p}/")) || p.starts_with(&format!("{what}/")) || p.is_empty()
+        }
+        _ => v["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(what)),
+    }
+}
+
+fn violation_named(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
+    let Expectation::Reject { status, error, locations } = &ctx.case.expect else {
+        return Applied::Skip;
+    };
+    let Some(ex) = ok(r) else {
+        return Applied::Skip;
+    };
+    if ex.status != *status || error != "validation_error" || locations.is_empty() {
+        return Applied::Skip;
+    }
+    let body = ex.json().unwrap_or(Value::Null);
+    let violations = body["details"]["violations"].as_array().cloned().unwrap_or_default();
+    if locations.iter().any(|l| violations.iter().any(|v| location_matches(l, v))) {
+        Applied::Pass
+    } else {
+        fail(
+            format!("validation_error does not name {}", locations.join(" or ")),
+            format!("details: {}", body["details"]),
+        )
+    }
+}
+
+fn positive_data_acceptance(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
+    let Expectation::Accept { statuses } = &ctx.case.expect else {
+        return Applied::Skip;
+    };
+    let Some(ex) = ok(r) else {
+        return Applied::Skip;
+    };
+    if statuses.contains(&ex.status) {
+        Applied::Pass
+    } else {
+        fail(
+            format!("valid input answered {} ({})", ex.status, ctx.case.note),
+            format!("expected {statuses:?}; body: {}", excerpt(&ex.body)),
+        )
+    }
+}
+
+fn undocumented_field(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
+    let (Some(ex), Some(op)) = (ok(r), ctx.op) else {
+        return Applied::Skip;
+    };
+    let Some(media) = op.response(ex.status).and_then(|d| d.content.iter().find(|m| m.is_json())) else {
+        return Applied::Skip;
+    };
+    let Some(value) = ex.json() else {
+        return Applied::Skip;
+    };
+    match extra_field(&media.schema, &value, "") {
+        None => Applied::Pass,
+        Some(p) => fail(format!("undocumented field {}", generalise(&p)), format!("status {}", ex.status)),
+    }
+}
+
+/// The first field present in `value` but not described by `schema`.
+fn extra_field(schema: &Value, value: &Value, at: &str) -> Option<String> {
+    if let Some(branches) = schema.get("anyOf").or_else(|| schema.get("oneOf")).and_then(Value::as_array) {
+        // Judge against the branch that fits best: the first with no extras.
+        let mut first = None;
+        for b in branches {
+            match extra_field(b, value, at) {
+                None => return None,
+                Some(p) => {
+                    first.get_or_insert(p);
+                }
+            }
+        }
+        return first;
+    }
+    match value {
+        Value::Object(m) => {
+            let props = schema.get("properties").and_then(Value::as_object);
+            for (k, v) in m {
+                let child = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+                match props.and_then(|p| p.get(k)) {
+                    Some(s) => {
+                        if let Some(p) = extra_field(s, v, &child) {
+                            return Some(p);
+                        }
+                    }
+                    None if props.is_some() && schema.get("additionalProperties").is_none() => return Some(child),
+                    None => {}
+                }
+            }
+            None
+        }
+        Value::Array(a) => {
+            let items = schema.get("items")?;
+            a.iter().enumerate().find_map(|(i, v)| extra_field(items, v, &format!("{at}/{i}")))
+        }
+        _ => None,
+    }
+}
+
+/// The first 300 characters of a body, for messages.
+pub fn excerpt(body: &[u8]) -> String {
+    let s = String::from_utf8_lossy(body);
+    let mut out: String = s.chars().take(300).collect();
+    if s.chars().count() > 300 {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::case::{Auth, Phase};
+
+    fn case(op: &str, expect: Expectation) -> Case {
+        Case {
+            id: "t/1".into(),
+            operation_id: Some(op.into()),
+            phase: Phase::Fuzzing,
+            method: "GET".into(),
+            path: "/agents".into(),
+            query: vec![],
+            headers: vec![],
+            auth: Auth::Primary,
+            body: None,
+            expect,
+            note: "test".into(),
+        }
+    }
+
+    fn ex(status: u16, headers: &[(&str, &str)], body: Value) -> Result<Exchange, TransportError> {
+        Ok(Exchange {
+            status,
+            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            body: if body.is_null() { vec![] } else { serde_json::to_vec(&body).unwrap() },
+            truncated: false,
+            elapsed: Duration::ZERO,
+        })
+    }
+
+    const RL: &[(&str, &str)] = &[
+        ("content-type", "application/json"),
+        ("x-ratelimit-limit", "300"),
+        ("x-ratelimit-remaining", "299"),
+        ("x-ratelimit-reset", "60"),
+    ];
+
+    fn run(check: &str, c: &Case, r: &Result<Exchange, TransportError>) -> Applied {
+        let contract = Contract::v1();
+        let ctx = Ctx {
+            contract,
+            op: c.operation_id.as_deref().and_then(|id| contract.operation(id)),
+            case: c,
+        };
+        let f = RESPONSE_CHECKS.iter().find(|(id, _)| *id == check).unwrap().1;
+        f(&ctx, r)
+    }
+
+    fn good_list() -> Value {
+        json!({ "data": [], "total": 0, "limit": 20, "offset": 0 })
+    }
+
+    #[test]
+    fn each_check_stays_quiet_on_a_good_exchange() {
+        let c = case("listAgents", Expectation::Accept { statuses: vec![200] });
+        let r = ex(200, RL, good_list());
+        for (id, _) in RESPONSE_CHECKS {
+            let out = run(id, &c, &r);
+            assert!(matches!(out, Applied::Pass | Applied::Skip), "{id}: {out:?}");
+        }
+    }
+
+    #[test]
+    fn server_errors_and_transport_failures_fire() {
+        let c = case("listAgents", Expectation::Observe);
+        assert!(matches!(run("not_a_server_error", &c, &ex(503, RL, json!({}))), Applied::Fail(_)));
+        let broken = Err(TransportError::Broken("reset".into()));
+        assert!(matches!(run("not_a_server_error", &c, &broken), Applied::Fail(_)));
+    }
+
+    #[test]
+    fn undocumented_status_fires() {
+        let c = case("listAgents", Expectation::Observe);
+        assert!(matches!(run("status_code_documented", &c, &ex(418, RL, json!({}))), Applied::Fail(_)));
+        assert!(matches!(run("status_code_documented", &c, &ex(302, RL, Value::Null)), Applied::Fail(_)));
+    }
+
+    #[test]
+    fn wrong_content_type_and_body_on_204_fire() {
+        let c = case("listAgents", Expectation::Observe);
+        let mut h = RL.to_vec();
+        h[0] = ("content-type", "text/html");
+        assert!(matches!(run("content_type", &c, &ex(200, &h, good_list())), Applied::Fail(_)));
+        let d = case("deleteAgent", Expectation::Observe);
+        assert!(matches!(run("content_type", &d, &ex(204, &RL[1..], json!({"ok": true}))), Applied::Fail(_)));
+        assert_eq!(run("content_type", &d, &ex(204, &RL[1..], Value::Null)), Applied::Pass);
+    }
+
+    #[test]
+    fn missing_or_invalid_rate_limit_headers_fire() {
+        let c = case("listAgents", Expectation::Observe);
+        assert!(matches!(run("response_headers", &c, &ex(200, &RL[..3], good_list())), Applied::Fail(_)));
+        let mut h = RL.to_vec();
+        h[2] = ("x-ratelimit-remaining", "-1");
+        assert!(matches!(run("response_headers", &c, &ex(200, &h, good_list())), Applied::Fail(_)));
+    }
+
+    #[test]
+    fn schema_violations_report_pointer_and_schema_path() {
+        let c = case("listAgents", Expectation::Observe);
+        let Applied::Fail(f) = run("response_schema", &c, &ex(200, RL, json!({ "data": [], "total": -1, "limit": 20, "offset": 0 }))) else {
+            panic!("expected a failure");
+        };
+        assert_eq!(f.instance_pointer.as_deref(), Some("/total"));
+        assert!(f.schema_path.unwrap().contains("minimum"));
+        assert!(matches!(run("response_schema", &c, &ex(200, RL, json!("not a list"))), Applied::Fail(_)));
+    }
+
+    #[test]
+    fn error_shape_and_code_pairing() {
+        let c = case("listAgents", Expectation::Observe);
+        let good = json!({ "error": "unauthorized", "message": "no key", "details": {} });
+        assert_eq!(run("error_shape", &c, &ex(401, RL, good)), Applied::Pass);
+        let wrong_code = json!({ "error": "not_found", "message": "no key", "details": {} });
+        assert!(matches!(run("error_shape", &c, &ex(401, RL, wrong_code)), Applied::Fail(_)));
+        let no_details = json!({ "error": "unauthorized", "message": "no key" });
+        assert!(matches!(run("error_shape", &c, &ex(401, RL, no_details)), Applied::Fail(_)));
+        let limited = json!({ "error": "rate_limited", "message": "wait", "details": { "retryAfterSec": 5 } });
+        let mut h = RL.to_vec();
+        h.push(("retry-after", "7"));
+        assert!(matches!(run("error_shape", &c, &ex(429, &h, limited)), Applied::Fail(_)));
+    }
+
+    #[test]
+    fn rejection_and_naming() {
+        let c = case(
+            "listAgents",
+            Expectation::Reject { status: 400, error: "validation_error".into(), locations: vec!["query:limit".into()] },
+        );
+        assert!(matches!(run("negative_data_rejection", &c, &ex(200, RL, good_list())), Applied::Fail(_)));
+        let named = json!({ "error": "validation_error", "message": "bad", "details": { "violations": [{ "in": "query", "name": "limit", "reason": "too big" }] } });
+        assert_eq!(run("negative_data_rejection", &c, &ex(400, RL, named.clone())), Applied::Pass);
+        assert_eq!(run("violation_named", &c, &ex(400, RL, named)), Applied::Pass);
+        let unnamed = json!({ "error": "validation_error", "message": "bad", "details": { "violations": [{ "in": "query", "name": "offset", "reason": "x" }] } });
+        assert!(matches!(run("violation_named", &c, &ex(400, RL, unnamed)), Applied::Fail(_)));
+    }
+
+    #[test]
+    fn acceptance_fires_on_refusal() {
+        let c = case("listAgents", Expectation::Accept { statuses: vec![200] });
+        let refused = json!({ "error": "validation_error", "message": "x", "details": { "violations": [{ "in": "query", "name": "q", "reason": "x" }] } });
+        assert!(matches!(run("positive_data_acceptance", &c, &ex(400, RL, refused)), Applied::Fail(_)));
+    }
+
+    #[test]
+    fn undocumented_fields_are_noted() {
+        let c = case("listAgents", Expectation::Observe);
+        let extra = json!({ "data": [], "total": 0, "limit": 20, "offset": 0, "next": "x" });
+        assert!(matches!(run("undocumented_field", &c, &ex(200, RL, extra)), Applied::Fail(_)));
+    }
+
+    #[test]
+    fn body_locations_match_leniently_by_prefix() {
+        let v = json!({ "in": "body", "pointer": "/voice" });
+        assert!(location_matches("body:/voice/speed", &v));
+        assert!(!location_matches("body:/name", &v));
+        assert!(!location_matches("query:voice", &v));
+    }
+}

@@ -1,0 +1,291 @@
+//! The command line: flags as data (clap derive), each with an environment variable, and the
+//! commands that the thin binary dispatches to.
+
+use std::collections::BTreeSet;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use crate::case::{Case, Phase};
+use crate::checks::catalogue::CATALOGUE;
+use crate::events::Verdict;
+use crate::exec::CheckFilter;
+use crate::exit_code;
+use crate::http::TargetConfig;
+use crate::report::{self, Reporter};
+use crate::runner::{RunConfig, RunError};
+
+/// vici-conformance: checks any implementation of the VICIagent v1 API against its contract.
+///
+/// Exit codes: 0 conformant, 1 deviations found (or the time budget ran out first),
+/// 2 usage or configuration error, 3 target unreachable or a failure of the runner itself.
+#[derive(Debug, Parser)]
+#[command(name = "vici-conformance", version, about, long_about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the suites against a base URL.
+    Run(RunArgs),
+    /// List the check catalogue.
+    Checks,
+    /// Re-run stored failing cases against a base URL.
+    Replay(ReplayArgs),
+}
+
+/// Where and with which keys.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TargetArgs {
+    /// Base URL of the implementation, e.g. https://app.viciagent.com/api/v1.
+    #[arg(long, env = "VICI_BASE_URL")]
+    pub base_url: String,
+    /// API key (sent as a Bearer token).
+    #[arg(long, env = "VICI_API_KEY", hide_env_values = true)]
+    pub api_key: String,
+    /// A second key of another workspace: enables the isolation checks.
+    #[arg(long, env = "VICI_API_KEY_B", hide_env_values = true)]
+    pub api_key_b: Option<String>,
+    /// Seconds before an exchange counts as hung.
+    #[arg(long, env = "VICI_TIMEOUT", default_value_t = 10.0)]
+    pub timeout: f64,
+}
+
+/// `run` flags.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    target: TargetArgs,
+    /// Control API of the target where one exists (the mock's /_mock).
+    #[arg(long, env = "VICI_CONTROL_URL")]
+    pub control_url: Option<String>,
+    /// Root seed: the same seed against the same target sends the same cases.
+    #[arg(long, env = "VICI_SEED", default_value_t = 1)]
+    pub seed: u64,
+    /// Generated cases per operation in the fuzzing phase.
+    #[arg(long, env = "VICI_MAX_EXAMPLES", default_value_t = 100)]
+    pub max_examples: usize,
+    /// Stop after this many seconds; a spent budget is reported as incomplete, never as a pass.
+    #[arg(long, env = "VICI_TIME_BUDGET")]
+    pub time_budget: Option<f64>,
+    /// Cases in flight at once.
+    #[arg(long, env = "VICI_WORKERS", default_value_t = 8)]
+    pub workers: usize,
+    /// Only this operation (repeatable; operationIds from the contract).
+    #[arg(long = "operation", env = "VICI_OPERATIONS", value_delimiter = ',')]
+    pub operations: Vec<String>,
+    /// Only this check (repeatable; ids from `vici-conformance checks`).
+    #[arg(long = "check", env = "VICI_CHECKS", value_delimiter = ',')]
+    pub checks: Vec<String>,
+    /// Never this check (repeatable).
+    #[arg(long = "exclude-check", env = "VICI_EXCLUDE_CHECKS", value_delimiter = ',')]
+    pub exclude_checks: Vec<String>,
+    /// Only this phase (repeatable): examples, coverage, fuzzing, protocol, stateful.
+    #[arg(long = "phase", env = "VICI_PHASES", value_delimiter = ',')]
+    pub phases: Vec<String>,
+    /// Write a report: json=PATH or junit=PATH (repeatable).
+    #[arg(long = "report", env = "VICI_REPORTS", value_delimiter = ',')]
+    pub reports: Vec<String>,
+    /// Where failing cases are stored for `replay`.
+    #[arg(long, env = "VICI_FAILURES", default_value = "vici-conformance-failures.json")]
+    pub failures: PathBuf,
+    /// No progress bar (it is off anyway when stderr is not a terminal).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// `replay` flags.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReplayArgs {
+    #[command(flatten)]
+    target: TargetArgs,
+    /// The failures file a run wrote.
+    #[arg(long, env = "VICI_FAILURES", default_value = "vici-conformance-failures.json")]
+    pub failures: PathBuf,
+}
+
+fn target_config(t: &TargetArgs) -> TargetConfig {
+    TargetConfig {
+        base_url: t.base_url.trim_end_matches('/').to_owned(),
+        api_key: t.api_key.clone(),
+        api_key_b: t.api_key_b.clone(),
+        timeout: Duration::from_secs_f64(t.timeout.clamp(0.1, 3_600.0)),
+        max_body: 32 << 20,
+    }
+}
+
+fn phase(s: &str) -> Option<Phase> {
+    [Phase::Examples, Phase::Coverage, Phase::Fuzzing, Phase::Protocol, Phase::Stateful]
+        .into_iter()
+        .find(|p| p.as_str() == s)
+}
+
+/// Checks the flags and builds the run configuration; `Err` is a usage error message.
+pub fn run_config(a: &RunArgs) -> Result<RunConfig, String> {
+    for c in a.checks.iter().chain(&a.exclude_checks) {
+        if crate::checks::catalogue::info(c).is_none() {
+            return Err(format!("unknown check '{c}' (see `vici-conformance checks`)"));
+        }
+    }
+    let mut phases = BTreeSet::new();
+    for p in &a.phases {
+        phases.insert(phase(p).ok_or_else(|| format!("unknown phase '{p}': use examples, coverage, fuzzing, protocol or stateful"))?);
+    }
+    if phases.is_empty() {
+        phases = [Phase::Examples, Phase::Coverage, Phase::Fuzzing, Phase::Protocol, Phase::Stateful].into();
+    }
+    if a.workers == 0 {
+        return Err("--workers must be at least 1".to_owned());
+    }
+    Ok(RunConfig {
+        target: target_config(&a.target),
+        seed: a.seed,
+        max_examples: a.max_examples,
+        time_budget: a.time_budget.map(|s| Duration::from_secs_f64(s.max(0.0))),
+        workers: a.workers,
+        operations: a.operations.iter().cloned().collect(),
+        checks: CheckFilter {
+            only: a.checks.iter().cloned().collect(),
+            exclude: a.exclude_checks.iter().cloned().collect(),
+        },
+        phases,
+        max_shrink_steps: 64,
+    })
+}
+
+/// Runs the parsed command; returns the process exit code.
+pub async fn main(cli: Cli) -> u8 {
+    match cli.command {
+        Command::Checks => {
+            print_checks();
+            exit_code::CONFORMANT
+        }
+        Command::Run(a) => run(a).await,
+        Command::Replay(a) => replay(a).await,
+    }
+}
+
+#[allow(clippy::print_stdout)]
+fn print_checks() {
+    let mut out = String::new();
+    for c in CATALOGUE {
+        out.push_str(&format!("{:<26} {:<6} {}\n{:<33} source: {}\n", c.id, c.level.as_str(), c.description, "", c.source));
+    }
+    print!("{out}");
+}
+
+async fn run(a: RunArgs) -> u8 {
+    let cfg = match run_config(&a) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("vici-conformance: {e}");
+            return exit_code::USAGE;
+        }
+    };
+    let mut reporters: Vec<Box<dyn Reporter>> = Vec::new();
+    for r in &a.reports {
+        match report::parse_report_arg(r) {
+            Ok((format, path)) => reporters.push(report::file_reporter(format, path)),
+            Err(e) => {
+                eprintln!("vici-conformance: {e}");
+                return exit_code::USAGE;
+            }
+        }
+    }
+    let visible = !a.no_progress && std::io::stderr().is_terminal();
+    reporters.push(Box::new(report::progress::ProgressReporter::new(visible)));
+    reporters.push(Box::new(report::terminal::TerminalReporter::new(std::io::stdout())));
+    if let Some(control) = &a.control_url {
+        // The control API, where there is one, tells us the target is a mock we may reset; the
+        // runner only checks it answers, so a typo is caught before a long run.
+        if reqwest::get(format!("{}/health", control.trim_end_matches('/'))).await.is_err() {
+            eprintln!("vici-conformance: the control URL {control} does not answer");
+            return exit_code::USAGE;
+        }
+    }
+    match crate::runner::run(cfg, &mut reporters).await {
+        Ok(outcome) => {
+            if let Err(e) = write_failures(&a.failures, &outcome.failing_cases) {
+                eprintln!("vici-conformance: failed to {e}");
+                return exit_code::RUNNER_ERROR;
+            }
+            match outcome.summary.verdict {
+                Verdict::Conformant => exit_code::CONFORMANT,
+                Verdict::Deviations | Verdict::Incomplete => exit_code::DEVIATIONS,
+            }
+        }
+        Err(e) => {
+            eprintln!("vici-conformance: failed to {e}");
+            match e {
+                RunError::Target(_) | RunError::UnknownOperation(_) => exit_code::USAGE,
+                RunError::Discovery(crate::fixtures::DiscoveryError::KeyRefused(_)) => exit_code::USAGE,
+                RunError::Discovery(_) | RunError::Report(_) => exit_code::RUNNER_ERROR,
+            }
+        }
+    }
+}
+
+fn write_failures(path: &PathBuf, cases: &[Case]) -> Result<(), String> {
+    if cases.is_empty() {
+        // A clean run leaves no stale failures behind.
+        let _ = std::fs::remove_file(path);
+        return Ok(());
+    }
+    let text = serde_json::to_string_pretty(&serde_json::json!({ "version": 1, "cases": cases }))
+        .map_err(|e| format!("serialise the failing cases: {e}"))?;
+    std::fs::write(path, text).map_err(|e| format!("write {}: {e}", path.display()))
+}
+
+/// Loads a failures file.
+pub fn read_failures(path: &PathBuf) -> Result<Vec<Case>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("read {}: {e}", path.display()))?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("parse {}: {e}", path.display()))?;
+    serde_json::from_value(v["cases"].clone()).map_err(|e| format!("read the cases of {}: {e}", path.display()))
+}
+
+#[allow(clippy::print_stdout)]
+async fn replay(a: ReplayArgs) -> u8 {
+    let cases = match read_failures(&a.failures) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("vici-conformance: failed to {e}");
+            return exit_code::USAGE;
+        }
+    };
+    let target = match crate::http::Target::new(target_config(&a.target)) {
+        Ok(t) => std::sync::Arc::new(t),
+        Err(e) => {
+            eprintln!("vici-conformance: failed to {e}");
+            return exit_code::USAGE;
+        }
+    };
+    let exec = crate::exec::Executor {
+        contract: spec::Contract::v1(),
+        target,
+        checks: CheckFilter::default(),
+    };
+    let mut failing = 0;
+    for case in cases {
+        let (rec, result) = exec.run(case).await;
+        if matches!(result, Err(crate::http::TransportError::Connect(_))) {
+            eprintln!("vici-conformance: the target {} is unreachable", a.target.base_url);
+            return exit_code::RUNNER_ERROR;
+        }
+        let must: Vec<_> = rec.findings.iter().filter(|f| f.level == crate::checks::catalogue::Level::Must).collect();
+        if must.is_empty() {
+            println!("fixed   {}", rec.case.id);
+        } else {
+            failing += 1;
+            for f in must {
+                println!("failing {} [{}] {}\n        {}", rec.case.id, f.check, f.title, f.curl);
+            }
+        }
+    }
+    if failing == 0 { exit_code::CONFORMANT } else { exit_code::DEVIATIONS }
+}

@@ -1,0 +1,12 @@
+//! Exit codes of `vici-conformance`, in one place. Documented in the README and `--help`.
+
+/// The target conforms: every MUST check held on every case (SHOULD notes may exist).
+pub const CONFORMANT: u8 = 0;
+/// Deviations found: at least one MUST check failed, or the time budget ran out first
+/// ("incomplete" is never a pass).
+pub const DEVIATIONS: u8 = 1;
+/// Usage or configuration error: bad flags, a bad base URL, an unknown operation or check, an
+/// unreadable failures file, a key the target refuses.
+pub const USAGE: u8 = 2;
+/// The target is unreachable, or the runner itself failed (a report could not be written).
+pub const RUNNER_ERROR: u8 = 3;

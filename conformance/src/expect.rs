@@ -1,0 +1,93 @@
+//! What a case should get, computed from the contract with the same validation code the mock
+//! uses (`spec::Operation::validate_parameters` and `validate_body`).
+//!
+//! This is what makes "invalid input accepted" free of false positives: a negative case's
+//! expectation is derived from its final serialised form (after shrinking, after encoding), so a
+//! case that shrinking or serialisation made valid is judged as the valid request it became.
+
+use spec::{BodyError, Contract, Location, Operation, PathMatch, RawRequest};
+
+use crate::case::{Case, Expectation};
+
+/// The largest JSON body the contract accepts (D-LIMITS).
+pub const JSON_LIMIT: usize = 1 << 20;
+
+/// The statuses a valid request of `op` may get when the state allows it.
+pub fn accept_statuses(op: &Operation) -> Vec<u16> {
+    match op.id.as_str() {
+        // A purchase of a number that someone (or an earlier case) bought is a conflict, not a
+        // refusal of valid input (D-NUMBERS).
+        "buyPhoneNumber" => vec![201, 409],
+        "getCallRecording" | "headCallRecording" => vec![200, 206],
+        _ => vec![op.success_status()],
+    }
+}
+
+/// `query:limit`, `path:id`, `header:Range`, `body:/voice/speed`, `body:csv`.
+pub fn location_string(l: &Location) -> String {
+    match l {
+        Location::Path { name } => format!("path:{name}"),
+        Location::Query { name } => format!("query:{name}"),
+        Location::Header { name } => format!("header:{name}"),
+        Location::Body { pointer } => format!("body:{pointer}"),
+        Location::Csv { .. } => "body:csv".to_owned(),
+    }
+}
+
+/// The expectation of `case` against `op`: `Accept` when the contract finds nothing wrong with
+/// the request, otherwise the rejection the contract prescribes for the first problem the
+/// mock-equivalent pipeline meets (parameters, then the body).
+pub fn expectation(contract: &Contract, op: &Operation, case: &Case) -> Expectation {
+    let path_params = match contract.match_path(&case.method, &case.path) {
+        PathMatch::Found { path_params, .. } => path_params,
+        _ => Vec::new(),
+    };
+    let raw = RawRequest {
+        path_params: &path_params,
+        query: &case.query,
+        headers: &case.headers,
+    };
+    if let Err(violations) = op.validate_parameters(&raw) {
+        if let Some(r) = op.rejection_for(&violations) {
+            return Expectation::Reject {
+                status: r.status,
+                error: r.error.clone(),
+                locations: Vec::new(),
+            };
+        }
+        return Expectation::Reject {
+            status: 400,
+            error: "validation_error".to_owned(),
+            locations: violations.iter().map(|v| location_string(&v.location)).collect(),
+        };
+    }
+    if op.request_body.is_some() {
+        let (ct, bytes) = match &case.body {
+            Some(b) => (b.content_type.as_deref(), b.bytes.as_slice()),
+            None => (None, &[][..]),
+        };
+        let is_csv = ct.is_some_and(|c| c.trim().to_ascii_lowercase().starts_with("text/csv"));
+        if !is_csv && bytes.len() > JSON_LIMIT {
+            return Expectation::Reject {
+                status: 413,
+                error: "payload_too_large".to_owned(),
+                locations: Vec::new(),
+            };
+        }
+        if let Err(e) = op.validate_body(ct, bytes) {
+            let (status, error) = match &e {
+                BodyError::UnsupportedMediaType { .. } => (415, "unsupported_media_type"),
+                BodyError::Malformed(_) => (400, "validation_error"),
+                BodyError::Invalid(_) => (422, "validation_error"),
+            };
+            return Expectation::Reject {
+                status,
+                error: error.to_owned(),
+                locations: e.violations().iter().map(|v| location_string(&v.location)).collect(),
+            };
+        }
+    }
+    Expectation::Accept {
+        statuses: accept_statuses(op),
+    }
+}

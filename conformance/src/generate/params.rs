@@ -1,0 +1,362 @@
+//! Parameters as raw strings: rendering typed values, the D-PARAMS coercion (a copy of the
+//! rules in `spec::request`, checked against `Operation::validate_parameters` by the tests), and
+//! the raw strings that break a parameter's syntax or constraints.
+
+use proptest::prelude::*;
+use serde_json::{Number, Value};
+use spec::Validator;
+
+use super::invalid::{self, near_misses};
+use super::schema::{Ty, declared_types};
+use super::valid::{self, Ctx, union};
+use super::{NO_INVALID, probe};
+
+/// The scalar types a raw parameter string may become, per D-PARAMS: `type` (string or array),
+/// plus the `type`s of one level of `anyOf`/`oneOf`; else the types of `enum`/`const` values;
+/// plain string when nothing says otherwise.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Types {
+    pub(crate) integer: bool,
+    pub(crate) number: bool,
+    pub(crate) boolean: bool,
+    pub(crate) string: bool,
+    pub(crate) array: bool,
+}
+
+impl Types {
+    fn add(&mut self, ty: Ty) {
+        match ty {
+            Ty::Integer => self.integer = true,
+            Ty::Number => self.number = true,
+            Ty::Boolean => self.boolean = true,
+            Ty::String => self.string = true,
+            Ty::Array => self.array = true,
+            Ty::Null | Ty::Object => {}
+        }
+    }
+
+    fn any_named(&self) -> bool {
+        self.integer || self.number || self.boolean || self.string || self.array
+    }
+
+    pub(crate) fn of(schema: &Value) -> Types {
+        let mut types = Types::default();
+        let mut named = false;
+        let mut add_declared = |s: &Value, types: &mut Types| {
+            if let Some(list) = declared_types(s) {
+                named |= !list.is_empty();
+                list.into_iter().for_each(|t| types.add(t));
+            }
+        };
+        add_declared(schema, &mut types);
+        for key in ["anyOf", "oneOf"] {
+            for branch in schema.get(key).and_then(Value::as_array).into_iter().flatten() {
+                add_declared(branch, &mut types);
+            }
+        }
+        if !named {
+            let values = schema
+                .get("enum")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .chain(schema.get("const").cloned());
+            for v in values {
+                types.add(Ty::of(&v));
+                if let Value::Number(n) = &v
+                    && !(n.is_i64() || n.is_u64())
+                {
+                    types.number = true;
+                }
+            }
+        }
+        types
+    }
+
+    /// The scalar part; plain string when none.
+    fn scalars(self) -> Types {
+        let t = Types { array: false, ..self };
+        if t.any_named() {
+            t
+        } else {
+            Types {
+                string: true,
+                ..Types::default()
+            }
+        }
+    }
+}
+
+fn is_integer_literal(raw: &str) -> bool {
+    let digits = raw.strip_prefix('-').unwrap_or(raw);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn all_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The JSON number grammar (leading zeros allowed), finite only.
+fn number_literal(raw: &str) -> Option<Value> {
+    let unsigned = raw.strip_prefix('-').unwrap_or(raw);
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(i) => (&unsigned[..i], Some(&unsigned[i + 1..])),
+        None => (unsigned, None),
+    };
+    let (whole, fraction) = match mantissa.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (mantissa, None),
+    };
+    let exponent_ok = exponent.is_none_or(|e| all_digits(e.strip_prefix(['+', '-']).unwrap_or(e)));
+    if !all_digits(whole) || !fraction.is_none_or(all_digits) || !exponent_ok {
+        return None;
+    }
+    if fraction.is_none()
+        && exponent.is_none()
+        && let Ok(n) = raw.parse::<i64>()
+    {
+        return Some(Value::from(n));
+    }
+    let f: f64 = raw.parse().ok()?;
+    Number::from_f64(f).map(Value::Number)
+}
+
+fn scalar(raw: &str, types: Types) -> Result<Value, String> {
+    let types = types.scalars();
+    if raw.is_empty() {
+        return if types.string {
+            Ok(Value::String(String::new()))
+        } else {
+            Err("must not be empty".to_owned())
+        };
+    }
+    if types.integer && is_integer_literal(raw) {
+        match raw.parse::<i64>() {
+            Ok(n) => return Ok(Value::from(n)),
+            Err(_) if !types.number && !types.string => {
+                return Err("is out of range for a 64-bit integer".to_owned());
+            }
+            Err(_) => {}
+        }
+    }
+    if types.number
+        && let Some(n) = number_literal(raw)
+    {
+        return Ok(n);
+    }
+    if types.boolean {
+        match raw {
+            "true" => return Ok(Value::Bool(true)),
+            "false" => return Ok(Value::Bool(false)),
+            _ => {}
+        }
+    }
+    if types.string {
+        return Ok(Value::String(raw.to_owned()));
+    }
+    Err("has the wrong type".to_owned())
+}
+
+/// Coerces one raw parameter value as D-PARAMS prescribes (arrays split on commas).
+pub(crate) fn coerce(raw: &str, schema: &Value) -> Result<Value, String> {
+    let types = Types::of(schema);
+    if !types.array {
+        return scalar(raw, types);
+    }
+    if raw.is_empty() {
+        return Ok(Value::Array(Vec::new()));
+    }
+    let item_schema = schema
+        .get("items")
+        .cloned()
+        .or_else(|| {
+            ["anyOf", "oneOf"]
+                .iter()
+                .filter_map(|k| schema.get(*k).and_then(Value::as_array))
+                .flatten()
+                .find_map(|b| b.get("items").cloned())
+        })
+        .unwrap_or(Value::Bool(true));
+    let item_types = Types::of(&item_schema);
+    raw.split(',')
+        .map(|part| scalar(part, item_types))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Value::Array)
+}
+
+/// Whether `raw` is a valid value for a parameter of this schema (coerced, then validated).
+pub(crate) fn raw_is_valid(raw: &str, schema: &Value, validator: &Validator) -> bool {
+    coerce(raw, schema).is_ok_and(|v| validator.is_valid(&v))
+}
+
+/// Renders a scalar as a raw parameter string.
+pub(crate) fn to_raw(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Null | Value::Array(_) | Value::Object(_) => None,
+    }
+}
+
+/// See [`super::valid_param`].
+pub(crate) fn valid_param(schema: &Value) -> BoxedStrategy<String> {
+    valid::valid(schema, Ctx::param())
+        .prop_map(|v| to_raw(&v).unwrap_or_else(|| v.to_string()))
+        .boxed()
+}
+
+/// Raw strings that are not integers / numbers / booleans under D-PARAMS, with notes.
+fn syntax_breakers(types: Types) -> Vec<(String, String)> {
+    let mut out: Vec<(&str, &str)> = Vec::new();
+    let scalars = types.scalars();
+    if scalars.string {
+        return Vec::new();
+    }
+    out.push(("", "empty value"));
+    if scalars.integer || scalars.number {
+        out.extend([
+            ("abc", "not a number"),
+            ("+1", "leading '+'"),
+            (" 1", "leading space"),
+            ("1 ", "trailing space"),
+            ("0x10", "hexadecimal"),
+            ("1_000", "digit separator"),
+            ("-", "sign without digits"),
+            ("1,5", "decimal comma"),
+        ]);
+    }
+    if scalars.integer && !scalars.number {
+        out.extend([
+            ("1.0", "not an integer: decimal point"),
+            ("1e3", "not an integer: exponent"),
+            ("99999999999999999999", "out of 64-bit range (huge)"),
+            ("9223372036854775808", "out of 64-bit range (i64::MAX + 1)"),
+        ]);
+    }
+    if scalars.number {
+        out.extend([
+            (".5", "not a JSON number: no leading digit"),
+            ("5.", "not a JSON number: no fraction digits"),
+            ("1e", "not a JSON number: empty exponent"),
+            ("NaN", "not a finite number"),
+            ("inf", "not a finite number"),
+            ("1e400", "not a finite number (overflow)"),
+        ]);
+    }
+    if scalars.boolean {
+        out.extend([
+            ("yes", "not true/false"),
+            ("no", "not true/false"),
+            ("1", "not true/false"),
+            ("0", "not true/false"),
+            ("TRUE", "not true/false: case"),
+            ("True", "not true/false: case"),
+            ("FALSE", "not true/false: case"),
+            ("on", "not true/false"),
+            ("true ", "not true/false: trailing space"),
+        ]);
+    }
+    out.into_iter()
+        .map(|(raw, note)| (raw.to_owned(), note.to_owned()))
+        .collect()
+}
+
+/// See [`super::invalid_param`].
+pub(crate) fn invalid_param(schema: &Value) -> BoxedStrategy<(String, String)> {
+    let validator = Validator::compile(schema).ok();
+    let is_invalid = {
+        let schema = schema.clone();
+        let validator = validator.clone();
+        move |raw: &str| validator.as_ref().is_none_or(|v| !raw_is_valid(raw, &schema, v))
+    };
+    let types = Types::of(schema);
+    let mut fixed: Vec<(String, String)> = syntax_breakers(types);
+    let allowed: Option<Vec<Value>> = schema
+        .get("const")
+        .map(|c| vec![c.clone()])
+        .or_else(|| schema.get("enum").and_then(Value::as_array).cloned());
+    if let Some(allowed) = &allowed {
+        for miss in near_misses(allowed) {
+            if let Some(raw) = to_raw(&miss) {
+                fixed.push((raw, "not in enum".to_owned()));
+            }
+        }
+        fixed.push(("".to_owned(), "empty value (not in enum)".to_owned()));
+    }
+    fixed.retain(|(raw, _)| is_invalid(raw));
+    let mut seen: Vec<String> = Vec::new();
+    fixed.retain(|(raw, _)| {
+        let new = !seen.contains(raw);
+        seen.push(raw.clone());
+        new
+    });
+
+    let mut options: Vec<BoxedStrategy<(String, String)>> = Vec::new();
+    if !fixed.is_empty() {
+        options.push(prop::sample::select(fixed).boxed());
+    }
+    // Constraint breakers (bounds, lengths, pattern, format) from the typed mutations, rendered
+    // raw; wrong types are left out, since every raw string is a string.
+    for candidate in invalid::candidates(schema, Ctx::param(), false) {
+        let rendered = candidate
+            .prop_map(|inv| (to_raw(&inv.value).unwrap_or_default(), inv.note))
+            .boxed();
+        let check = is_invalid.clone();
+        if probe(&rendered, |(raw, _)| check(raw)) {
+            options.push(rendered);
+        }
+    }
+    if options.is_empty() {
+        return Just((String::new(), NO_INVALID.to_owned())).boxed();
+    }
+    union(options, (String::new(), String::new()))
+        .prop_filter("raw value is valid", move |(raw, _)| is_invalid(raw))
+        .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn c(raw: &str, schema: Value) -> Result<Value, String> {
+        coerce(raw, &schema)
+    }
+
+    #[test]
+    fn coercion_follows_d_params() {
+        let int = json!({"type": "integer"});
+        assert_eq!(c("42", int.clone()), Ok(json!(42)));
+        assert_eq!(c("007", int.clone()), Ok(json!(7)));
+        for bad in ["+1", "1.0", "1e3", " 1", "", "9223372036854775808", "abc"] {
+            assert!(c(bad, int.clone()).is_err(), "{bad:?}");
+        }
+        let boolean = json!({"type": "boolean"});
+        assert_eq!(c("true", boolean.clone()), Ok(json!(true)));
+        assert!(c("TRUE", boolean).is_err());
+        let number = json!({"type": "number"});
+        assert_eq!(c("5", number.clone()), Ok(json!(5)));
+        assert_eq!(c("0.5", number.clone()), Ok(json!(0.5)));
+        assert!(c(".5", number).is_err());
+        assert_eq!(c("", json!({"type": "string"})), Ok(json!("")));
+        assert_eq!(c("12", json!({})), Ok(json!("12")));
+        assert_eq!(c("10", json!({"enum": [10, 20]})), Ok(json!(10)));
+        assert_eq!(c("3", json!({"anyOf": [{"type": "integer"}, {"type": "null"}]})), Ok(json!(3)));
+        assert_eq!(
+            c("1,2", json!({"type": "array", "items": {"type": "integer"}})),
+            Ok(json!([1, 2]))
+        );
+    }
+
+    #[test]
+    fn raw_rendering() {
+        assert_eq!(to_raw(&json!(5)), Some("5".to_owned()));
+        assert_eq!(to_raw(&json!(0.5)), Some("0.5".to_owned()));
+        assert_eq!(to_raw(&json!(true)), Some("true".to_owned()));
+        assert_eq!(to_raw(&json!("a b")), Some("a b".to_owned()));
+        assert_eq!(to_raw(&Value::Null), None);
+        assert_eq!(to_raw(&json!([1])), None);
+    }
+}

@@ -1,0 +1,253 @@
+//! Sending cases: one HTTP client with connection reuse, capped bodies, timeouts, no redirects,
+//! and pacing by the rate-limit headers the target advertises.
+//!
+//! A hostile target is a finding, never a crash or a hang: every exchange has a deadline, bodies
+//! are read up to a cap, redirects are not followed (a 3xx is reported as an undocumented
+//! status), and every transport failure becomes a `TransportError` value.
+
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+
+use crate::case::{Auth, Case};
+
+/// A response, as far as the runner needs it.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// Status code.
+    pub status: u16,
+    /// Headers, names lowercase, in order.
+    pub headers: Vec<(String, String)>,
+    /// The body, up to the cap.
+    pub body: Vec<u8>,
+    /// Whether the body was longer than the cap (the rest was not read).
+    pub truncated: bool,
+    /// Round-trip time including the body.
+    pub elapsed: Duration,
+}
+
+impl Exchange {
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body parsed as JSON, if it is JSON.
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+/// Why no (complete) response came.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    /// No answer within the deadline (an endless stream ends here too).
+    #[error("no complete response within {0:?}")]
+    Timeout(Duration),
+    /// The connection could not be made.
+    #[error("could not connect: {0}")]
+    Connect(String),
+    /// The connection broke or the response was not HTTP.
+    #[error("the exchange failed: {0}")]
+    Broken(String),
+}
+
+/// Credentials and where to send.
+#[derive(Debug, Clone)]
+pub struct TargetConfig {
+    /// Base URL, e.g. `http://127.0.0.1:4010/api/v1`.
+    pub base_url: String,
+    /// The primary key.
+    pub api_key: String,
+    /// The second key, for isolation checks.
+    pub api_key_b: Option<String>,
+    /// Deadline of one exchange.
+    pub timeout: Duration,
+    /// Most body bytes read.
+    pub max_body: usize,
+}
+
+/// A target to send cases to.
+pub struct Target {
+    /// Where and with what.
+    pub config: TargetConfig,
+    client: reqwest::Client,
+    pacer: Pacer,
+}
+
+/// Why a target could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    /// The base URL is not a URL.
+    #[error("use '{0}' as a base URL: it must be http:// or https:// followed by a host")]
+    BadUrl(String),
+    /// The HTTP client could not be built.
+    #[error("build the HTTP client: {0}")]
+    Client(String),
+}
+
+impl Target {
+    /// A target with a pooled client.
+    pub fn new(config: TargetConfig) -> Result<Target, TargetError> {
+        let url = &config.base_url;
+        if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
+            return Err(TargetError::BadUrl(url.clone()));
+        }
+        // reqwest is built with rustls but no provider: choose ring once for the process.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(64)
+            .tcp_nodelay(true)
+            .user_agent(concat!("vici-conformance/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| TargetError::Client(e.to_string()))?;
+        Ok(Target {
+            config,
+            client,
+            pacer: Pacer::default(),
+        })
+    }
+
+    /// Sends `case` and reads the answer, within the deadline. Waits first if the target's
+    /// rate-limit headers say the key is out of requests; retries (up to three times) a 429
+    /// after its `Retry-After`, since a refusal caused by our own pace says nothing about the
+    /// case.
+    pub async fn send(&self, case: &Case) -> Result<Exchange, TransportError> {
+        let mut attempts = 0;
+        loop {
+            self.pacer.wait().await;
+            let ex = self.send_once(case).await?;
+            self.pacer.observe(&ex);
+            if ex.status == 429 && attempts < 3 {
+                attempts += 1;
+                let wait = ex
+                    .header("retry-after")
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(1)
+                    .min(60);
+                tokio::time::sleep(Duration::from_secs(wait)).await;
+                continue;
+            }
+            return Ok(ex);
+        }
+    }
+
+    async fn send_once(&self, case: &Case) -> Result<Exchange, TransportError> {
+        let method = reqwest::Method::from_bytes(case.method.as_bytes())
+            .map_err(|e| TransportError::Broken(format!("bad method {}: {e}", case.method)))?;
+        let mut req = self.client.request(method, case.url(&self.config.base_url));
+        match &case.auth {
+            Auth::Primary => req = req.bearer_auth(&self.config.api_key),
+            Auth::Secondary => {
+                if let Some(k) = &self.config.api_key_b {
+                    req = req.bearer_auth(k);
+                }
+            }
+            Auth::None => {}
+            Auth::Raw(v) => req = req.header("authorization", v),
+        }
+        for (k, v) in &case.headers {
+            req = req.header(k, v);
+        }
+        if let Some(b) = &case.body {
+            if let Some(ct) = &b.content_type {
+                req = req.header("content-type", ct);
+            }
+            req = req.body(b.bytes.clone());
+        }
+        let started = Instant::now();
+        let deadline = self.config.timeout;
+        let max = self.config.max_body;
+        let fut = async move {
+            let mut res = req.send().await.map_err(classify)?;
+            let status = res.status().as_u16();
+            let headers = res
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .collect();
+            let mut body = Vec::new();
+            let mut truncated = false;
+            while let Some(chunk) = res.chunk().await.map_err(classify)? {
+                let room = max.saturating_sub(body.len());
+                if chunk.len() > room {
+                    body.extend_from_slice(&chunk[..room]);
+                    truncated = true;
+                    break;
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(Exchange {
+                status,
+                headers,
+                body,
+                truncated,
+                elapsed: started.elapsed(),
+            })
+        };
+        match tokio::time::timeout(deadline, fut).await {
+            Ok(r) => r,
+            Err(_) => Err(TransportError::Timeout(deadline)),
+        }
+    }
+}
+
+fn classify(e: reqwest::Error) -> TransportError {
+    if e.is_timeout() {
+        TransportError::Timeout(Duration::ZERO)
+    } else if e.is_connect() {
+        TransportError::Connect(source_chain(&e))
+    } else {
+        TransportError::Broken(source_chain(&e))
+    }
+}
+
+fn source_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+/// Paces requests by the target's `X-RateLimit-Remaining` and `X-RateLimit-Reset`: when a few
+/// requests remain, wait until the window frees up. Against a mock started with a high limit it
+/// never waits; against a real 300-a-minute key it never trips the limit by accident.
+#[derive(Default)]
+struct Pacer {
+    state: Mutex<Option<(u64, Instant)>>,
+}
+
+/// Requests kept in reserve so concurrent workers do not overshoot.
+const RESERVE: u64 = 8;
+
+impl Pacer {
+    async fn wait(&self) {
+        let until = {
+            let s = self.state.lock();
+            match *s {
+                Some((remaining, reset_at)) if remaining <= RESERVE && reset_at > Instant::now() => Some(reset_at),
+                _ => None,
+            }
+        };
+        if let Some(t) = until {
+            tokio::time::sleep_until(t.into()).await;
+            *self.state.lock() = None;
+        }
+    }
+
+    fn observe(&self, ex: &Exchange) {
+        let remaining = ex.header("x-ratelimit-remaining").and_then(|v| v.parse::<u64>().ok());
+        let reset = ex.header("x-ratelimit-reset").and_then(|v| v.parse::<u64>().ok());
+        if let (Some(r), Some(s)) = (remaining, reset) {
+            *self.state.lock() = Some((r, Instant::now() + Duration::from_secs(s.min(3_600))));
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! The human summary: printed once, when the run finishes.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::io::Write;
+
+use tabled::builder::Builder;
+use tabled::settings::object::Columns;
+use tabled::settings::{Alignment, Style};
+
+use super::{ReportError, Reporter};
+use crate::checks::catalogue::{CATALOGUE, Level, info};
+use crate::events::{RunEvent, RunInfo, Summary, Verdict};
+
+/// Writes the end-of-run summary to any writer: stdout in the binary, a `Vec<u8>` in tests.
+///
+/// The output is plain text (no colours) and deterministic for a given [`Summary`] and
+/// [`RunInfo`]: only the duration varies between otherwise identical runs. It holds a header
+/// line, a table per operation, a table per check (catalogue order), every distinct finding with
+/// its `curl` reproduction, and the verdict line.
+#[derive(Debug)]
+pub struct TerminalReporter<W> {
+    out: W,
+    run: Option<RunInfo>,
+}
+
+impl<W: Write> TerminalReporter<W> {
+    /// A reporter writing to `out`.
+    pub fn new(out: W) -> Self {
+        TerminalReporter { out, run: None }
+    }
+
+    /// The writer back (tests read what was written).
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+impl<W: Write + Send> Reporter for TerminalReporter<W> {
+    fn on_event(&mut self, event: &RunEvent) -> Result<(), ReportError> {
+        match event {
+            RunEvent::Started(info) => self.run = Some(info.clone()),
+            RunEvent::Finished(summary) => {
+                let text = render_summary(self.run.as_ref(), summary);
+                self.out
+                    .write_all(text.as_bytes())
+                    .map_err(ReportError::Output)?;
+                self.out.flush().map_err(ReportError::Output)?;
+            }
+            RunEvent::PhaseStarted { .. } | RunEvent::CaseFinished(_) => {}
+        }
+        Ok(())
+    }
+}
+
+/// The summary text [`TerminalReporter`] prints (`run` is `None` if no `Started` event came).
+pub fn render_summary(run: Option<&RunInfo>, summary: &Summary) -> String {
+    let mut s = String::new();
+    s.push_str(&header(run, summary));
+    s.push_str("\n\n");
+
+    s.push_str("Operations\n");
+    s.push_str(&operations_table(summary));
+    s.push_str("\n\n");
+
+    s.push_str("Checks\n");
+    s.push_str(&checks_table(run, summary));
+    s.push_str("\n\n");
+
+    if !summary.findings.is_empty() {
+        s.push_str("Findings\n");
+        for f in &summary.findings {
+            let op = f.operation_id.as_deref().unwrap_or("-");
+            let _ = writeln!(s, "[{}] {} — {op}: {}", f.level.as_str(), f.check, f.title);
+            for line in f.message.lines() {
+                let _ = writeln!(s, "  {line}");
+            }
+            // Only the first line is indented: a multi-line body inside the command must stay
+            // byte for byte what the case sent.
+            let _ = writeln!(s, "    {}", f.curl);
+            s.push('\n');
+        }
+    }
+
+    s.push_str("verdict: ");
+    s.push_str(&verdict_line(summary));
+    s.push('\n');
+    s
+}
+
+fn header(run: Option<&RunInfo>, summary: &Summary) -> String {
+    let cases = plural(summary.cases, "case", "cases");
+    let duration = format!("{:.2}s", summary.duration_sec);
+    match run {
+        Some(r) => format!(
+            "vici-conformance {}: {cases} against {} (seed {}) in {duration}",
+            r.version, r.target, r.seed
+        ),
+        None => format!("vici-conformance: {cases} in {duration}"),
+    }
+}
+
+fn operations_table(summary: &Summary) -> String {
+    let mut b = Builder::default();
+    b.push_record([
+        "operation",
+        "cases",
+        "statuses",
+        "checks passed",
+        "checks failed",
+    ]);
+    for (op, stats) in &summary.operations {
+        let statuses: Vec<String> = stats
+            .statuses
+            .iter()
+            .map(|(s, n)| format!("{s}×{n}"))
+            .collect();
+        let passed: usize = stats.checks.values().map(|(p, _)| p).sum();
+        let failed: usize = stats.checks.values().map(|(_, f)| f).sum();
+        b.push_record([
+            op.clone(),
+            stats.cases.to_string(),
+            statuses.join(" "),
+            passed.to_string(),
+            failed.to_string(),
+        ]);
+    }
+    let mut t = b.build();
+    t.with(Style::psql())
+        .modify(Columns::one(1), Alignment::right())
+        .modify(Columns::new(3..), Alignment::right());
+    trim_lines(&t.to_string())
+}
+
+/// Check ids in report order: the catalogue's order for known checks (those enabled and those
+/// that ran), then any unknown id that ran, sorted.
+pub(super) fn checks_in_order<'a>(
+    enabled: impl IntoIterator<Item = &'a str>,
+    ran: impl IntoIterator<Item = &'a str>,
+) -> Vec<&'a str> {
+    let wanted: BTreeSet<&str> = enabled.into_iter().chain(ran).collect();
+    let mut out: Vec<&str> = CATALOGUE
+        .iter()
+        .map(|c| c.id)
+        .filter(|id| wanted.contains(id))
+        .collect();
+    out.extend(wanted.iter().copied().filter(|id| info(id).is_none()));
+    out
+}
+
+fn checks_table(run: Option<&RunInfo>, summary: &Summary) -> String {
+    let mut totals: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for stats in summary.operations.values() {
+        for (check, (p, f)) in &stats.checks {
+            let t = totals.entry(check).or_default();
+            t.0 += p;
+            t.1 += f;
+        }
+    }
+    let enabled = run.map(|r| r.checks.as_slice()).unwrap_or_default();
+    let mut b = Builder::default();
+    b.push_record(["check", "level", "passed", "failed"]);
+    for id in checks_in_order(enabled.iter().copied(), totals.keys().copied()) {
+        let (p, f) = totals.get(id).copied().unwrap_or_default();
+        let level = info(id).map_or("?", |c| c.level.as_str());
+        b.push_record([
+            id.to_owned(),
+            level.to_owned(),
+            p.to_string(),
+            f.to_string(),
+        ]);
+    }
+    let mut t = b.build();
+    t.with(Style::psql())
+        .modify(Columns::new(2..), Alignment::right());
+    trim_lines(&t.to_string())
+}
+
+/// Drops the padding tabled leaves at line ends (editors strip it; snapshots must not care).
+fn trim_lines(table: &str) -> String {
+    table
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The verdict, in words.
+pub(super) fn verdict_line(summary: &Summary) -> String {
+    let must = summary.must_failures();
+    let should = summary
+        .findings
+        .iter()
+        .filter(|f| f.level == Level::Should)
+        .count();
+    let notes = plural(should, "note", "notes");
+    match summary.verdict {
+        Verdict::Conformant if should == 0 => "conformant".to_owned(),
+        Verdict::Conformant => format!("conformant, with {notes} (SHOULD)"),
+        Verdict::Deviations => {
+            format!(
+                "{} (MUST) and {notes} (SHOULD)",
+                plural(must, "deviation", "deviations")
+            )
+        }
+        Verdict::Incomplete => {
+            "incomplete: time budget spent before every case ran — not a pass".to_owned()
+        }
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures::{conformant_events, drive, failing_events, run_info, summary_of};
+
+    fn output(events: &[RunEvent]) -> String {
+        let mut r = TerminalReporter::new(Vec::new());
+        drive(&mut r, events);
+        String::from_utf8(r.into_inner()).unwrap()
+    }
+
+    #[test]
+    fn conformant_run() {
+        insta::assert_snapshot!(output(&conformant_events()));
+    }
+
+    #[test]
+    fn failing_run() {
+        insta::assert_snapshot!(output(&failing_events()));
+    }
+
+    #[test]
+    fn prints_nothing_before_finished() {
+        let events = failing_events();
+        assert_eq!(output(&events[..events.len() - 1]), "");
+    }
+
+    #[test]
+    fn output_is_deterministic() {
+        assert_eq!(output(&failing_events()), output(&failing_events()));
+    }
+
+    #[test]
+    fn verdict_lines() {
+        let events = failing_events();
+        let mut s = summary_of(&events).clone();
+        assert_eq!(verdict_line(&s), "2 deviations (MUST) and 1 note (SHOULD)");
+
+        s.findings.retain(|f| f.level == Level::Should);
+        s.verdict = Verdict::Conformant;
+        assert_eq!(verdict_line(&s), "conformant, with 1 note (SHOULD)");
+
+        s.verdict = Verdict::Incomplete;
+        assert_eq!(
+            verdict_line(&s),
+            "incomplete: time budget spent before every case ran — not a pass"
+        );
+
+        s.findings.clear();
+        s.verdict = Verdict::Conformant;
+        assert_eq!(verdict_line(&s), "conformant");
+    }
+
+    #[test]
+    fn header_without_started_event_still_renders() {
+        let events = conformant_events();
+        let text = render_summary(None, summary_of(&events));
+        assert!(
+            text.starts_with("vici-conformance: 5 cases in 0.50s\n"),
+            "{text}"
+        );
+        let with = render_summary(Some(&run_info()), summary_of(&events));
+        assert!(with.starts_with("vici-conformance 0.1.0: 5 cases against http://127.0.0.1:8080/api/v1 (seed 42) in 0.50s\n"));
+    }
+
+    #[test]
+    fn checks_follow_catalogue_order_then_unknown_ids() {
+        let order = checks_in_order(
+            ["response_schema", "zz_custom"],
+            ["not_a_server_error", "aa_custom"],
+        );
+        assert_eq!(
+            order,
+            [
+                "not_a_server_error",
+                "response_schema",
+                "aa_custom",
+                "zz_custom"
+            ]
+        );
+    }
+
+    #[test]
+    fn write_errors_are_reported() {
+        struct Broken;
+        impl Write for Broken {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::BrokenPipe,
+                    "closed",
+                ))
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let events = conformant_events();
+        let mut r = TerminalReporter::new(Broken);
+        let e = r.on_event(events.last().unwrap()).unwrap_err();
+        assert!(matches!(e, ReportError::Output(_)), "{e:?}");
+    }
+}

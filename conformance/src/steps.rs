@@ -1,0 +1,71 @@
+//! Helpers shared by the protocol and stateful phases: build a case by hand, send it, judge it
+//! with the response checks plus the phase's own verdicts, and emit it.
+
+use crate::case::{Auth, Body, Case, Expectation, Phase};
+use crate::checks::response::{Applied, Failure};
+use crate::http::{Exchange, TransportError};
+use crate::runner::Shared;
+
+/// A case outside the generators.
+pub(crate) fn manual(id: String, op: Option<&str>, phase: Phase, method: &str, path: String) -> Case {
+    Case {
+        id,
+        operation_id: op.map(str::to_owned),
+        phase,
+        method: method.to_owned(),
+        path,
+        query: Vec::new(),
+        headers: Vec::new(),
+        auth: Auth::Primary,
+        body: None,
+        expect: Expectation::Observe,
+        note: String::new(),
+    }
+}
+
+/// A JSON body.
+pub(crate) fn json(v: serde_json::Value) -> Option<Body> {
+    Some(Body {
+        content_type: Some("application/json".to_owned()),
+        bytes: serde_json::to_vec(&v).unwrap_or_default(),
+    })
+}
+
+/// A failed verdict.
+pub(crate) fn failed(title: impl Into<String>, message: impl Into<String>) -> Applied {
+    Applied::Fail(Failure {
+        title: title.into(),
+        message: message.into(),
+        instance_pointer: None,
+        schema_path: None,
+    })
+}
+
+/// Pass when `ok`, else fail with the title and message.
+pub(crate) fn verdict(ok: bool, title: impl Into<String>, message: impl Into<String>) -> Applied {
+    if ok { Applied::Pass } else { failed(title, message) }
+}
+
+/// Sends `case`, judges it with the response checks plus `extra(result)`, emits the record,
+/// and hands back the exchange for the next step.
+pub(crate) async fn step(
+    shared: &Shared,
+    case: Case,
+    extra: impl FnOnce(&Result<Exchange, TransportError>) -> Vec<(&'static str, Applied)>,
+) -> Result<Exchange, TransportError> {
+    let result = shared.exec.target.send(&case).await;
+    let verdicts = extra(&result);
+    let rec = shared.exec.judge(case, &result, verdicts);
+    shared.emit(rec);
+    result
+}
+
+/// The JSON body of a successful exchange.
+pub(crate) fn body_of(r: &Result<Exchange, TransportError>) -> serde_json::Value {
+    r.as_ref().ok().and_then(Exchange::json).unwrap_or(serde_json::Value::Null)
+}
+
+/// The status of an exchange (0 when none came).
+pub(crate) fn status_of(r: &Result<Exchange, TransportError>) -> u16 {
+    r.as_ref().map(|e| e.status).unwrap_or(0)
+}
