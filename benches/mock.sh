@@ -261,6 +261,8 @@ stop "$LARGE_PID"
 
 RATIO=$(awk -v m="${RPS[b]}" -v b="${RPS[a]}" 'BEGIN { printf "%.0f", 100 * m / b }')
 CPU_RATIO=$(awk -v m="${SRV_US[b]}" -v b="${SRV_US[a]}" 'BEGIN { printf "%.0f", 100 * b / m }')
+idle_rps() { awk -v s="${SRV_US[$1]}" -v w="${WRK_US[$1]}" -v c="$NCPU" 'BEGIN { printf "%.0f", c * 1e6 / (s + w) }'; }
+IDLE_RATIO=$(awk -v m="$(idle_rps b)" -v b="$(idle_rps a)" 'BEGIN { printf "%.0f", 100 * m / b }')
 VERDICT=$([[ $RATIO -ge 60 ]] && echo "meets" || echo "below")
 CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 PER_CALL=$(awk -v a="$RSS_BEFORE" -v b="$RSS_SEEDED" -v n="$LARGE_CALLS" \
@@ -281,6 +283,8 @@ PER_CALL=$(awk -v a="$RSS_BEFORE" -v b="$RSS_SEEDED" -v n="$LARGE_CALLS" \
     echo "- call detail, mock/bare: **$RATIO%** (${RPS[b]} / ${RPS[a]} requests/s; target at least 60%: $VERDICT)."
     echo "  By CPU time per request, which other load on the machine does not skew: $CPU_RATIO%" \
         "(${SRV_US[a]} / ${SRV_US[b]} µs; wrk itself spent ${WRK_US[a]} and ${WRK_US[b]} µs a request)."
+    echo "  On an otherwise idle machine, with these CPU costs, $NCPU cores would give about" \
+        "$(idle_rps a) and $(idle_rps b) requests/s (cores / (server + wrk CPU per request)): $IDLE_RATIO%."
     echo "  Same body size: the bare server sends $DETAIL_BYTES bytes, the median call detail of the newest completed calls with a recording."
     echo "- matches: the list's \`total\`; rows d, e2 and g run on a separate mock seeded with $LARGE_CALLS calls."
     echo "- seeding $LARGE_CALLS calls (first request of the key): ${SEED_SECS} s."

@@ -199,8 +199,8 @@ async fn run(a: RunArgs) -> u8 {
         }
     }
     let visible = !a.no_progress && std::io::stderr().is_terminal();
-    reporters.push(Box::new(report::progress::ProgressReporter::new(visible)));
-    reporters.push(Box::new(report::terminal::TerminalReporter::new(std::io::stdout())));
+    reporters.push(Box::new(report::ProgressReporter::new(visible)));
+    reporters.push(Box::new(report::TerminalReporter::new(std::io::stdout())));
     if let Some(control) = &a.control_url {
         // The control API, where there is one, tells us the target is a mock we may reset; the
         // runner only checks it answers, so a typo is caught before a long run.

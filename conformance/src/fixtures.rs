@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use crate::case::{Auth, Case, Expectation, Phase};
-use crate::http::Target;
+use crate::http::{Target, TransportError};
 
 /// Ids and values the target has, by resource.
 #[derive(Debug, Clone, Default)]
@@ -53,10 +53,13 @@ fn list_case(path: &str, query: &[(&str, &str)]) -> Case {
 }
 
 async fn ids(target: &Target, path: &str, query: &[(&str, &str)], field: &str) -> Result<(u16, Vec<String>), DiscoveryError> {
-    let ex = target
-        .send(&list_case(path, query))
-        .await
-        .map_err(|e| DiscoveryError::Unreachable(e.to_string()))?;
+    // Only a refused connection stops the run; any other failure (a hang, a reset, garbage) is
+    // the target's behaviour, which the phases will report as findings.
+    let ex = match target.send(&list_case(path, query)).await {
+        Ok(ex) => ex,
+        Err(e @ TransportError::Connect(_)) => return Err(DiscoveryError::Unreachable(e.to_string())),
+        Err(_) => return Ok((0, Vec::new())),
+    };
     let v = ex.json().unwrap_or(Value::Null);
     let out = v["data"]
         .as_array()

@@ -276,14 +276,19 @@ impl Planner {
             .collect()
     }
 
+    /// A body that is valid in schema and in state (the first example, with the domain rules
+    /// applied), so a case that varies something else is judged on that alone.
     fn base_body(&self, op: &Operation) -> Option<Body> {
         let rb = op.request_body.as_ref()?;
         let m = rb.content.first()?;
         let (_, v) = m.examples.first()?;
-        Some(match v {
+        let body = match v {
             Value::String(s) if !m.is_json() => csv_body(s),
             other => json_body(other),
-        })
+        };
+        let mut draft = Draft { query: Vec::new(), body: Some(body), note: String::new() };
+        self.fix(op, 0, &mut draft);
+        draft.body
     }
 
     /// The fuzzing phase's strategy for `op`: positive drafts (every parameter and the body

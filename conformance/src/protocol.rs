@@ -79,7 +79,7 @@ async fn auth(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
             case.expect = reject(401, "unauthorized");
             case.note = (*note).to_owned();
             let note = note.to_string();
-            step(shared, case, move |r| {
+            let _ = step(shared, case, move |r| {
                 let ok = r.as_ref().is_ok_and(|e| {
                     e.status == 401 && e.header("www-authenticate").is_some_and(|h| h.trim_start().to_ascii_lowercase().starts_with("bearer"))
                 });
@@ -120,7 +120,7 @@ async fn methods(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
             case.expect = reject(405, "method_not_allowed");
             case.note = format!("{m} is not an operation of {template}");
             let allowed = allowed.clone();
-            step(shared, case, move |r| {
+            let _ = step(shared, case, move |r| {
                 let (ok, msg) = match r {
                     Ok(e) => {
                         let allow: BTreeSet<String> = e
@@ -165,7 +165,7 @@ async fn ids(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
         case.body = body.clone();
         case.expect = reject(404, "not_found");
         case.note = "an id that names nothing".to_owned();
-        step(shared, case, |r| {
+        let _ = step(shared, case, |r| {
             vec![("unknown_id", verdict(status_of(r) == 404, "an unknown id is not 404", describe(r)))]
         })
         .await;
@@ -198,7 +198,7 @@ async fn ids(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
             case.body = body.clone();
             case.note = format!("id with {note}");
             let note = note.to_owned();
-            step(shared, case, move |r| {
+            let _ = step(shared, case, move |r| {
                 let s = status_of(r);
                 vec![("mutated_id", verdict((400..500).contains(&s), format!("an id with {note} is answered {s}"), describe(r)))]
             })
@@ -244,7 +244,7 @@ async fn recording(shared: &Shared, fx: &Fixtures) {
     // HEAD: the same headers, no body.
     let mut case = make("head", "HEAD", "headCallRecording");
     case.expect = Expectation::Accept { statuses: vec![200] };
-    step(shared, case, move |r| {
+    let _ = step(shared, case, move |r| {
         let ok = r.as_ref().is_ok_and(|e| e.status == 200 && e.body.is_empty() && e.header("content-length").and_then(|v| v.parse::<u64>().ok()) == Some(size));
         vec![("recording_audio", verdict(ok, "HEAD differs from GET", describe(r)))]
     })
@@ -261,7 +261,7 @@ async fn recording(shared: &Shared, fx: &Fixtures) {
         case.headers.push(("Range".to_owned(), range.clone()));
         case.expect = if want == 416 { reject(416, "range_not_satisfiable") } else { Expectation::Accept { statuses: vec![206] } };
         case.note = format!("Range: {range}");
-        step(shared, case, move |r| vec![("recording_range", range_verdict(r, &range, size, want))]).await;
+        let _ = step(shared, case, move |r| vec![("recording_range", range_verdict(r, &range, size, want))]).await;
     }
     // A tampered signature and a missing one.
     let mut case = make("tampered", "GET", "getCallRecording");
@@ -273,12 +273,12 @@ async fn recording(shared: &Shared, fx: &Fixtures) {
     }
     case.expect = reject(403, "invalid_signature");
     case.note = "a tampered signature".to_owned();
-    step(shared, case, |_| Vec::new()).await;
+    let _ = step(shared, case, |_| Vec::new()).await;
     let mut case = make("unsigned", "GET", "getCallRecording");
     case.query.clear();
     case.expect = reject(403, "invalid_signature");
     case.note = "no signature".to_owned();
-    step(shared, case, |_| Vec::new()).await;
+    let _ = step(shared, case, |_| Vec::new()).await;
 }
 
 fn wav_verdict(r: &Result<Exchange, TransportError>) -> Applied {

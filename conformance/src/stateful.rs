@@ -73,7 +73,7 @@ async fn agents(shared: &Shared) {
     c.expect = accept(&[200]);
     let idc = id.clone();
     let name_c = name.clone();
-    step(shared, c, move |r| {
+    let _ = step(shared, c, move |r| {
         let b = body_of(r);
         vec![
             ("id_echo", verdict(b["id"] == idc.as_str(), "PATCH answers another id", format!("asked {idc}, got {}", b["id"]))),
@@ -93,24 +93,24 @@ async fn agents(shared: &Shared) {
         c.auth = Auth::Secondary;
         c.body = json(serde_json::json!({ "name": "stolen" }));
         c.expect = reject(404, "not_found");
-        step(shared, c, |r| vec![("isolation", verdict(status_of(r) == 404, "another key can patch this key's agent", format!("status {}", status_of(r))))]).await;
+        let _ = step(shared, c, |r| vec![("isolation", verdict(status_of(r) == 404, "another key can patch this key's agent", format!("status {}", status_of(r))))]).await;
         let mut c = manual("stateful/isolation/delete".into(), Some("deleteAgent"), Phase::Stateful, "DELETE", format!("/agents/{id}"));
         c.auth = Auth::Secondary;
         c.expect = reject(404, "not_found");
-        step(shared, c, |r| vec![("isolation", verdict(status_of(r) == 404, "another key can delete this key's agent", format!("status {}", status_of(r))))]).await;
+        let _ = step(shared, c, |r| vec![("isolation", verdict(status_of(r) == 404, "another key can delete this key's agent", format!("status {}", status_of(r))))]).await;
         let theirs = list_all(shared, "stateful/isolation/list", "listAgents", "/agents", Auth::Secondary).await;
         record(shared, "stateful/isolation/listed", "listAgents", "isolation", !has_id(&theirs, &id), "another key lists this key's agent", id.clone());
     }
 
     let mut c = manual("stateful/agent/delete".into(), Some("deleteAgent"), Phase::Stateful, "DELETE", format!("/agents/{id}"));
     c.expect = accept(&[204]);
-    step(shared, c, |_| Vec::new()).await;
+    let _ = step(shared, c, |_| Vec::new()).await;
     for (n, method, body) in [("again", "DELETE", None), ("patch", "PATCH", json(serde_json::json!({ "name": "ghost" })))] {
         let op = if method == "DELETE" { "deleteAgent" } else { "updateAgent" };
         let mut c = manual(format!("stateful/agent/after-delete/{n}"), Some(op), Phase::Stateful, method, format!("/agents/{id}"));
         c.body = body;
         c.expect = reject(404, "not_found");
-        step(shared, c, |r| vec![("use_after_delete", verdict(status_of(r) == 404, "a deleted agent is still reachable", format!("{method} got {}", status_of(r))))]).await;
+        let _ = step(shared, c, |r| vec![("use_after_delete", verdict(status_of(r) == 404, "a deleted agent is still reachable", format!("{method} got {}", status_of(r))))]).await;
     }
     let listed = list_all(shared, "stateful/agent/list-after-delete", "listAgents", "/agents", Auth::Primary).await;
     record(shared, "stateful/agent/gone", "listAgents", "use_after_delete", !has_id(&listed, &id), "a deleted agent is still listed", id);
@@ -131,10 +131,10 @@ async fn numbers(shared: &Shared, fx: &Fixtures) {
     let mut c = manual("stateful/number/buy-again".into(), Some("buyPhoneNumber"), Phase::Stateful, "POST", "/phone-numbers".into());
     c.body = json(serde_json::json!({ "number": number }));
     c.expect = reject(409, "conflict");
-    step(shared, c, |_| Vec::new()).await;
+    let _ = step(shared, c, |_| Vec::new()).await;
     let inv = get("stateful/number/inventory".into(), "searchPhoneNumberInventory", "/phone-numbers/inventory/search".into(), &[("country", "US".to_owned()), ("limit", "100".to_owned())]);
     let num = number.clone();
-    step(shared, inv, move |r| {
+    let _ = step(shared, inv, move |r| {
         let still = body_of(r)["data"].as_array().is_some_and(|a| a.iter().any(|n| n["number"] == num.as_str()));
         vec![("create_read_back", verdict(!still, "a bought number is still in the inventory", num.clone()))]
     })
@@ -145,7 +145,7 @@ async fn numbers(shared: &Shared, fx: &Fixtures) {
             c.body = json(serde_json::json!({ "agentId": v }));
             c.expect = accept(&[200]);
             let (pn2, v2) = (pn.clone(), v.clone());
-            step(shared, c, move |r| {
+            let _ = step(shared, c, move |r| {
                 let b = body_of(r);
                 vec![
                     ("id_echo", verdict(b["id"] == pn2.as_str(), "PATCH answers another number", b["id"].to_string())),
@@ -161,7 +161,7 @@ async fn calls(shared: &Shared, fx: &Fixtures) {
     for (i, id) in fx.calls.iter().take(5).enumerate() {
         let c = get(format!("stateful/call/{i}"), "getCall", format!("/calls/{id}"), &[]);
         let idc = id.clone();
-        step(shared, c, move |r| {
+        let _ = step(shared, c, move |r| {
             let b = body_of(r);
             let items = b["cost"]["lineItems"].as_array().cloned().unwrap_or_default();
             let sum: i64 = items.iter().filter_map(|i| i["amountCents"].as_i64()).sum();

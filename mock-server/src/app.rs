@@ -86,7 +86,12 @@ fn cors() -> CorsLayer {
         .max_age(std::time::Duration::from_secs(600))
 }
 
-async fn not_found(req: Request) -> Response {
+/// Unknown paths. Those under `/api/` go through the v1 pipeline so that even a path the router
+/// could not match (an empty tail, dot segments) gets the rate-limit headers of every v1 answer.
+async fn not_found(state: State<Shared>, req: Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        return api::dispatch(state, req).await;
+    }
     ApiError::no_route(req.uri().path()).into_response()
 }
 

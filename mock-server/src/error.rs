@@ -201,7 +201,6 @@ impl ApiError {
     }
 
     /// 416 `range_not_satisfiable` with `Content-Range: bytes */N`.
-    #[allow(dead_code)]
     pub(crate) fn range_not_satisfiable(range: &str, size: u64) -> ApiError {
         let mut e = ApiError::new(
             StatusCode::RANGE_NOT_SATISFIABLE,

@@ -280,6 +280,27 @@ fn finished(c: &CallRec) -> bool {
     c.status == crate::store::model::CallStatus::Completed
 }
 
+/// The transcript of call `seq`, derived from its seed; empty until the call completed.
+pub(crate) fn transcript_of(ws: &Workspace, seq: u32) -> Vec<transcript::Turn> {
+    let c = &ws.calls[seq as usize];
+    if !finished(c) {
+        return Vec::new();
+    }
+    let contact_name = c.contact.and_then(|ct| ws.contacts[ct as usize].name.as_deref());
+    transcript::transcript(
+        ws.call_seed(seq),
+        &TranscriptContext {
+            agent_first_name: &c.script.first_name,
+            first_message: &c.script.first_message,
+            company: &ws.company,
+            contact_name,
+            mission: &c.script.mission,
+            outbound: c.outbound,
+            duration_sec: c.duration_sec,
+        },
+    )
+}
+
 /// Renders call `seq` in full. `recording` is the signed URL and its expiry, made by the caller
 /// (it knows the origin and the clock).
 pub(crate) fn call_detail(
@@ -296,22 +317,7 @@ pub(crate) fn call_detail(
         c.has_recording,
         &c.script.voice_id,
     );
-    let transcript = if finished(c) {
-        let contact_name = c
-            .contact
-            .and_then(|ct| ws.contacts[ct as usize].name.as_deref());
-        transcript::transcript(
-            call_seed,
-            &TranscriptContext {
-                agent_first_name: &c.script.first_name,
-                first_message: &c.script.first_message,
-                company: &ws.company,
-                contact_name,
-                mission: &c.script.mission,
-                outbound: c.outbound,
-                duration_sec: c.duration_sec,
-            },
-        )
+    let transcript = transcript_of(ws, seq)
         .into_iter()
         .map(|t| TurnOut {
             speaker: t.speaker.as_str(),
@@ -319,10 +325,7 @@ pub(crate) fn call_detail(
             start_sec: t.start_sec,
             end_sec: t.end_sec,
         })
-        .collect()
-    } else {
-        Vec::new()
-    };
+        .collect();
     let (recording_url, recording_expires_at) = match recording {
         Some((url, exp)) if c.has_recording => (Some(url), Some(ts(exp))),
         _ => (None, None),

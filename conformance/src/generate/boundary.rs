@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use spec::Validator;
 
 use super::format;
-use super::invalid::{near_misses, representative, type_list, wrong_types};
+use super::invalid::{near_misses, type_list, wrong_types};
 use super::params::{Types, raw_is_valid, to_raw};
 use super::pattern::{Pattern, regex_fallback};
 use super::schema::{
@@ -481,6 +481,7 @@ pub(crate) fn boundary_params(schema: &Value) -> Vec<ParamBoundary> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::invalid::representative;
     use super::*;
 
     #[test]

@@ -142,11 +142,6 @@ pub(crate) fn generation_types(schema: &Value) -> Vec<Ty> {
     out
 }
 
-/// Whether the schema constrains the type at all (so that a value of another type is invalid).
-pub(crate) fn restricts_types(schema: &Value) -> bool {
-    declared_types(schema).is_some()
-}
-
 /// `schema[key]` as an `f64`.
 pub(crate) fn num(schema: &Value, key: &str) -> Option<f64> {
     schema.get(key)?.as_f64().filter(|f| f.is_finite())

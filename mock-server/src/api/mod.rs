@@ -57,7 +57,6 @@ pub(crate) struct Input<'a> {
     /// Scheme and authority for absolute URLs.
     pub(crate) origin: String,
     /// The request headers (the recording reads `Range`).
-    #[allow(dead_code)]
     pub(crate) headers: &'a HeaderMap,
 }
 
