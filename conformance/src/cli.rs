@@ -161,6 +161,7 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig, String> {
 
 /// Runs the parsed command; returns the process exit code.
 pub async fn main(cli: Cli) -> u8 {
+    crate::http::install_crypto();
     match cli.command {
         Command::Checks => {
             print_checks();

@@ -96,8 +96,7 @@ impl Target {
         if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
             return Err(TargetError::BadUrl(url.clone()));
         }
-        // reqwest is built with rustls but no provider: choose ring once for the process.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_crypto();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .pool_max_idle_per_host(64)
@@ -194,6 +193,12 @@ impl Target {
             Err(_) => Err(TransportError::Timeout(deadline)),
         }
     }
+}
+
+/// reqwest is built with rustls but no provider (so the workspace builds no C crypto): choose
+/// ring once for the process. Idempotent.
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 fn classify(e: reqwest::Error) -> TransportError {

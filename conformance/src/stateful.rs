@@ -117,7 +117,12 @@ async fn agents(shared: &Shared) {
 }
 
 async fn numbers(shared: &Shared, fx: &Fixtures) {
-    let Some(number) = fx.inventory.last().cloned() else { return };
+    // Read the inventory now: earlier phases may have bought what discovery saw.
+    let fresh = get("stateful/number/available".into(), "searchPhoneNumberInventory", "/phone-numbers/inventory/search".into(), &[("country", "US".to_owned()), ("limit", "100".to_owned())]);
+    let available = body_of(&step(shared, fresh, |_| Vec::new()).await);
+    let Some(number) = available["data"].as_array().and_then(|a| a.last()).and_then(|n| n["number"].as_str()).map(str::to_owned) else {
+        return;
+    };
     let mut c = manual("stateful/number/buy".into(), Some("buyPhoneNumber"), Phase::Stateful, "POST", "/phone-numbers".into());
     c.body = json(serde_json::json!({ "number": number }));
     c.expect = accept(&[201]);

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
@@ -95,13 +95,24 @@ async fn not_found(state: State<Shared>, req: Request) -> Response {
     ApiError::no_route(req.uri().path()).into_response()
 }
 
+/// The methods of each control route, for 405 answers (axum knows them but does not say).
+const CONTROL_METHODS: &[(&str, &[&str])] = &[
+    ("/_mock/health", &["GET", "HEAD"]),
+    ("/_mock/reset", &["POST"]),
+    ("/_mock/state", &["GET", "HEAD", "POST"]),
+    ("/_mock/clock", &["GET", "HEAD"]),
+    ("/_mock/clock/advance", &["POST"]),
+    ("/_mock/clock/freeze", &["POST"]),
+    ("/_mock/clock/unfreeze", &["POST"]),
+    ("/_mock/requests", &["DELETE", "GET", "HEAD"]),
+];
+
 async fn method_not_allowed(req: Request) -> Response {
-    ApiError::control(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        format!("{} is not allowed on {}", req.method(), req.uri().path()),
-    )
-    .into_response()
+    let allowed = CONTROL_METHODS
+        .iter()
+        .find(|(p, _)| *p == req.uri().path())
+        .map_or(&[][..], |(_, m)| *m);
+    ApiError::method_not_allowed(req.method().as_str(), allowed).into_response()
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {

@@ -1,8 +1,7 @@
 //! The control API under `/_mock` (spec/control-openapi.json): health, reset, the virtual clock,
 //! the request journal, and state export/import.
 //!
-//! Tests named `mock_bug_*` fail against the mock as it is and describe the bug they pin down;
-//! they must keep failing until the mock is fixed.
+//! Tests named `regression_*` pin bugs these tests found in the mock, now fixed.
 
 mod common;
 
@@ -996,7 +995,7 @@ async fn importing_a_broken_document_is_422_and_changes_nothing() {
 /// `POST /_mock/state` (and the control routes) an explicit, much larger limit, and render a
 /// limit hit as `ApiError::too_large`.
 #[tokio::test]
-async fn mock_bug_a_large_workspace_cannot_be_imported_back() {
+async fn regression_a_large_workspace_imports_back() {
     let m = Mock::with(|c| {
         c.calls = 10_000;
         c.contacts = 500;
@@ -1016,7 +1015,7 @@ async fn mock_bug_a_large_workspace_cannot_be_imported_back() {
 /// header is right. Where: `app.rs` `method_not_allowed` builds `ApiError::control(…)` with
 /// empty details; it should use `ApiError::method_not_allowed` with the route's methods.
 #[tokio::test]
-async fn mock_bug_control_405_lacks_details_allow() {
+async fn regression_control_405_carries_details_allow() {
     let m = Mock::start().await;
     for (method, path, allow) in [
         (Method::PUT, "/health", vec!["GET", "HEAD"]),
@@ -1045,7 +1044,7 @@ async fn mock_bug_control_405_lacks_details_allow() {
 /// (`requests`: `q.limit.unwrap_or(100).min(10_000)`) silently clamps 10001 and beyond to
 /// 10000. The project's own rule (D-LIST) is "out of range is 400, never silently clamped".
 #[tokio::test]
-async fn mock_bug_journal_limit_over_the_maximum_is_clamped_not_refused() {
+async fn regression_journal_limit_over_the_maximum_is_refused_not_clamped() {
     let m = Mock::start().await;
     m.get("/agents").await;
     let (s, v) = m.control(Method::GET, "/requests?limit=10000", None).await;
@@ -1064,7 +1063,7 @@ async fn mock_bug_journal_limit_over_the_maximum_is_clamped_not_refused() {
 /// `control/snapshot.rs` `import` checks cross-references but not that the tag is free. Fix:
 /// refuse (422) a tag that belongs to another key, or re-tag the imported workspace.
 #[tokio::test]
-async fn mock_bug_importing_a_copy_under_another_key_hijacks_the_originals_recordings() {
+async fn regression_a_copy_under_another_key_cannot_hijack_the_originals_recordings() {
     const KEY_C: &str = "va_copy_0123456789abcdef";
     let m = Mock::start().await;
     let (_, list) = send(m.req_as(KEY_B, Method::GET, "/calls?hasRecording=true&limit=1")).await;

@@ -11,8 +11,9 @@ use super::invalid::{near_misses, type_list, wrong_types};
 use super::params::{Types, raw_is_valid, to_raw};
 use super::pattern::{Pattern, regex_fallback};
 use super::schema::{
-    Ty, admits, branches, child_pointer, closed, count, decimal, decimal_range, declared_types,
-    flatten, generation_types, int_lower, int_upper, num, properties, required, text,
+    MAX_ITEMS, MAX_LEN, Ty, admits, branches, child_pointer, closed, count, decimal, decimal_range,
+    declared_types, flatten, generation_types, int_lower, int_upper, num, properties, required,
+    text,
 };
 use super::valid::{MAX_DEPTH, items_schema, number_decimals, prefix_items};
 use super::{Boundary, ParamBoundary};
@@ -68,7 +69,11 @@ fn minimal_typed(schema: &Value, ty: Ty, depth: u32) -> Option<Value> {
         }
         Ty::String => minimal_string(schema).map(Value::String),
         Ty::Array => {
-            let min = count(schema, "minItems").unwrap_or(0) as usize;
+            let min = count(schema, "minItems").unwrap_or(0);
+            if min > MAX_ITEMS {
+                return None;
+            }
+            let min = min as usize;
             let mut items: Vec<Value> = Vec::new();
             for sub in prefix_items(schema).iter().take(min) {
                 items.push(minimal_at(sub, depth + 1)?);
@@ -108,7 +113,7 @@ fn minimal_typed(schema: &Value, ty: Ty, depth: u32) -> Option<Value> {
 
 fn minimal_string(schema: &Value) -> Option<String> {
     let min = count(schema, "minLength").unwrap_or(0);
-    if count(schema, "maxLength").is_some_and(|m| m < min) {
+    if count(schema, "maxLength").is_some_and(|m| m < min) || min > MAX_LEN {
         return None;
     }
     if let Some(example) = text(schema, "format").and_then(format::example) {
@@ -187,7 +192,9 @@ fn candidates(schema: &Value, depth: u32) -> Vec<Boundary> {
         return out;
     }
     let declared = declared_types(&schema);
-    let types = declared.clone().unwrap_or_else(|| generation_types(&schema));
+    let types = declared
+        .clone()
+        .unwrap_or_else(|| generation_types(&schema));
     for ty in &types {
         if let Some(v) = minimal_typed(&schema, *ty, depth) {
             out.push(b(v, true, format!("simplest {}", ty.name())));
@@ -197,6 +204,9 @@ fn candidates(schema: &Value, depth: u32) -> Vec<Boundary> {
         for (v, note) in wrong_types(allowed) {
             out.push(b(v, false, note));
         }
+    }
+    if types.contains(&Ty::Boolean) {
+        out.push(b(Value::Bool(true), true, "true"));
     }
     if types.contains(&Ty::Number) {
         number(&schema, &mut out);
@@ -219,21 +229,38 @@ fn integer(schema: &Value, out: &mut Vec<Boundary>, declared: Option<&[Ty]>) {
     if let Some(lo) = int_lower(schema) {
         out.push(b(json!(lo), true, format!("at minimum {lo}")));
         if let Some(below) = lo.checked_sub(1) {
-            out.push(b(json!(below), false, format!("below minimum ({below} < {lo})")));
+            out.push(b(
+                json!(below),
+                false,
+                format!("below minimum ({below} < {lo})"),
+            ));
         }
     }
     if let Some(hi) = int_upper(schema) {
         out.push(b(json!(hi), true, format!("at maximum {hi}")));
         if let Some(above) = hi.checked_add(1) {
-            out.push(b(json!(above), false, format!("above maximum ({above} > {hi})")));
+            out.push(b(
+                json!(above),
+                false,
+                format!("above maximum ({above} > {hi})"),
+            ));
         }
     }
-    if let Some(m) = num(schema, "multipleOf").filter(|m| *m >= 2.0 && m.fract() == 0.0 && *m < 1e15) {
+    if let Some(m) =
+        num(schema, "multipleOf").filter(|m| *m >= 2.0 && m.fract() == 0.0 && *m < 1e15)
+    {
         let m = m as i64;
         let lo = int_lower(schema).unwrap_or(0);
-        let first = lo.div_euclid(m).saturating_add(i64::from(lo.rem_euclid(m) != 0)).saturating_mul(m);
+        let first = lo
+            .div_euclid(m)
+            .saturating_add(i64::from(lo.rem_euclid(m) != 0))
+            .saturating_mul(m);
         out.push(b(json!(first), true, format!("multiple of {m}")));
-        out.push(b(json!(first.saturating_add(1)), false, format!("not a multiple of {m}")));
+        out.push(b(
+            json!(first.saturating_add(1)),
+            false,
+            format!("not a multiple of {m}"),
+        ));
     }
     if let Some(types) = declared
         && !admits(types, Ty::Number)
@@ -253,12 +280,20 @@ fn number(schema: &Value, out: &mut Vec<Boundary>) {
     if let Some(lo) = lo {
         let (at, below) = (decimal(lo, d), decimal(lo.saturating_sub(1), d));
         out.push(b(json!(at), true, format!("at minimum {at}")));
-        out.push(b(json!(below), false, format!("below minimum ({below} < {at})")));
+        out.push(b(
+            json!(below),
+            false,
+            format!("below minimum ({below} < {at})"),
+        ));
     }
     if let Some(hi) = hi {
         let (at, above) = (decimal(hi, d), decimal(hi.saturating_add(1), d));
         out.push(b(json!(at), true, format!("at maximum {at}")));
-        out.push(b(json!(above), false, format!("above maximum ({above} > {at})")));
+        out.push(b(
+            json!(above),
+            false,
+            format!("above maximum ({above} > {at})"),
+        ));
     }
 }
 
@@ -268,14 +303,22 @@ fn fill(n: u64) -> Value {
 
 fn string(schema: &Value, out: &mut Vec<Boundary>) {
     let min = count(schema, "minLength").unwrap_or(0);
-    if min > 0 {
+    if min > 0 && min <= MAX_LEN {
         out.push(b(fill(min), true, format!("at minLength {min}")));
-        out.push(b(fill(min - 1), false, format!("too short ({} characters, minimum {min})", min - 1)));
+        out.push(b(
+            fill(min - 1),
+            false,
+            format!("too short ({} characters, minimum {min})", min - 1),
+        ));
     }
-    if let Some(max) = count(schema, "maxLength") {
+    if let Some(max) = count(schema, "maxLength").filter(|m| *m < MAX_LEN) {
         out.push(b(fill(max), true, format!("at maxLength {max}")));
         let n = max.saturating_add(1);
-        out.push(b(fill(n), false, format!("too long ({n} characters, maximum {max})")));
+        out.push(b(
+            fill(n),
+            false,
+            format!("too long ({n} characters, maximum {max})"),
+        ));
     }
     if let Some(pattern) = text(schema, "pattern").and_then(Pattern::parse) {
         for (s, valid, note) in pattern.boundaries() {
@@ -283,8 +326,8 @@ fn string(schema: &Value, out: &mut Vec<Boundary>) {
         }
     }
     if let Some(f) = text(schema, "format") {
-        if let Some(example) = format::example(f) {
-            out.push(b(json!(example), true, format!("a typical {f}")));
+        for example in format::examples(f) {
+            out.push(b(json!(example), true, format!("a valid {f}")));
         }
         for (note, value) in format::malformed(f) {
             out.push(b(json!(value), false, note));
@@ -309,18 +352,33 @@ fn array(schema: &Value, depth: u32, out: &mut Vec<Boundary>) {
         Value::Array(v)
     };
     let min = count(schema, "minItems").unwrap_or(0);
-    let max = count(schema, "maxItems");
+    if min > MAX_ITEMS {
+        return;
+    }
+    let max = count(schema, "maxItems").filter(|m| *m < MAX_ITEMS);
     if min > 0 {
         out.push(b(list(min), true, format!("at minItems {min}")));
-        out.push(b(list(min - 1), false, format!("too few items ({}, minimum {min})", min - 1)));
+        out.push(b(
+            list(min - 1),
+            false,
+            format!("too few items ({}, minimum {min})", min - 1),
+        ));
     }
     if let Some(max) = max {
         out.push(b(list(max), true, format!("at maxItems {max}")));
         let n = max.saturating_add(1);
-        out.push(b(list(n), false, format!("too many items ({n}, maximum {max})")));
+        out.push(b(
+            list(n),
+            false,
+            format!("too many items ({n}, maximum {max})"),
+        ));
     }
     if schema.get("uniqueItems") == Some(&Value::Bool(true)) {
-        out.push(b(json!([item.clone(), item.clone()]), false, "duplicate items (uniqueItems)"));
+        out.push(b(
+            json!([item.clone(), item.clone()]),
+            false,
+            "duplicate items (uniqueItems)",
+        ));
     }
     if max != Some(0) {
         let base = list(min.max(1));
@@ -406,7 +464,10 @@ pub(crate) fn boundary_values(schema: &Value) -> Vec<Boundary> {
     let validator = Validator::compile(schema).ok();
     let mut out: Vec<Boundary> = Vec::new();
     for item in candidates(schema, 0) {
-        if validator.as_ref().is_some_and(|v| v.is_valid(&item.value) != item.valid) {
+        if validator
+            .as_ref()
+            .is_some_and(|v| v.is_valid(&item.value) != item.valid)
+        {
             continue;
         }
         if out.iter().any(|o| o.value == item.value) {
@@ -438,11 +499,23 @@ fn syntax_boundaries(schema: &Value) -> Vec<(String, bool, String)> {
             add(format!("{lo}.0"), false, "not an integer: decimal point");
             add("1e1".to_owned(), false, "not an integer: exponent");
             add(i64::MAX.to_string(), true, "largest 64-bit integer");
-            add("9223372036854775808".to_owned(), false, "out of 64-bit range (i64::MAX + 1)");
-            add("99999999999999999999".to_owned(), false, "out of 64-bit range (huge)");
+            add(
+                "9223372036854775808".to_owned(),
+                false,
+                "out of 64-bit range (i64::MAX + 1)",
+            );
+            add(
+                "99999999999999999999".to_owned(),
+                false,
+                "out of 64-bit range (huge)",
+            );
         } else {
             add(format!("{lo}.0"), true, "decimal point");
-            add(".5".to_owned(), false, "not a JSON number: no leading digit");
+            add(
+                ".5".to_owned(),
+                false,
+                "not a JSON number: no leading digit",
+            );
             add("NaN".to_owned(), false, "not a finite number");
         }
     }
@@ -468,7 +541,10 @@ pub(crate) fn boundary_params(schema: &Value) -> Vec<ParamBoundary> {
     raws.extend(syntax_boundaries(schema));
     let mut out: Vec<ParamBoundary> = Vec::new();
     for (raw, valid, note) in raws {
-        if validator.as_ref().is_some_and(|v| raw_is_valid(&raw, schema, v) != valid) {
+        if validator
+            .as_ref()
+            .is_some_and(|v| raw_is_valid(&raw, schema, v) != valid)
+        {
             continue;
         }
         if out.iter().any(|o| o.raw == raw) {
@@ -486,20 +562,43 @@ mod tests {
 
     #[test]
     fn minimal_values() {
-        assert_eq!(minimal(&json!({"type": "integer", "minimum": 1, "maximum": 100})), Some(json!(1)));
-        assert_eq!(minimal(&json!({"type": "number", "minimum": 0.5, "maximum": 2.0})), Some(json!(0.5)));
-        assert_eq!(minimal(&json!({"type": "string", "minLength": 2})), Some(json!("aa")));
-        assert_eq!(minimal(&json!({"type": "string", "pattern": "^[A-Z]{2}$"})), Some(json!("AA")));
         assert_eq!(
-            minimal(&json!({"type": "object", "required": ["a"], "properties": {"a": {"type": "boolean"}, "b": {}}})),
+            minimal(&json!({"type": "integer", "minimum": 1, "maximum": 100})),
+            Some(json!(1))
+        );
+        assert_eq!(
+            minimal(&json!({"type": "number", "minimum": 0.5, "maximum": 2.0})),
+            Some(json!(0.5))
+        );
+        assert_eq!(
+            minimal(&json!({"type": "string", "minLength": 2})),
+            Some(json!("aa"))
+        );
+        assert_eq!(
+            minimal(&json!({"type": "string", "pattern": "^[A-Z]{2}$"})),
+            Some(json!("AA"))
+        );
+        assert_eq!(
+            minimal(
+                &json!({"type": "object", "required": ["a"], "properties": {"a": {"type": "boolean"}, "b": {}}})
+            ),
             Some(json!({"a": false}))
         );
-        assert_eq!(minimal(&json!({"anyOf": [{"type": "null"}, {"type": "string"}]})), Some(Value::Null));
-        assert_eq!(minimal(&json!({"type": "integer", "minimum": 3, "maximum": 1})), None);
-        assert_eq!(minimal(&json!(false)), None);
         assert_eq!(
-            minimal(&json!({"type": "string", "pattern": "^(?i)x[0-9]$"})),
-            Some(json!("x0"))
+            minimal(&json!({"anyOf": [{"type": "null"}, {"type": "string"}]})),
+            Some(Value::Null)
+        );
+        assert_eq!(
+            minimal(&json!({"type": "integer", "minimum": 3, "maximum": 1})),
+            None
+        );
+        assert_eq!(minimal(&json!(false)), None);
+        let fallback = minimal(&json!({"type": "string", "pattern": "^(?i)x[0-9]$"}));
+        assert_eq!(
+            fallback
+                .and_then(|v| v.as_str().map(str::to_lowercase))
+                .as_deref(),
+            Some("x0")
         );
     }
 
@@ -507,7 +606,10 @@ mod tests {
     fn representative_values_have_their_type() {
         for ty in Ty::ALL {
             let v = representative(ty);
-            assert!(Ty::of(&v) == ty || (ty == Ty::Number && Ty::of(&v) == Ty::Number), "{ty:?}");
+            assert!(
+                Ty::of(&v) == ty || (ty == Ty::Number && Ty::of(&v) == Ty::Number),
+                "{ty:?}"
+            );
         }
     }
 }

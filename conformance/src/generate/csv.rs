@@ -22,7 +22,14 @@ enum Column {
 }
 
 /// Custom headers (distinct from each other and from the known ones, case-insensitively).
-const CUSTOM_HEADERS: &[&str] = &["company", "Notes", "tier", "Zip Code", "owner, team", "Région"];
+const CUSTOM_HEADERS: &[&str] = &[
+    "company",
+    "Notes",
+    "tier",
+    "Zip Code",
+    "owner, team",
+    "Région",
+];
 
 const PHONE_HEADERS: &[&str] = &["phone", "Phone", "PHONE", " phone "];
 const NAME_HEADERS: &[&str] = &["name", "Name", "NAME"];
@@ -43,11 +50,24 @@ const NAMES: &[&str] = &[
     "A, \"B\", C",
 ];
 
-const VALID_EMAILS: &[&str] = &["maria.lopez@example.com", "wei@example.org", "j.o-b+tag@mail.example.net", ""];
-const BAD_EMAILS: &[&str] = &["not-an-email", "jane@", "@example.com", "jane@@example.com", "jane doe@example.com"];
+const VALID_EMAILS: &[&str] = &[
+    "maria.lopez@example.com",
+    "wei@example.org",
+    "j.o-b+tag@mail.example.net",
+    "",
+];
+const BAD_EMAILS: &[&str] = &[
+    "not-an-email",
+    "jane@",
+    "@example.com",
+    "jane@@example.com",
+    "jane doe@example.com",
+];
 
 /// `doNotCall` values the import accepts: true/false/yes/no/1/0, any case.
-const FLAGS: &[&str] = &["true", "false", "yes", "no", "1", "0", "TRUE", "No", "Yes", ""];
+const FLAGS: &[&str] = &[
+    "true", "false", "yes", "no", "1", "0", "TRUE", "No", "Yes", "",
+];
 const BAD_FLAGS: &[&str] = &["maybe", "2", "y", "nope", "t"];
 
 const BAD_PHONES: &[&str] = &[
@@ -60,7 +80,15 @@ const BAD_PHONES: &[&str] = &[
     "+1",
 ];
 
-const CUSTOM_VALUES: &[&str] = &["Acme Logistics", "gold", "94103", "two\r\nlines", "say \"hi\"", "", "a,b"];
+const CUSTOM_VALUES: &[&str] = &[
+    "Acme Logistics",
+    "gold",
+    "94103",
+    "two\r\nlines",
+    "say \"hi\"",
+    "",
+    "a,b",
+];
 
 /// A valid E.164 number: mostly US `+1415555xxxx`, sometimes another country.
 fn phone() -> impl Strategy<Value = String> {
@@ -89,7 +117,11 @@ enum Defect {
 fn row(columns: Vec<Column>, bad: bool) -> impl Strategy<Value = Row> {
     let defects: Vec<Defect> = std::iter::once(Defect::Phone)
         .chain(columns.contains(&Column::Email).then_some(Defect::Email))
-        .chain(columns.contains(&Column::DoNotCall).then_some(Defect::DoNotCall))
+        .chain(
+            columns
+                .contains(&Column::DoNotCall)
+                .then_some(Defect::DoNotCall),
+        )
         .collect();
     (
         phone(),
@@ -104,7 +136,18 @@ fn row(columns: Vec<Column>, bad: bool) -> impl Strategy<Value = Row> {
         prop::sample::select(BAD_FLAGS),
     )
         .prop_map(
-            move |(phone, pad, name, email, flag, customs, defect, bad_phone, bad_email, bad_flag)| {
+            move |(
+                phone,
+                pad,
+                name,
+                email,
+                flag,
+                customs,
+                defect,
+                bad_phone,
+                bad_email,
+                bad_flag,
+            )| {
                 let cells = columns
                     .iter()
                     .map(|c| match c {
@@ -183,7 +226,10 @@ fn columns() -> impl Strategy<Value = (Vec<Column>, Vec<usize>)> {
             }
             cols.extend(customs.into_iter().map(Column::Custom));
             let n = cols.len();
-            (Just(cols).prop_shuffle(), proptest::collection::vec(0usize..4, n))
+            (
+                Just(cols).prop_shuffle(),
+                proptest::collection::vec(0usize..4, n),
+            )
         })
 }
 
@@ -254,7 +300,13 @@ pub(crate) fn csv_unparseable() -> BoxedStrategy<(String, String)> {
             let good_row = |p: &str| -> String {
                 let cells: Vec<String> = cols
                     .iter()
-                    .map(|c| if *c == Column::Phone { p.to_owned() } else { String::new() })
+                    .map(|c| {
+                        if *c == Column::Phone {
+                            p.to_owned()
+                        } else {
+                            String::new()
+                        }
+                    })
                     .collect();
                 record(&cells, false)
             };
@@ -265,19 +317,31 @@ pub(crate) fn csv_unparseable() -> BoxedStrategy<(String, String)> {
                 // A record with one field more than the header.
                 0 => {
                     lines.push(format!("{},extra", good_row(&bad_phone)));
-                    format!("row {row_number} has {} fields, the header {width}", width + 1)
+                    format!(
+                        "row {row_number} has {} fields, the header {width}",
+                        width + 1
+                    )
                 }
                 // A record with one field fewer (never empty: that would be a blank line).
                 1 if width >= 2 => {
                     let cells: Vec<String> = (0..width - 1).map(|_| bad_phone.clone()).collect();
                     lines.push(cells.join(","));
-                    format!("row {row_number} has {} fields, the header {width}", width - 1)
+                    format!(
+                        "row {row_number} has {} fields, the header {width}",
+                        width - 1
+                    )
                 }
                 // A quoted field that never closes; nothing after it holds a quote.
                 _ => {
                     let mut cells: Vec<String> = cols
                         .iter()
-                        .map(|c| if *c == Column::Phone { bad_phone.clone() } else { String::new() })
+                        .map(|c| {
+                            if *c == Column::Phone {
+                                bad_phone.clone()
+                            } else {
+                                String::new()
+                            }
+                        })
                         .collect();
                     if let Some(last) = cells.last_mut() {
                         *last = "\"Chen, Wei".to_owned();

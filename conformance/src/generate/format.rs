@@ -10,13 +10,17 @@ use proptest::prelude::*;
 pub(crate) fn valid(format: &str) -> Option<BoxedStrategy<String>> {
     Some(match format {
         "date-time" => date_time().boxed(),
-        "date" => date().prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")).boxed(),
+        "date" => date()
+            .prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}"))
+            .boxed(),
         "time" => (time_of_day(), offset())
             .prop_map(|(t, o)| format!("{t}{o}"))
             .boxed(),
         "email" | "idn-email" => email().boxed(),
         "uri" | "iri" => uri().boxed(),
-        "uri-reference" | "iri-reference" => prop_oneof![uri(), path().prop_map(|p| format!("/{p}"))].boxed(),
+        "uri-reference" | "iri-reference" => {
+            prop_oneof![uri(), path().prop_map(|p| format!("/{p}"))].boxed()
+        }
         "uuid" => any::<[u8; 16]>().prop_map(|b| uuid_v4(&b)).boxed(),
         "hostname" | "idn-hostname" => hostname().boxed(),
         "ipv4" => any::<[u8; 4]>()
@@ -34,19 +38,100 @@ pub(crate) fn valid(format: &str) -> Option<BoxedStrategy<String>> {
 
 /// A fixed, typical value in `format`.
 pub(crate) fn example(format: &str) -> Option<&'static str> {
-    Some(match format {
-        "date-time" => "2026-05-13T16:00:00Z",
-        "date" => "2026-05-13",
-        "time" => "16:00:00Z",
-        "email" | "idn-email" => "jane.doe@example.com",
-        "uri" | "iri" | "uri-reference" | "iri-reference" => "https://example.com/x",
-        "uuid" => "0b7e7a3c-52b8-4f6e-9d2a-3c1f5e8a9b10",
-        "hostname" | "idn-hostname" => "api.example.com",
-        "ipv4" => "192.0.2.1",
-        "ipv6" => "2001:db8::1",
-        "duration" => "PT5M",
-        _ => return None,
-    })
+    examples(format).first().copied()
+}
+
+/// Fixed valid values in `format`, the typical one first, then edge cases (offsets, fractional
+/// seconds, a leap day, ...).
+pub(crate) fn examples(format: &str) -> Vec<&'static str> {
+    match format {
+        "date-time" => vec![
+            "2026-05-13T16:00:00Z",
+            "2026-05-13T18:00:00+02:00",
+            "2026-05-13T11:30:00-04:30",
+            "2026-05-13T16:00:00.123Z",
+            "2024-02-29T23:59:59Z",
+        ],
+        "date" => vec!["2026-05-13", "2024-02-29"],
+        "time" => vec!["16:00:00Z", "23:59:59.5+01:00"],
+        "email" | "idn-email" => vec!["jane.doe@example.com", "a+tag@mail.example.org"],
+        "uuid" => vec![
+            "0b7e7a3c-52b8-4f6e-9d2a-3c1f5e8a9b10",
+            "00000000-0000-4000-8000-000000000000",
+        ],
+        "uri" | "iri" => vec!["https://example.com/x", "http://localhost:8080/a/b?q=1"],
+        "uri-reference" | "iri-reference" => vec!["https://example.com/x", "/relative/path"],
+        "hostname" | "idn-hostname" => vec!["api.example.com"],
+        "ipv4" => vec!["192.0.2.1"],
+        "ipv6" => vec!["2001:db8::1"],
+        "duration" => vec!["PT5M"],
+        _ => Vec::new(),
+    }
+}
+
+/// Random values beside the format, (value, note): dates and timestamps with one field out of
+/// range (month 13 and up, a day past the month's end, hour 24 and up, minute 60 and up).
+pub(crate) fn malformed_random(format: &str) -> Option<BoxedStrategy<(String, String)>> {
+    let fields = (
+        date(),
+        0u32..=23,
+        0u32..=59,
+        0u32..=59,
+        0usize..4,
+        0u32..100,
+    );
+    match format {
+        "date-time" => Some(
+            fields
+                .prop_map(|((y, mo, d), h, mi, s, which, extra)| {
+                    let (mut mo, mut d, mut h, mut mi) = (mo, d, h, mi);
+                    let what = match which {
+                        0 => {
+                            mo = 13 + extra % 87;
+                            format!("month {mo}")
+                        }
+                        1 => {
+                            let dim = days_in_month(y, mo);
+                            d = dim + 1 + extra % (99 - dim);
+                            format!("day {d} of a {dim}-day month")
+                        }
+                        2 => {
+                            h = 24 + extra % 76;
+                            format!("hour {h}")
+                        }
+                        _ => {
+                            mi = 60 + extra % 40;
+                            format!("minute {mi}")
+                        }
+                    };
+                    (
+                        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z"),
+                        format!("not a date-time: {what}"),
+                    )
+                })
+                .boxed(),
+        ),
+        "date" => Some(
+            fields
+                .prop_map(|((y, mo, d), _, _, _, which, extra)| {
+                    let (mut mo, mut d) = (mo, d);
+                    let what = if which % 2 == 0 {
+                        mo = 13 + extra % 87;
+                        format!("month {mo}")
+                    } else {
+                        let dim = days_in_month(y, mo);
+                        d = dim + 1 + extra % (99 - dim);
+                        format!("day {d} of a {dim}-day month")
+                    };
+                    (
+                        format!("{y:04}-{mo:02}-{d:02}"),
+                        format!("not a date: {what}"),
+                    )
+                })
+                .boxed(),
+        ),
+        _ => None,
+    }
 }
 
 /// Values a little beside the format (note, value): each should fail a validator that asserts
@@ -93,8 +178,14 @@ pub(crate) fn malformed(format: &str) -> Vec<(&'static str, &'static str)> {
         ],
         "uuid" => vec![
             ("not a uuid: too short", "1234"),
-            ("not a uuid: not hex", "zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz"),
-            ("not a uuid: one digit short", "0b7e7a3c-52b8-4f6e-9d2a-3c1f5e8a9b1"),
+            (
+                "not a uuid: not hex",
+                "zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz",
+            ),
+            (
+                "not a uuid: one digit short",
+                "0b7e7a3c-52b8-4f6e-9d2a-3c1f5e8a9b1",
+            ),
         ],
         "hostname" | "idn-hostname" => vec![
             ("not a hostname: leading hyphen", "-bad.example.com"),
@@ -109,14 +200,19 @@ pub(crate) fn malformed(format: &str) -> Vec<(&'static str, &'static str)> {
             ("not an ipv6: triple colon", "2001:db8:::1"),
             ("not an ipv6: not hex", "gggg::1"),
         ],
-        "duration" => vec![("not a duration: prose", "5 minutes"), ("not a duration: no P", "T5M")],
+        "duration" => vec![
+            ("not a duration: prose", "5 minutes"),
+            ("not a duration: no P", "T5M"),
+        ],
         _ => Vec::new(),
     }
 }
 
 fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -186,7 +282,10 @@ fn email() -> impl Strategy<Value = String> {
 fn path() -> impl Strategy<Value = String> {
     proptest::collection::vec(
         proptest::collection::vec(
-            prop_oneof![proptest::char::range('a', 'z'), proptest::char::range('0', '9')],
+            prop_oneof![
+                proptest::char::range('a', 'z'),
+                proptest::char::range('0', '9')
+            ],
             1..=8,
         )
         .prop_map(|c| c.into_iter().collect::<String>()),
@@ -197,7 +296,11 @@ fn path() -> impl Strategy<Value = String> {
 
 fn uri() -> impl Strategy<Value = String> {
     (
-        prop::sample::select(vec!["https://example.com", "https://api.example.org", "http://localhost:8080"]),
+        prop::sample::select(vec![
+            "https://example.com",
+            "https://api.example.org",
+            "http://localhost:8080",
+        ]),
         path(),
         proptest::option::weighted(0.2, word(6)),
     )
@@ -208,7 +311,8 @@ fn uri() -> impl Strategy<Value = String> {
 }
 
 fn hostname() -> impl Strategy<Value = String> {
-    proptest::collection::vec(word(10), 1..=2).prop_map(|labels| format!("{}.example.com", labels.join(".")))
+    proptest::collection::vec(word(10), 1..=2)
+        .prop_map(|labels| format!("{}.example.com", labels.join(".")))
 }
 
 /// Formats 16 random bytes as a version-4 UUID.
@@ -258,12 +362,16 @@ mod tests {
         let mut runner = TestRunner::deterministic();
         for format in FORMATS {
             let v = validator(format);
-            let example = example(format).unwrap();
-            assert!(v.is_valid(&json!(example)), "{format}: example {example}");
+            for example in examples(format) {
+                assert!(v.is_valid(&json!(example)), "{format}: example {example}");
+            }
             let s = valid(format).unwrap();
             for _ in 0..300 {
                 let value = s.new_tree(&mut runner).unwrap().current();
-                assert!(v.is_valid(&Value::String(value.clone())), "{format}: {value}");
+                assert!(
+                    v.is_valid(&Value::String(value.clone())),
+                    "{format}: {value}"
+                );
             }
         }
         assert!(valid("int64").is_none() && example("int64").is_none());
@@ -276,9 +384,29 @@ mod tests {
             let bad = malformed(format);
             assert!(!bad.is_empty(), "{format}");
             for (note, value) in bad {
-                assert!(!v.is_valid(&json!(value)), "{format}: {value} ({note}) passes");
+                assert!(
+                    !v.is_valid(&json!(value)),
+                    "{format}: {value} ({note}) passes"
+                );
             }
         }
+    }
+
+    #[test]
+    fn random_malformed_dates_fail_the_format_check() {
+        let mut runner = TestRunner::deterministic();
+        for format in ["date-time", "date"] {
+            let v = validator(format);
+            let s = malformed_random(format).unwrap();
+            for _ in 0..300 {
+                let (value, note) = s.new_tree(&mut runner).unwrap().current();
+                assert!(
+                    !v.is_valid(&json!(value)),
+                    "{format}: {value} ({note}) passes"
+                );
+            }
+        }
+        assert!(malformed_random("email").is_none());
     }
 
     #[test]

@@ -13,13 +13,13 @@ use super::Invalid;
 use super::format;
 use super::pattern::Pattern;
 use super::schema::{
-    Ty, additional_schema, admits, branches, child_pointer, closed, count, decimal, decimal_range,
-    declared_types, flatten, generation_types, int_lower, int_upper, num, properties, required,
-    text,
+    MAX_ITEMS, MAX_LEN, Ty, additional_schema, admits, branches, child_pointer, closed, count,
+    decimal, decimal_range, declared_types, flatten, generation_types, int_lower, int_upper, num,
+    properties, required, text,
 };
 use super::valid::{
-    Ctx, MAX_DEPTH, array_len, items_schema, number_decimals, plain_string, prefix_items, union,
-    valid, valid_typed,
+    Ctx, MAX_DEPTH, array_len, items_schema, number_decimals, plain_string, prefix_items, span,
+    string_char, union, valid, valid_typed,
 };
 
 type Cand = BoxedStrategy<Invalid>;
@@ -59,7 +59,10 @@ pub(crate) fn type_list(types: &[Ty]) -> String {
 pub(crate) fn wrong_types(allowed: &[Ty]) -> Vec<(Value, String)> {
     let mut out = Vec::new();
     if !allowed.contains(&Ty::Null) {
-        out.push((Value::Null, format!("null where not allowed (expected {})", type_list(allowed))));
+        out.push((
+            Value::Null,
+            format!("null where not allowed (expected {})", type_list(allowed)),
+        ));
     }
     for ty in Ty::ALL {
         if ty == Ty::Null || admits(allowed, ty) {
@@ -67,7 +70,11 @@ pub(crate) fn wrong_types(allowed: &[Ty]) -> Vec<(Value, String)> {
         }
         out.push((
             representative(ty),
-            format!("wrong type: {} instead of {}", ty.name(), type_list(allowed)),
+            format!(
+                "wrong type: {} instead of {}",
+                ty.name(),
+                type_list(allowed)
+            ),
         ));
     }
     out
@@ -138,20 +145,13 @@ pub(crate) fn candidates(schema: &Value, ctx: Ctx, wrong_type: bool) -> Vec<Cand
     let declared = declared_types(&schema);
     if wrong_type && let Some(allowed) = &declared {
         let mut wrong = wrong_types(allowed);
-        if !wrong.is_empty() && !allowed.contains(&Ty::Null) {
-            let (value, note) = wrong.remove(0);
-            out.push(fixed(value, note));
-        }
         if admits(allowed, Ty::Integer) && !admits(allowed, Ty::Number) {
-            wrong.push((fraction_in_range(&schema), format!("wrong type: number instead of {}", type_list(allowed))));
+            wrong.push((
+                fraction_in_range(&schema),
+                format!("wrong type: number instead of {}", type_list(allowed)),
+            ));
         }
-        if !wrong.is_empty() {
-            out.push(
-                prop::sample::select(wrong)
-                    .prop_map(|(value, note)| inv(value, "", note))
-                    .boxed(),
-            );
-        }
+        out.extend(wrong_type_candidate(wrong));
     }
     let types = declared.unwrap_or_else(|| generation_types(&schema));
     if types.contains(&Ty::Number) {
@@ -179,7 +179,11 @@ fn enum_candidates(schema: &Value, allowed: &[Value]) -> Vec<Cand> {
         let note = if allowed.len() == 1 {
             format!("not the constant {}", shown.join(""))
         } else {
-            format!("not in enum [{}{}]", shown.join(", "), if allowed.len() > 4 { ", ..." } else { "" })
+            format!(
+                "not in enum [{}{}]",
+                shown.join(", "),
+                if allowed.len() > 4 { ", ..." } else { "" }
+            )
         };
         out.push(
             prop::sample::select(misses)
@@ -204,14 +208,28 @@ fn enum_candidates(schema: &Value, allowed: &[Value]) -> Vec<Cand> {
         .into_iter()
         .filter(|(v, _)| !allowed.contains(v))
         .collect();
-    if !wrong.is_empty() {
-        out.push(
-            prop::sample::select(wrong)
-                .prop_map(|(value, note)| inv(value, "", note))
-                .boxed(),
-        );
-    }
+    out.extend(wrong_type_candidate(wrong));
     out
+}
+
+/// One option for all wrong-type values: `null` (when among them) half of the time, since it is
+/// the one clients send most, any other type the other half.
+fn wrong_type_candidate(mut wrong: Vec<(Value, String)>) -> Option<Cand> {
+    let to_inv = |(value, note): (Value, String)| inv(value, "", note);
+    let null_at = wrong.iter().position(|(v, _)| v.is_null());
+    let null = null_at.map(|i| wrong.remove(i));
+    match (null, wrong.is_empty()) {
+        (None, true) => None,
+        (Some(null), true) => Some(Just(to_inv(null)).boxed()),
+        (None, false) => Some(prop::sample::select(wrong).prop_map(to_inv).boxed()),
+        (Some(null), false) => Some(
+            prop_oneof![
+                Just(to_inv(null)),
+                prop::sample::select(wrong).prop_map(to_inv),
+            ]
+            .boxed(),
+        ),
+    }
 }
 
 fn branch_candidates(branches: &[Value], ctx: Ctx, wrong_type: bool) -> Vec<Cand> {
@@ -225,14 +243,7 @@ fn branch_candidates(branches: &[Value], ctx: Ctx, wrong_type: bool) -> Vec<Cand
         Some(acc)
     });
     if wrong_type && let Some(allowed) = &all_types {
-        let wrong = wrong_types(allowed);
-        if !wrong.is_empty() {
-            out.push(
-                prop::sample::select(wrong)
-                    .prop_map(|(value, note)| inv(value, "", note))
-                    .boxed(),
-            );
-        }
+        out.extend(wrong_type_candidate(wrong_types(allowed)));
     }
     for branch in branches {
         out.extend(candidates(branch, ctx.deeper(), false));
@@ -270,7 +281,7 @@ fn integer_candidates(schema: &Value) -> Vec<Cand> {
         out.push(
             prop_oneof![
                 3 => Just(below),
-                1 => far..=below,
+                1 => span(far, below),
             ]
             .prop_map(move |n| inv(json!(n), "", note.clone()))
             .boxed(),
@@ -289,17 +300,22 @@ fn integer_candidates(schema: &Value) -> Vec<Cand> {
         out.push(
             prop_oneof![
                 3 => Just(above).prop_map(move |n| inv(json!(n), "", note.clone())),
-                1 => (above..=far).prop_map(move |n| inv(json!(n), "", format!("above maximum ({n} > {hi})"))),
+                1 => span(above, far).prop_map(move |n| inv(json!(n), "", format!("above maximum ({n} > {hi})"))),
                 1 => Just(inv(json!(1e20), "", huge_note)),
             ]
             .boxed(),
         );
     }
-    if let Some(m) = num(schema, "multipleOf").filter(|m| *m >= 2.0 && m.fract() == 0.0 && *m < 1e15) {
+    if let Some(m) =
+        num(schema, "multipleOf").filter(|m| *m >= 2.0 && m.fract() == 0.0 && *m < 1e15)
+    {
         let m = m as i64;
         let lo = int_lower(schema).unwrap_or(0);
         let start = lo.div_euclid(m).saturating_add(1).saturating_mul(m);
-        out.push(fixed(json!(start.saturating_add(1)), format!("not a multiple of {m}")));
+        out.push(fixed(
+            json!(start.saturating_add(1)),
+            format!("not a multiple of {m}"),
+        ));
     }
     out
 }
@@ -325,7 +341,7 @@ fn number_candidates(schema: &Value) -> Vec<Cand> {
         out.push(
             prop_oneof![
                 3 => Just(below),
-                1 => below.saturating_sub(1000 * unit)..=below,
+                1 => span(below.saturating_sub(1000 * unit), below),
             ]
             .prop_map(mk)
             .boxed(),
@@ -347,7 +363,7 @@ fn number_candidates(schema: &Value) -> Vec<Cand> {
         out.push(
             prop_oneof![
                 3 => Just(above),
-                1 => above..=above.saturating_add(1000 * unit),
+                1 => span(above, above.saturating_add(1000 * unit)),
             ]
             .prop_map(mk)
             .boxed(),
@@ -360,27 +376,48 @@ fn string_candidates(schema: &Value, ctx: Ctx) -> Vec<Cand> {
     let mut out = Vec::new();
     let min = count(schema, "minLength").unwrap_or(0);
     let max = count(schema, "maxLength");
-    if min > 0 {
+    if min > 0 && min <= MAX_LEN {
         let n = min - 1;
         out.push(
             plain_string(n, n, ctx)
-                .prop_map(move |s| inv(json!(s), "", format!("too short ({n} characters, minimum {min})")))
+                .prop_map(move |s| {
+                    inv(
+                        json!(s),
+                        "",
+                        format!("too short ({n} characters, minimum {min})"),
+                    )
+                })
                 .boxed(),
         );
     }
-    if let Some(max) = max {
+    if let Some(max) = max.filter(|m| *m < MAX_LEN) {
+        // A short random head padded with one repeated character: long strings shrink in a
+        // few steps instead of one per character.
         let n = max.saturating_add(1);
+        let head = n.min(12);
         out.push(
-            plain_string(n, n.saturating_add(3), ctx)
-                .prop_map(move |s| {
-                    let len = s.chars().count();
-                    inv(json!(s), "", format!("too long ({len} characters, maximum {max})"))
+            (
+                plain_string(0, head, ctx),
+                string_char(ctx),
+                n..=n.saturating_add(3),
+            )
+                .prop_map(move |(head, fill, len)| {
+                    let mut s = head;
+                    let missing = (len as usize).saturating_sub(s.chars().count());
+                    s.extend(std::iter::repeat_n(fill, missing));
+                    inv(
+                        json!(s),
+                        "",
+                        format!("too long ({len} characters, maximum {max})"),
+                    )
                 })
                 .boxed(),
         );
     }
     if let Some(p) = text(schema, "pattern") {
-        let mut breakers = Pattern::parse(p).map(|pat| pat.breakers()).unwrap_or_default();
+        let mut breakers = Pattern::parse(p)
+            .map(|pat| pat.breakers())
+            .unwrap_or_default();
         if breakers.is_empty() {
             let generic: Vec<(String, String)> = ["", "!", " ", "#?", "\u{e9}\u{e9}"]
                 .iter()
@@ -395,13 +432,24 @@ fn string_candidates(schema: &Value, ctx: Ctx) -> Vec<Cand> {
         );
     }
     if let Some(f) = text(schema, "format") {
+        let mut options: Vec<BoxedStrategy<Invalid>> = Vec::new();
         let bad: Vec<(&'static str, &'static str)> = format::malformed(f);
         if !bad.is_empty() {
-            out.push(
+            options.push(
                 prop::sample::select(bad)
                     .prop_map(|(note, value)| inv(json!(value), "", note))
                     .boxed(),
             );
+        }
+        if let Some(random) = format::malformed_random(f) {
+            options.push(
+                random
+                    .prop_map(|(value, note)| inv(json!(value), "", note))
+                    .boxed(),
+            );
+        }
+        if !options.is_empty() {
+            out.push(union(options, inv(Value::Null, "", "")));
         }
     }
     out
@@ -430,32 +478,54 @@ fn array_candidates(schema: &Value, ctx: Ctx) -> Vec<Cand> {
                 .prop_map(move |v| {
                     let mut items = into_items(v);
                     items.truncate(keep);
-                    inv(Value::Array(items), "", format!("too few items ({keep}, minimum {min})"))
+                    inv(
+                        Value::Array(items),
+                        "",
+                        format!("too few items ({keep}, minimum {min})"),
+                    )
                 })
                 .boxed(),
         );
     }
-    if let Some(max) = max {
+    if let Some(max) = max.filter(|m| *m < MAX_ITEMS) {
+        // A valid array, a few random items, then copies of one item: shrinks in a few steps
+        // even when `maxItems` is large.
         let n = max.saturating_add(1) as usize;
         out.push(
-            (valid_array.clone(), proptest::collection::vec(extra_item.clone(), n..=n))
-                .prop_map(move |(v, extra)| {
+            (
+                valid_array.clone(),
+                extra_item.clone(),
+                proptest::collection::vec(extra_item.clone(), 0..=2),
+            )
+                .prop_map(move |(v, fill, extra)| {
                     let mut items = into_items(v);
                     items.extend(extra);
+                    items.resize(n.max(items.len()), fill);
                     items.truncate(n);
-                    inv(Value::Array(items), "", format!("too many items ({n}, maximum {max})"))
+                    inv(
+                        Value::Array(items),
+                        "",
+                        format!("too many items ({n}, maximum {max})"),
+                    )
                 })
                 .boxed(),
         );
     } else if items.is_none() {
         let n = prefix_items(schema).len() + 1;
         out.push(
-            (valid_array.clone(), proptest::collection::vec(extra_item.clone(), n..=n))
+            (
+                valid_array.clone(),
+                proptest::collection::vec(extra_item.clone(), n..=n),
+            )
                 .prop_map(move |(v, extra)| {
                     let mut items = into_items(v);
                     items.extend(extra);
                     items.truncate(n);
-                    inv(Value::Array(items), "", "an item beyond prefixItems (items: false)")
+                    inv(
+                        Value::Array(items),
+                        "",
+                        "an item beyond prefixItems (items: false)",
+                    )
                 })
                 .boxed(),
         );
@@ -465,13 +535,20 @@ fn array_candidates(schema: &Value, ctx: Ctx) -> Vec<Cand> {
         out.push(
             extra_item
                 .clone()
-                .prop_map(move |v| inv(Value::Array(vec![v; copies]), "", "duplicate items (uniqueItems)"))
+                .prop_map(move |v| {
+                    inv(
+                        Value::Array(vec![v; copies]),
+                        "",
+                        "duplicate items (uniqueItems)",
+                    )
+                })
                 .boxed(),
         );
     }
     if max != Some(0) {
         let prefix = prefix_items(schema);
-        let prefix_valid: Vec<BoxedStrategy<Value>> = prefix.iter().map(|s| valid(s, ctx.deeper())).collect();
+        let prefix_valid: Vec<BoxedStrategy<Value>> =
+            prefix.iter().map(|s| valid(s, ctx.deeper())).collect();
         for (i, sub) in prefix.iter().enumerate() {
             if max.is_some_and(|m| (i as u64) >= m) {
                 break;
@@ -485,7 +562,11 @@ fn array_candidates(schema: &Value, ctx: Ctx) -> Vec<Cand> {
                 (prefix_valid[..=i].to_vec(), inner)
                     .prop_map(move |(mut items, bad)| {
                         items[i] = bad.value;
-                        inv(Value::Array(items), child_pointer(&i.to_string(), &bad.pointer), bad.note)
+                        inv(
+                            Value::Array(items),
+                            child_pointer(&i.to_string(), &bad.pointer),
+                            bad.note,
+                        )
                     })
                     .boxed(),
             );
@@ -506,7 +587,11 @@ fn array_candidates(schema: &Value, ctx: Ctx) -> Vec<Cand> {
                                 items.len() - 1
                             };
                             items[i] = bad.value;
-                            inv(Value::Array(items), child_pointer(&i.to_string(), &bad.pointer), bad.note)
+                            inv(
+                                Value::Array(items),
+                                child_pointer(&i.to_string(), &bad.pointer),
+                                bad.note,
+                            )
                         })
                         .boxed(),
                 );
@@ -572,7 +657,11 @@ fn object_candidates(schema: &Value, ctx: Ctx) -> Vec<Cand> {
                 .prop_map(|(v, name)| {
                     let mut map = into_map(v);
                     map.shift_remove(&name);
-                    inv(Value::Object(map), child_pointer(&name, ""), format!("missing required '{name}'"))
+                    inv(
+                        Value::Object(map),
+                        child_pointer(&name, ""),
+                        format!("missing required '{name}'"),
+                    )
                 })
                 .boxed(),
         );
@@ -581,11 +670,19 @@ fn object_candidates(schema: &Value, ctx: Ctx) -> Vec<Cand> {
         let names = unknown_names(schema);
         let values = vec![json!("x"), json!(1), json!(true), Value::Null, json!({})];
         out.push(
-            (valid_object.clone(), prop::sample::select(names), prop::sample::select(values))
+            (
+                valid_object.clone(),
+                prop::sample::select(names),
+                prop::sample::select(values),
+            )
                 .prop_map(|(v, name, extra)| {
                     let mut map = into_map(v);
                     map.insert(name.clone(), extra);
-                    inv(Value::Object(map), child_pointer(&name, ""), format!("unknown field '{name}'"))
+                    inv(
+                        Value::Object(map),
+                        child_pointer(&name, ""),
+                        format!("unknown field '{name}'"),
+                    )
                 })
                 .boxed(),
         );
@@ -593,13 +690,20 @@ fn object_candidates(schema: &Value, ctx: Ctx) -> Vec<Cand> {
         let inner = candidates(extra, ctx.deeper(), true);
         if !inner.is_empty() {
             let inner = union(inner, inv(Value::Null, "", ""));
-            let name = unknown_names(schema).into_iter().next().unwrap_or_else(|| "zq".to_owned());
+            let name = unknown_names(schema)
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| "zq".to_owned());
             out.push(
                 (valid_object.clone(), inner)
                     .prop_map(move |(v, bad)| {
                         let mut map = into_map(v);
                         map.insert(name.clone(), bad.value);
-                        inv(Value::Object(map), child_pointer(&name, &bad.pointer), bad.note)
+                        inv(
+                            Value::Object(map),
+                            child_pointer(&name, &bad.pointer),
+                            bad.note,
+                        )
                     })
                     .boxed(),
             );
@@ -612,12 +716,16 @@ fn object_candidates(schema: &Value, ctx: Ctx) -> Vec<Cand> {
                 .clone()
                 .prop_map(move |v| {
                     let map: Map<String, Value> = into_map(v).into_iter().take(keep).collect();
-                    inv(Value::Object(map), "", format!("too few properties ({keep}, minimum {min})"))
+                    inv(
+                        Value::Object(map),
+                        "",
+                        format!("too few properties ({keep}, minimum {min})"),
+                    )
                 })
                 .boxed(),
         );
     }
-    if let Some(max) = count(schema, "maxProperties")
+    if let Some(max) = count(schema, "maxProperties").filter(|m| *m < MAX_ITEMS)
         && !closed(schema)
     {
         let n = max.saturating_add(1) as usize;
@@ -631,7 +739,11 @@ fn object_candidates(schema: &Value, ctx: Ctx) -> Vec<Cand> {
                         i += 1;
                         map.insert(format!("extra{i}"), json!("x"));
                     }
-                    inv(Value::Object(map), "", format!("too many properties (maximum {max})"))
+                    inv(
+                        Value::Object(map),
+                        "",
+                        format!("too many properties (maximum {max})"),
+                    )
                 })
                 .boxed(),
         );
@@ -647,7 +759,11 @@ fn object_candidates(schema: &Value, ctx: Ctx) -> Vec<Cand> {
                 .prop_map(move |(v, bad)| {
                     let mut map = into_map(v);
                     map.insert(name.clone(), bad.value);
-                    inv(Value::Object(map), child_pointer(&name, &bad.pointer), bad.note)
+                    inv(
+                        Value::Object(map),
+                        child_pointer(&name, &bad.pointer),
+                        bad.note,
+                    )
                 })
                 .boxed(),
         );
@@ -661,11 +777,24 @@ mod tests {
 
     #[test]
     fn wrong_types_respect_number_admitting_integers() {
-        let notes: Vec<String> = wrong_types(&[Ty::Number]).into_iter().map(|(_, n)| n).collect();
-        assert!(notes.iter().all(|n| !n.contains("integer instead")), "{notes:?}");
-        let values: Vec<Value> = wrong_types(&[Ty::Integer]).into_iter().map(|(v, _)| v).collect();
+        let notes: Vec<String> = wrong_types(&[Ty::Number])
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect();
+        assert!(
+            notes.iter().all(|n| !n.contains("integer instead")),
+            "{notes:?}"
+        );
+        let values: Vec<Value> = wrong_types(&[Ty::Integer])
+            .into_iter()
+            .map(|(v, _)| v)
+            .collect();
         assert!(values.contains(&json!(1.5)) && values.contains(&Value::Null));
-        assert!(wrong_types(&[Ty::String, Ty::Null]).iter().all(|(v, _)| !v.is_null()));
+        assert!(
+            wrong_types(&[Ty::String, Ty::Null])
+                .iter()
+                .all(|(v, _)| !v.is_null())
+        );
     }
 
     #[test]

@@ -141,36 +141,28 @@ pub fn valid_value(schema: &Value) -> BoxedStrategy<Value> {
 /// the schema accepts everything, the strategy yields `Value::Null` with the note
 /// [`NO_INVALID`].
 pub fn invalid_value(schema: &Value) -> BoxedStrategy<Invalid> {
-    let no_invalid = || {
-        Just(Invalid {
-            value: Value::Null,
-            pointer: String::new(),
-            note: NO_INVALID.to_owned(),
-        })
-        .boxed()
+    let none = Invalid {
+        value: Value::Null,
+        pointer: String::new(),
+        note: NO_INVALID.to_owned(),
     };
     let candidates = invalid::candidates(schema, valid::Ctx::body(), true);
     let Ok(validator) = Validator::compile(schema) else {
-        return valid::union(candidates, Invalid {
-            value: Value::Null,
-            pointer: String::new(),
-            note: NO_INVALID.to_owned(),
-        });
+        // Not a schema the validator accepts: nothing to check against.
+        return valid::union(candidates, none);
     };
     let kept: Vec<BoxedStrategy<Invalid>> = candidates
         .into_iter()
         .filter(|c| probe(c, |i| !validator.is_valid(&i.value)))
         .collect();
     if kept.is_empty() {
-        return no_invalid();
+        return Just(none).boxed();
     }
-    valid::union(kept, Invalid {
-        value: Value::Null,
-        pointer: String::new(),
-        note: String::new(),
-    })
-    .prop_filter("generated value is valid", move |i| !validator.is_valid(&i.value))
-    .boxed()
+    valid::union(kept, none)
+        .prop_filter("generated value is valid", move |i| {
+            !validator.is_valid(&i.value)
+        })
+        .boxed()
 }
 
 /// A raw string for a parameter of `schema` that is valid after the D-PARAMS coercion:

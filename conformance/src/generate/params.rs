@@ -50,7 +50,12 @@ impl Types {
         };
         add_declared(schema, &mut types);
         for key in ["anyOf", "oneOf"] {
-            for branch in schema.get(key).and_then(Value::as_array).into_iter().flatten() {
+            for branch in schema
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 add_declared(branch, &mut types);
             }
         }
@@ -76,7 +81,10 @@ impl Types {
 
     /// The scalar part; plain string when none.
     fn scalars(self) -> Types {
-        let t = Types { array: false, ..self };
+        let t = Types {
+            array: false,
+            ..self
+        };
         if t.any_named() {
             t
         } else {
@@ -269,7 +277,11 @@ pub(crate) fn invalid_param(schema: &Value) -> BoxedStrategy<(String, String)> {
     let is_invalid = {
         let schema = schema.clone();
         let validator = validator.clone();
-        move |raw: &str| validator.as_ref().is_none_or(|v| !raw_is_valid(raw, &schema, v))
+        move |raw: &str| {
+            validator
+                .as_ref()
+                .is_none_or(|v| !raw_is_valid(raw, &schema, v))
+        }
     };
     let types = Types::of(schema);
     let mut fixed: Vec<(String, String)> = syntax_breakers(types);
@@ -343,9 +355,18 @@ mod tests {
         assert_eq!(c("", json!({"type": "string"})), Ok(json!("")));
         assert_eq!(c("12", json!({})), Ok(json!("12")));
         assert_eq!(c("10", json!({"enum": [10, 20]})), Ok(json!(10)));
-        assert_eq!(c("3", json!({"anyOf": [{"type": "integer"}, {"type": "null"}]})), Ok(json!(3)));
         assert_eq!(
-            c("1,2", json!({"type": "array", "items": {"type": "integer"}})),
+            c(
+                "3",
+                json!({"anyOf": [{"type": "integer"}, {"type": "null"}]})
+            ),
+            Ok(json!(3))
+        );
+        assert_eq!(
+            c(
+                "1,2",
+                json!({"type": "array", "items": {"type": "integer"}})
+            ),
             Ok(json!([1, 2]))
         );
     }

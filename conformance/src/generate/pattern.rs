@@ -16,11 +16,17 @@ use proptest::strategy::Union;
 /// How many extra repetitions an unbounded quantifier (`*`, `+`, `{m,}`) generates at most.
 const UNBOUNDED_EXTRA: u32 = 8;
 
+/// Repetition counts beyond this are not generated (the pattern is left to the fallback, which
+/// refuses it too).
+const MAX_REPEAT: u32 = 1000;
+
 /// Printable ASCII: the universe negated classes and `.` draw from.
 const PRINTABLE: (char, char) = (' ', '~');
 
 /// Characters tried, in order, when a character outside a class is needed.
-const OUTSIDE_CANDIDATES: &[char] = &['!', ' ', 'a', 'A', '0', '_', '-', '.', 'é', 'Z', 'z', '9', '+', '@'];
+const OUTSIDE_CANDIDATES: &[char] = &[
+    '!', ' ', 'a', 'A', '0', '_', '-', '.', 'é', 'Z', 'z', '9', '+', '@',
+];
 
 /// A set of characters as sorted, non-overlapping inclusive ranges.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,8 +113,7 @@ impl Class {
     }
 
     fn strategy(&self) -> BoxedStrategy<char> {
-        let ranges: Vec<RangeInclusive<char>> =
-            self.ranges.iter().map(|(a, b)| *a..=*b).collect();
+        let ranges: Vec<RangeInclusive<char>> = self.ranges.iter().map(|(a, b)| *a..=*b).collect();
         if ranges.is_empty() {
             return Just('a').boxed();
         }
@@ -355,7 +360,10 @@ impl Parser {
                 } else {
                     Some(min)
                 };
-                if self.peek() != Some('}') || max.is_some_and(|m| m < min) {
+                if self.peek() != Some('}')
+                    || max.is_some_and(|m| m < min)
+                    || min.max(max.unwrap_or(0)) > MAX_REPEAT
+                {
                     return None;
                 }
                 (min, max)
@@ -410,8 +418,16 @@ impl Pattern {
         let Some(seq) = self.alternatives.first() else {
             return out;
         };
-        out.push((seq_fixed(seq, Reps::Min), true, "pattern: shortest match".to_owned()));
-        out.push((seq_fixed(seq, Reps::Max), true, "pattern: longest match".to_owned()));
+        out.push((
+            seq_fixed(seq, Reps::Min),
+            true,
+            "pattern: shortest match".to_owned(),
+        ));
+        out.push((
+            seq_fixed(seq, Reps::Max),
+            true,
+            "pattern: longest match".to_owned(),
+        ));
         out.push((
             seq_fixed(seq, Reps::MaxLast),
             true,
@@ -422,7 +438,12 @@ impl Pattern {
                 out.push((
                     seq_with(seq, i, item.min - 1),
                     false,
-                    format!("{MISMATCH}: element {} repeated {} times, fewer than {}", i + 1, item.min - 1, item.min),
+                    format!(
+                        "{MISMATCH}: element {} repeated {} times, fewer than {}",
+                        i + 1,
+                        item.min - 1,
+                        item.min
+                    ),
                 ));
             }
             if let Some(max) = item.max
@@ -430,9 +451,13 @@ impl Pattern {
                 && self.anchored_start
             {
                 out.push((
-                    seq_with(seq, i, max + 1),
+                    seq_with(seq, i, max.saturating_add(1)),
                     false,
-                    format!("{MISMATCH}: element {} repeated {} times, more than {max}", i + 1, max + 1),
+                    format!(
+                        "{MISMATCH}: element {} repeated {} times, more than {max}",
+                        i + 1,
+                        max.saturating_add(1)
+                    ),
                 ));
             }
             if let Node::Class(class) = &item.node
@@ -447,14 +472,25 @@ impl Pattern {
                 out.push((
                     parts.concat(),
                     false,
-                    format!("{MISMATCH}: {bad:?} where element {} does not allow it", i + 1),
+                    format!(
+                        "{MISMATCH}: {bad:?} where element {} does not allow it",
+                        i + 1
+                    ),
                 ));
             }
         }
         if self.is_anchored() {
             let min = seq_fixed(seq, Reps::Min);
-            out.push((format!("{min}!"), false, format!("{MISMATCH}: trailing '!'")));
-            out.push((format!(" {min}"), false, format!("{MISMATCH}: leading space")));
+            out.push((
+                format!("{min}!"),
+                false,
+                format!("{MISMATCH}: trailing '!'"),
+            ));
+            out.push((
+                format!(" {min}"),
+                false,
+                format!("{MISMATCH}: leading space"),
+            ));
         }
         out
     }
@@ -470,7 +506,10 @@ impl Pattern {
         let valid = self.strategy();
         if self.is_anchored() {
             out.push(
-                (valid.clone(), prop::sample::select(vec!['!', ' ', '#', '\u{e9}']))
+                (
+                    valid.clone(),
+                    prop::sample::select(vec!['!', ' ', '#', '\u{e9}']),
+                )
                     .prop_map(|(s, c)| (format!("{s}{c}"), format!("{MISMATCH}: trailing {c:?}")))
                     .boxed(),
             );
@@ -489,7 +528,10 @@ impl Pattern {
                     out.push(
                         seq_strategy_with(seq, i, n, n)
                             .prop_map(move |s| {
-                                (s, format!("{MISMATCH}: element {} repeated {n} times", i + 1))
+                                (
+                                    s,
+                                    format!("{MISMATCH}: element {} repeated {n} times", i + 1),
+                                )
                             })
                             .boxed(),
                     );
@@ -502,7 +544,13 @@ impl Pattern {
                     out.push(
                         seq_strategy_with(seq, i, n, hi)
                             .prop_map(move |s| {
-                                (s, format!("{MISMATCH}: element {} repeated more than {max} times", i + 1))
+                                (
+                                    s,
+                                    format!(
+                                        "{MISMATCH}: element {} repeated more than {max} times",
+                                        i + 1
+                                    ),
+                                )
                             })
                             .boxed(),
                     );
@@ -522,7 +570,10 @@ impl Pattern {
                         .map(|(j, it)| {
                             if j == i {
                                 (
-                                    proptest::collection::vec(class.strategy(), reps_lo as usize..=reps_hi as usize),
+                                    proptest::collection::vec(
+                                        class.strategy(),
+                                        reps_lo as usize..=reps_hi as usize,
+                                    ),
                                     prop::sample::select(outside.clone()),
                                     any::<prop::sample::Index>(),
                                 )
@@ -540,7 +591,13 @@ impl Pattern {
                     out.push(
                         parts
                             .prop_map(move |p| {
-                                (p.concat(), format!("{MISMATCH}: a character element {} does not allow", i + 1))
+                                (
+                                    p.concat(),
+                                    format!(
+                                        "{MISMATCH}: a character element {} does not allow",
+                                        i + 1
+                                    ),
+                                )
                             })
                             .boxed(),
                     );
@@ -605,7 +662,10 @@ fn alternatives_strategy(alts: &[Vec<Item>]) -> BoxedStrategy<String> {
     let options: Vec<BoxedStrategy<String>> = alts.iter().map(|s| seq_strategy(s)).collect();
     match options.len() {
         0 => Just(String::new()).boxed(),
-        1 => options.into_iter().next().unwrap_or_else(|| Just(String::new()).boxed()),
+        1 => options
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Just(String::new()).boxed()),
         _ => Union::new(options).boxed(),
     }
 }
@@ -651,6 +711,9 @@ fn repeat_strategy(node: &Node, lo: u32, hi: u32) -> BoxedStrategy<String> {
 /// A pattern rewritten for proptest's `string_regex` (anchors dropped, ASCII shorthands):
 /// the fallback for patterns [`Pattern::parse`] does not support.
 pub(crate) fn regex_fallback(src: &str) -> Option<BoxedStrategy<String>> {
+    if huge_repetition(src) {
+        return None;
+    }
     let mut out = String::with_capacity(src.len());
     let mut chars = src.chars().peekable();
     let mut in_class = false;
@@ -658,7 +721,11 @@ pub(crate) fn regex_fallback(src: &str) -> Option<BoxedStrategy<String>> {
         match c {
             '\\' => match chars.next() {
                 Some('d') => out.push_str(if in_class { "0-9" } else { "[0-9]" }),
-                Some('w') => out.push_str(if in_class { "A-Za-z0-9_" } else { "[A-Za-z0-9_]" }),
+                Some('w') => out.push_str(if in_class {
+                    "A-Za-z0-9_"
+                } else {
+                    "[A-Za-z0-9_]"
+                }),
                 Some('s') => out.push_str(if in_class { " " } else { "[ ]" }),
                 Some(other) => {
                     out.push('\\');
@@ -690,6 +757,18 @@ pub(crate) fn regex_fallback(src: &str) -> Option<BoxedStrategy<String>> {
     proptest::string::string_regex(&out).ok().map(|s| s.boxed())
 }
 
+/// Whether a `{n}`/`{m,n}` quantifier asks for more than [`MAX_REPEAT`] repetitions.
+fn huge_repetition(src: &str) -> bool {
+    src.split('{').skip(1).any(|rest| {
+        rest.split('}').next().unwrap_or("").split(',').any(|n| {
+            n.trim()
+                .parse::<u64>()
+                .is_ok_and(|n| n > u64::from(MAX_REPEAT))
+                || n.trim().len() > 9
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -713,14 +792,24 @@ mod tests {
             let parsed = Pattern::parse(p).unwrap_or_else(|| panic!("{p} does not parse"));
             assert!(parsed.is_anchored(), "{p}");
         }
-        assert_eq!(Pattern::parse(r"^\+[1-9][0-9]{1,14}$").unwrap().minimal(), "+10");
-        assert_eq!(Pattern::parse(r"^agt_[A-Za-z0-9]{8,40}$").unwrap().minimal(), "agt_aaaaaaaa");
+        assert_eq!(
+            Pattern::parse(r"^\+[1-9][0-9]{1,14}$").unwrap().minimal(),
+            "+10"
+        );
+        assert_eq!(
+            Pattern::parse(r"^agt_[A-Za-z0-9]{8,40}$")
+                .unwrap()
+                .minimal(),
+            "agt_aaaaaaaa"
+        );
         assert_eq!(Pattern::parse(r"^(ab|c)+x?$").unwrap().minimal(), "ab");
     }
 
     #[test]
     fn unsupported_patterns_are_refused() {
-        for p in [r"(?=a)b", r"a\1", r"a^b", r"[z-a]", r"a{3,1}", r"(a", r"a)", r"\p{L}"] {
+        for p in [
+            r"(?=a)b", r"a\1", r"a^b", r"[z-a]", r"a{3,1}", r"(a", r"a)", r"\p{L}", r"a{5000}",
+        ] {
             assert!(Pattern::parse(p).is_none(), "{p}");
         }
     }
@@ -762,5 +851,6 @@ mod tests {
         let v = s.new_tree(&mut runner).unwrap().current();
         assert_eq!(v.len(), 3, "{v}");
         assert!(regex_fallback(r"(?=x)").is_none());
+        assert!(regex_fallback(r"^(a|b){4294967295}$").is_none());
     }
 }

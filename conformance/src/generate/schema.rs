@@ -105,7 +105,13 @@ const OBJECT_KEYWORDS: &[&str] = &[
     "maxProperties",
     "patternProperties",
 ];
-const ARRAY_KEYWORDS: &[&str] = &["items", "prefixItems", "minItems", "maxItems", "uniqueItems"];
+const ARRAY_KEYWORDS: &[&str] = &[
+    "items",
+    "prefixItems",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+];
 const STRING_KEYWORDS: &[&str] = &["minLength", "maxLength", "pattern", "format"];
 const NUMBER_KEYWORDS: &[&str] = &[
     "minimum",
@@ -142,6 +148,13 @@ pub(crate) fn generation_types(schema: &Value) -> Vec<Ty> {
     out
 }
 
+/// The longest string any generator builds (`minLength`/`maxLength` beyond it are treated as
+/// unsatisfiable or left unprobed rather than allocating gigabytes).
+pub(crate) const MAX_LEN: u64 = 1 << 20;
+
+/// The most items or properties any generator builds.
+pub(crate) const MAX_ITEMS: u64 = 1 << 16;
+
 /// `schema[key]` as an `f64`.
 pub(crate) fn num(schema: &Value, key: &str) -> Option<f64> {
     schema.get(key)?.as_f64().filter(|f| f.is_finite())
@@ -150,8 +163,11 @@ pub(crate) fn num(schema: &Value, key: &str) -> Option<f64> {
 /// `schema[key]` as a non-negative count.
 pub(crate) fn count(schema: &Value, key: &str) -> Option<u64> {
     let v = schema.get(key)?;
-    v.as_u64()
-        .or_else(|| v.as_f64().filter(|f| *f >= 0.0 && f.fract() == 0.0).map(|f| f as u64))
+    v.as_u64().or_else(|| {
+        v.as_f64()
+            .filter(|f| *f >= 0.0 && f.fract() == 0.0)
+            .map(|f| f as u64)
+    })
 }
 
 /// `schema[key]` as a string.
@@ -188,14 +204,15 @@ pub(crate) fn properties(schema: &Value) -> Vec<(String, Value)> {
 /// Whether `additionalProperties` is `false` (extra keys are invalid).
 pub(crate) fn closed(schema: &Value) -> bool {
     matches!(schema.get("additionalProperties"), Some(Value::Bool(false)))
-        || matches!(schema.get("unevaluatedProperties"), Some(Value::Bool(false)))
+        || matches!(
+            schema.get("unevaluatedProperties"),
+            Some(Value::Bool(false))
+        )
 }
 
 /// The schema extra keys must satisfy: `additionalProperties` when it is a schema object.
 pub(crate) fn additional_schema(schema: &Value) -> Option<&Value> {
-    schema
-        .get("additionalProperties")
-        .filter(|v| v.is_object())
+    schema.get("additionalProperties").filter(|v| v.is_object())
 }
 
 /// An integer bound: the smallest integer the lower bounds allow.
@@ -248,42 +265,45 @@ pub(crate) fn decimal(k: i64, d: u32) -> f64 {
 /// schema; `None` when no bound at all is given on that side (the caller picks a default).
 pub(crate) fn decimal_range(schema: &Value, d: u32) -> (Option<i64>, Option<i64>) {
     let scale = 10f64.powi(d as i32);
-    let lo = {
-        let mut lo: Option<i64> = None;
-        if let Some(m) = num(schema, "minimum") {
-            let mut k = clamp_i64((m * scale).floor()) - 1;
-            while decimal(k, d) < m {
-                k = k.saturating_add(1);
+    // Steps `k` from a start next to the bound until `ok`; a few steps always suffice for
+    // representable bounds, and the cap keeps absurd ones (1e300) from looping.
+    let walk = |start: f64, ok: &dyn Fn(f64) -> bool, up: bool| -> i64 {
+        let step = |k: i64| {
+            if up {
+                k.saturating_add(1)
+            } else {
+                k.saturating_sub(1)
             }
-            lo = Some(k);
-        }
-        if let Some(e) = num(schema, "exclusiveMinimum") {
-            let mut k = clamp_i64((e * scale).floor()) - 1;
-            while decimal(k, d) <= e {
-                k = k.saturating_add(1);
+        };
+        let mut k = if up {
+            clamp_i64(start).saturating_sub(1)
+        } else {
+            clamp_i64(start).saturating_add(1)
+        };
+        for _ in 0..4 {
+            if ok(decimal(k, d)) {
+                break;
             }
-            lo = Some(lo.map_or(k, |l| l.max(k)));
+            k = step(k);
         }
-        lo
+        k
     };
-    let hi = {
-        let mut hi: Option<i64> = None;
-        if let Some(m) = num(schema, "maximum") {
-            let mut k = clamp_i64((m * scale).ceil()) + 1;
-            while decimal(k, d) > m {
-                k = k.saturating_sub(1);
-            }
-            hi = Some(k);
-        }
-        if let Some(e) = num(schema, "exclusiveMaximum") {
-            let mut k = clamp_i64((e * scale).ceil()) + 1;
-            while decimal(k, d) >= e {
-                k = k.saturating_sub(1);
-            }
-            hi = Some(hi.map_or(k, |h| h.min(k)));
-        }
-        hi
-    };
+    let mut lo: Option<i64> = None;
+    if let Some(m) = num(schema, "minimum") {
+        lo = Some(walk((m * scale).floor(), &|v| v >= m, true));
+    }
+    if let Some(e) = num(schema, "exclusiveMinimum") {
+        let k = walk((e * scale).floor(), &|v| v > e, true);
+        lo = Some(lo.map_or(k, |l| l.max(k)));
+    }
+    let mut hi: Option<i64> = None;
+    if let Some(m) = num(schema, "maximum") {
+        hi = Some(walk((m * scale).ceil(), &|v| v <= m, false));
+    }
+    if let Some(e) = num(schema, "exclusiveMaximum") {
+        let k = walk((e * scale).ceil(), &|v| v < e, false);
+        hi = Some(hi.map_or(k, |h| h.min(k)));
+    }
     (lo, hi)
 }
 
@@ -336,12 +356,14 @@ pub(crate) fn merge(base: &Value, branch: &Value) -> Value {
                     .collect();
                 Value::Array(both)
             }
-            ("minimum" | "exclusiveMinimum" | "minLength" | "minItems" | "minProperties", Some(m)) => {
-                pick_num(m, value, f64::max)
-            }
-            ("maximum" | "exclusiveMaximum" | "maxLength" | "maxItems" | "maxProperties", Some(m)) => {
-                pick_num(m, value, f64::min)
-            }
+            (
+                "minimum" | "exclusiveMinimum" | "minLength" | "minItems" | "minProperties",
+                Some(m),
+            ) => pick_num(m, value, f64::max),
+            (
+                "maximum" | "exclusiveMaximum" | "maxLength" | "maxItems" | "maxProperties",
+                Some(m),
+            ) => pick_num(m, value, f64::min),
             _ => value.clone(),
         };
         out.insert(key.clone(), merged);
@@ -380,15 +402,22 @@ pub(crate) fn flatten(schema: &Value) -> Value {
 /// The branches of `anyOf` (else `oneOf`), each merged with the rest of the schema; `None`
 /// when the schema has neither (or an empty list).
 pub(crate) fn branches(schema: &Value) -> Option<Vec<Value>> {
-    let key = ["anyOf", "oneOf"]
-        .into_iter()
-        .find(|k| schema.get(*k).and_then(Value::as_array).is_some_and(|a| !a.is_empty()))?;
+    let key = ["anyOf", "oneOf"].into_iter().find(|k| {
+        schema
+            .get(*k)
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty())
+    })?;
     let list = schema.get(key)?.as_array()?;
     let mut rest = schema.clone();
     if let Some(map) = rest.as_object_mut() {
         map.remove(key);
     }
-    Some(list.iter().map(|b| flatten(&merge(&rest, &flatten(b)))).collect())
+    Some(
+        list.iter()
+            .map(|b| flatten(&merge(&rest, &flatten(b))))
+            .collect(),
+    )
 }
 
 /// Escapes one JSON pointer segment (RFC 6901).
@@ -408,14 +437,20 @@ mod tests {
 
     #[test]
     fn types_are_read_and_inferred() {
-        assert_eq!(declared_types(&json!({"type": "string"})), Some(vec![Ty::String]));
+        assert_eq!(
+            declared_types(&json!({"type": "string"})),
+            Some(vec![Ty::String])
+        );
         assert_eq!(
             declared_types(&json!({"type": ["string", "null", "bogus"]})),
             Some(vec![Ty::String, Ty::Null])
         );
         assert_eq!(declared_types(&json!({"type": 3})), None);
         assert_eq!(generation_types(&json!({"minLength": 2})), vec![Ty::String]);
-        assert_eq!(generation_types(&json!({"properties": {}})), vec![Ty::Object]);
+        assert_eq!(
+            generation_types(&json!({"properties": {}})),
+            vec![Ty::Object]
+        );
         assert!(admits(&[Ty::Number], Ty::Integer));
         assert!(!admits(&[Ty::Integer], Ty::Number));
         assert_eq!(Ty::of(&json!(2.0)), Ty::Integer);
@@ -448,17 +483,24 @@ mod tests {
     #[test]
     fn merging_combines_constraints() {
         let a = json!({"type": ["object", "null"], "properties": {"a": {"type": "string"}}, "required": ["a"], "maxLength": 5});
-        let b = json!({"type": "object", "properties": {"b": {}}, "required": ["b"], "maxLength": 3});
+        let b =
+            json!({"type": "object", "properties": {"b": {}}, "required": ["b"], "maxLength": 3});
         let m = merge(&a, &b);
         assert_eq!(m["type"], json!(["object"]));
         assert_eq!(m["required"], json!(["a", "b"]));
         assert_eq!(m["maxLength"], json!(3));
         assert!(m["properties"].get("a").is_some() && m["properties"].get("b").is_some());
-        assert_eq!(merge(&json!(true), &json!({"type": "null"})), json!({"type": "null"}));
+        assert_eq!(
+            merge(&json!(true), &json!({"type": "null"})),
+            json!({"type": "null"})
+        );
         assert_eq!(merge(&json!(false), &json!({})), json!(false));
         let f = flatten(&json!({"allOf": [{"minimum": 1}, {"maximum": 3}]}));
         assert_eq!(f, json!({"minimum": 1, "maximum": 3}));
-        let br = branches(&json!({"description": "x", "anyOf": [{"type": "null"}, {"type": "integer"}]})).unwrap();
+        let br = branches(
+            &json!({"description": "x", "anyOf": [{"type": "null"}, {"type": "integer"}]}),
+        )
+        .unwrap();
         assert_eq!(br[0], json!({"description": "x", "type": "null"}));
     }
 

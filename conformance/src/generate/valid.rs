@@ -12,8 +12,8 @@ use serde_json::{Map, Value};
 use super::format;
 use super::pattern::{Pattern, regex_fallback};
 use super::schema::{
-    Ty, additional_schema, branches, count, decimal, decimal_range, decimals, flatten,
-    generation_types, int_lower, int_upper, num, properties, required, text,
+    MAX_ITEMS, MAX_LEN, Ty, additional_schema, branches, count, decimal, decimal_range, decimals,
+    flatten, generation_types, int_lower, int_upper, num, properties, required, text,
 };
 
 /// Beyond this nesting depth a subschema yields its minimal value (deep schemas are rare and
@@ -87,17 +87,26 @@ pub(crate) fn valid(schema: &Value, ctx: Ctx) -> BoxedStrategy<Value> {
     if let Some(values) = schema.get("enum").and_then(Value::as_array)
         && !values.is_empty()
     {
-        return prop::sample::select(values.clone()).boxed();
+        let mut values = values.clone();
+        if ctx.param && values.iter().any(is_scalar) {
+            // A parameter cannot carry null, arrays or objects.
+            values.retain(is_scalar);
+        }
+        return prop::sample::select(values).boxed();
     }
-    if let Some(branches) = branches(&schema) {
-        let options = branches
-            .iter()
-            .filter(|b| !matches!(b, Value::Bool(false)))
-            .map(|b| valid(b, ctx.deeper()))
-            .collect();
+    if let Some(mut branches) = branches(&schema) {
+        branches.retain(|b| !matches!(b, Value::Bool(false)));
+        if ctx.param && branches.iter().any(|b| !only_null(b)) {
+            branches.retain(|b| !only_null(b));
+        }
+        let options = branches.iter().map(|b| valid(b, ctx.deeper())).collect();
         return union(options, Value::Null);
     }
-    let mut weighted: Vec<(u32, BoxedStrategy<Value>)> = generation_types(&schema)
+    let mut types = generation_types(&schema);
+    if ctx.param && types.iter().any(|t| *t != Ty::Null) {
+        types.retain(|t| *t != Ty::Null);
+    }
+    let mut weighted: Vec<(u32, BoxedStrategy<Value>)> = types
         .into_iter()
         .filter_map(|ty| {
             let weight = if ty == Ty::Null { 1 } else { 3 };
@@ -106,9 +115,20 @@ pub(crate) fn valid(schema: &Value, ctx: Ctx) -> BoxedStrategy<Value> {
         .collect();
     match weighted.len() {
         0 => Just(Value::Null).boxed(),
-        1 => weighted.pop().map_or_else(|| Just(Value::Null).boxed(), |(_, s)| s),
+        1 => weighted
+            .pop()
+            .map_or_else(|| Just(Value::Null).boxed(), |(_, s)| s),
         _ => Union::new_weighted(weighted).boxed(),
     }
+}
+
+fn is_scalar(v: &Value) -> bool {
+    matches!(v, Value::Bool(_) | Value::Number(_) | Value::String(_))
+}
+
+/// Whether a (merged) branch allows only `null`.
+fn only_null(schema: &Value) -> bool {
+    generation_types(schema) == [Ty::Null]
 }
 
 /// Values of one type under a (flattened, branch-free) schema's keywords for that type; `None`
@@ -135,6 +155,27 @@ fn simple(ctx: Ctx) -> BoxedStrategy<Value> {
     .boxed()
 }
 
+/// Integers in `[lo, hi]` drawn uniformly, shrinking toward zero (or the bound nearest to it).
+///
+/// proptest's integer shrinking computes `hi - 1` and `hi - lo` in `i64`, so the range is kept
+/// off `i64::MIN` and, when absurdly wide, narrowed to a window around zero (or the bound
+/// nearest it).
+pub(crate) fn span(lo: i64, hi: i64) -> BoxedStrategy<i64> {
+    const HALF_WINDOW: i64 = 1 << 61;
+    let lo = lo.max(i64::MIN + 1);
+    let hi = hi.max(lo);
+    let (lo, hi) = if (hi as i128) - (lo as i128) > (1i128 << 62) {
+        let mid = 0i64.clamp(lo, hi);
+        (
+            mid.saturating_sub(HALF_WINDOW).max(lo),
+            mid.saturating_add(HALF_WINDOW).min(hi),
+        )
+    } else {
+        (lo, hi)
+    };
+    (lo..=hi).boxed()
+}
+
 /// Integers in `[lo, hi]`, shrinking toward zero (or the bound nearest to it) and hitting both
 /// ends of wide ranges often.
 pub(crate) fn int_range(lo: i64, hi: i64) -> BoxedStrategy<i64> {
@@ -142,12 +183,12 @@ pub(crate) fn int_range(lo: i64, hi: i64) -> BoxedStrategy<i64> {
         return Just(lo).boxed();
     }
     if (hi as i128) - (lo as i128) <= 20 {
-        return (lo..=hi).boxed();
+        return span(lo, hi);
     }
     prop_oneof![
-        2 => lo..=hi,
-        1 => lo..=lo.saturating_add(10),
-        1 => hi.saturating_sub(10)..=hi,
+        2 => span(lo, hi),
+        1 => span(lo, lo.saturating_add(10)),
+        1 => span(hi.saturating_sub(10), hi),
     ]
     .boxed()
 }
@@ -184,13 +225,19 @@ fn integer(schema: &Value) -> Option<BoxedStrategy<Value>> {
 
 /// How many decimals generated numbers use: enough for the bounds and `multipleOf`, at least 1.
 pub(crate) fn number_decimals(schema: &Value) -> u32 {
-    ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"]
-        .iter()
-        .filter_map(|k| num(schema, k))
-        .map(decimals)
-        .max()
-        .unwrap_or(1)
-        .max(1)
+    [
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+    ]
+    .iter()
+    .filter_map(|k| num(schema, k))
+    .map(decimals)
+    .max()
+    .unwrap_or(1)
+    .max(1)
 }
 
 fn number(schema: &Value) -> Option<BoxedStrategy<Value>> {
@@ -219,7 +266,11 @@ fn number(schema: &Value) -> Option<BoxedStrategy<Value>> {
                     .boxed()
             })
         }
-        _ => Some(int_range(lo, hi).prop_map(move |k| Value::from(decimal(k, d))).boxed()),
+        _ => Some(
+            int_range(lo, hi)
+                .prop_map(move |k| Value::from(decimal(k, d)))
+                .boxed(),
+        ),
     }
 }
 
@@ -258,7 +309,7 @@ pub(crate) fn plain_string(lo: u64, hi: u64, ctx: Ctx) -> BoxedStrategy<String> 
 fn string(schema: &Value, ctx: Ctx) -> Option<BoxedStrategy<Value>> {
     let min = count(schema, "minLength").unwrap_or(0);
     let max = count(schema, "maxLength");
-    if max.is_some_and(|m| m < min) {
+    if max.is_some_and(|m| m < min) || min > MAX_LEN {
         return None;
     }
     if let Some(strategy) = text(schema, "format").and_then(format::valid) {
@@ -272,7 +323,9 @@ fn string(schema: &Value, ctx: Ctx) -> Option<BoxedStrategy<Value>> {
             return Some(strategy.prop_map(Value::String).boxed());
         }
     }
-    let hi = max.map_or(min.saturating_add(STRING_SPAN), |m| m.min(min.saturating_add(STRING_SPAN)));
+    let hi = max.map_or(min.saturating_add(STRING_SPAN), |m| {
+        m.min(min.saturating_add(STRING_SPAN))
+    });
     Some(plain_string(min, hi, ctx).prop_map(Value::String).boxed())
 }
 
@@ -280,10 +333,14 @@ fn string(schema: &Value, ctx: Ctx) -> Option<BoxedStrategy<Value>> {
 pub(crate) fn array_len(schema: &Value) -> Option<(u64, u64)> {
     let min = count(schema, "minItems").unwrap_or(0);
     let max = count(schema, "maxItems");
-    if max.is_some_and(|m| m < min) {
+    if max.is_some_and(|m| m < min) || min > MAX_ITEMS {
         return None;
     }
-    let base = if min >= ARRAY_ITEMS { min + 1 } else { ARRAY_ITEMS };
+    let base = if min >= ARRAY_ITEMS {
+        min.saturating_add(1)
+    } else {
+        ARRAY_ITEMS
+    };
     Some((min, max.map_or(base, |m| m.min(base))))
 }
 
@@ -338,14 +395,24 @@ fn array(schema: &Value, ctx: Ctx) -> Option<BoxedStrategy<Value>> {
         (extra_lo, extra_hi)
     };
     let unique = schema.get("uniqueItems") == Some(&Value::Bool(true));
+    // With `uniqueItems`, a few spare items replace the duplicates dropped.
+    let spares = if unique { 4 } else { 0 };
     Some(
         (
             prefix_strategies,
-            proptest::collection::vec(items, extra_lo as usize..=extra_hi as usize),
+            proptest::collection::vec(items.clone(), extra_lo as usize..=extra_hi as usize),
+            proptest::collection::vec(items, spares..=spares),
         )
-            .prop_map(move |(mut head, tail)| {
+            .prop_map(move |(mut head, tail, spare)| {
                 head.extend(tail);
-                Value::Array(if unique { dedup(head) } else { head })
+                if !unique {
+                    return Value::Array(head);
+                }
+                let want = head.len();
+                head.extend(spare);
+                let mut items = dedup(head);
+                items.truncate(want);
+                Value::Array(items)
             })
             .boxed(),
     )
@@ -360,7 +427,9 @@ struct Entry {
 
 fn entries(schema: &Value, ctx: Ctx) -> Option<Vec<Entry>> {
     let required = required(schema);
-    let extra_schema = additional_schema(schema).cloned().unwrap_or(Value::Bool(true));
+    let extra_schema = additional_schema(schema)
+        .cloned()
+        .unwrap_or(Value::Bool(true));
     let mut out = Vec::new();
     for (name, sub) in properties(schema) {
         let is_required = required.contains(&name);
@@ -385,7 +454,11 @@ fn entries(schema: &Value, ctx: Ctx) -> Option<Vec<Entry>> {
             });
         }
     }
-    let min = count(schema, "minProperties").unwrap_or(0) as usize;
+    let min = count(schema, "minProperties").unwrap_or(0);
+    if min > MAX_ITEMS {
+        return None;
+    }
+    let min = min as usize;
     if out.len() < min && !super::schema::closed(schema) {
         for i in out.len()..min {
             out.push(Entry {
@@ -402,7 +475,10 @@ fn object(schema: &Value, ctx: Ctx) -> Option<BoxedStrategy<Value>> {
     let entries = entries(schema, ctx)?;
     let min = count(schema, "minProperties").unwrap_or(0) as usize;
     let max = count(schema, "maxProperties").map(|m| m as usize);
-    let names: Vec<(String, bool)> = entries.iter().map(|e| (e.name.clone(), e.required)).collect();
+    let names: Vec<(String, bool)> = entries
+        .iter()
+        .map(|e| (e.name.clone(), e.required))
+        .collect();
     let parts: Vec<BoxedStrategy<(bool, Value)>> = entries
         .into_iter()
         .map(|e| {
@@ -462,7 +538,9 @@ mod tests {
     fn sample(schema: &Value, n: usize) -> Vec<Value> {
         let mut runner = TestRunner::deterministic();
         let s = valid(schema, Ctx::body());
-        (0..n).map(|_| s.new_tree(&mut runner).unwrap().current()).collect()
+        (0..n)
+            .map(|_| s.new_tree(&mut runner).unwrap().current())
+            .collect()
     }
 
     #[test]
@@ -479,7 +557,8 @@ mod tests {
 
     #[test]
     fn integer_multiples_and_bounds() {
-        let schema = json!({"type": "integer", "minimum": 3, "exclusiveMaximum": 40, "multipleOf": 7});
+        let schema =
+            json!({"type": "integer", "minimum": 3, "exclusiveMaximum": 40, "multipleOf": 7});
         for v in sample(&schema, 200) {
             let n = v.as_i64().unwrap();
             assert!((3..40).contains(&n) && n % 7 == 0, "{n}");
@@ -514,7 +593,10 @@ mod tests {
         for _ in 0..200 {
             let v = s.new_tree(&mut runner).unwrap().current();
             assert!(
-                v.as_str().unwrap().bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+                v.as_str()
+                    .unwrap()
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
                 "{v}"
             );
         }

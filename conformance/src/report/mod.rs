@@ -5,7 +5,7 @@
 //! (the nextest design). Four reporters exist:
 //!
 //! - [`TerminalReporter`]: the human summary (tables, findings with `curl` commands, verdict),
-//!   written to any [`Write`](std::io::Write)r when the run finishes;
+//!   written to any [`std::io::Write`] when the run finishes;
 //! - [`ProgressReporter`]: an `indicatif` bar while the run goes on;
 //! - [`JsonReporter`]: a versioned machine-readable report file;
 //! - [`JunitReporter`]: JUnit XML for CI test dashboards and gates.

@@ -98,7 +98,15 @@ async fn export(State(st): State<Shared>, Query(q): Query<KeyQuery>) -> Response
     ok(doc)
 }
 
-async fn import(State(st): State<Shared>, body: Bytes) -> Response {
+/// State documents of large workspaces are big (a million calls is about 250 MB): the control API
+/// takes up to 1 GiB, far above v1's body limits, and says so in the error shape when exceeded.
+const STATE_LIMIT: usize = 1 << 30;
+
+async fn import(State(st): State<Shared>, req: axum::extract::Request) -> Response {
+    let body = match axum::body::to_bytes(req.into_body(), STATE_LIMIT).await {
+        Ok(b) => b,
+        Err(_) => return ApiError::too_large(STATE_LIMIT).into_response(),
+    };
     let value: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => return bad_request(format!("request body is not JSON: {e}")).into_response(),
@@ -106,6 +114,17 @@ async fn import(State(st): State<Shared>, body: Bytes) -> Response {
     match snapshot::import(&value) {
         Ok(ws) => {
             let key = ws.key.clone();
+            // A workspace's tag is in every id it hands out and finds its recordings; a copy
+            // imported under another key must not take over the original's tag.
+            if let Some(owner) = st.store.tag_owner(&ws.tag).filter(|o| *o != key) {
+                return ApiError::control(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_error",
+                    format!("tag {} already belongs to the workspace of {owner}; export and import under the same key, or change the tag", ws.tag),
+                )
+                .with_violation_in_body()
+                .into_response();
+            }
             st.store.replace(ws);
             ok(json!({ "imported": key }))
         }
@@ -187,7 +206,11 @@ async fn requests(
         status,
         operation_id: q.operation_id,
         since_seq: q.since_seq,
-        limit: q.limit.unwrap_or(100).min(10_000),
+        limit: match q.limit {
+            None => 100,
+            Some(l) if l <= 10_000 => l,
+            Some(_) => return bad_request("'limit' must be at most 10000").into_response(),
+        },
     });
     ok(serde_json::to_value(page).unwrap_or(Value::Null))
 }

@@ -63,6 +63,11 @@ impl Store {
         self.existing(&key)
     }
 
+    /// The key whose workspace has `tag`.
+    pub(crate) fn tag_owner(&self, tag: &str) -> Option<String> {
+        self.by_tag.read().get(tag).cloned()
+    }
+
     /// Installs `ws` unless its key already has a workspace (then the existing one wins, so two
     /// first requests racing each other see the same state).
     fn insert(&self, ws: Workspace) -> SharedWorkspace {
