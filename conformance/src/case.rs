@@ -153,22 +153,33 @@ impl Case {
         }
         match &self.auth {
             Auth::Primary => parts.push("-H \"Authorization: Bearer $VICI_API_KEY\"".to_owned()),
-            Auth::Secondary => parts.push("-H \"Authorization: Bearer $VICI_API_KEY_B\"".to_owned()),
+            Auth::Secondary => {
+                parts.push("-H \"Authorization: Bearer $VICI_API_KEY_B\"".to_owned())
+            }
             Auth::None => {}
-            Auth::Raw(v) => parts.push(format!("-H {}", shell_quote(&format!("Authorization: {v}")))),
+            Auth::Raw(v) => parts.push(format!(
+                "-H {}",
+                shell_quote(&format!("Authorization: {v}"))
+            )),
         }
         for (k, v) in &self.headers {
             parts.push(format!("-H {}", shell_quote(&format!("{k}: {v}"))));
         }
         if let Some(b) = &self.body {
             if let Some(ct) = &b.content_type {
-                parts.push(format!("-H {}", shell_quote(&format!("Content-Type: {ct}"))));
+                parts.push(format!(
+                    "-H {}",
+                    shell_quote(&format!("Content-Type: {ct}"))
+                ));
             }
             match std::str::from_utf8(&b.bytes) {
                 Ok(t) => parts.push(format!("--data-binary {}", shell_quote(t))),
                 Err(_) => parts.push(format!(
                     "--data-binary @<(printf '{}')",
-                    b.bytes.iter().map(|x| format!("\\x{x:02x}")).collect::<String>()
+                    b.bytes
+                        .iter()
+                        .map(|x| format!("\\x{x:02x}"))
+                        .collect::<String>()
                 )),
             }
         }
@@ -222,7 +233,10 @@ mod tests {
 
     #[test]
     fn url_encodes_query_components() {
-        assert_eq!(case().url("http://h/api/v1/"), "http://h/api/v1/agents?name=a%20b%26c");
+        assert_eq!(
+            case().url("http://h/api/v1/"),
+            "http://h/api/v1/agents?name=a%20b%26c"
+        );
     }
 
     #[test]

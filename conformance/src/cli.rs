@@ -84,7 +84,11 @@ pub struct RunArgs {
     #[arg(long = "check", env = "VICI_CHECKS", value_delimiter = ',')]
     pub checks: Vec<String>,
     /// Never this check (repeatable).
-    #[arg(long = "exclude-check", env = "VICI_EXCLUDE_CHECKS", value_delimiter = ',')]
+    #[arg(
+        long = "exclude-check",
+        env = "VICI_EXCLUDE_CHECKS",
+        value_delimiter = ','
+    )]
     pub exclude_checks: Vec<String>,
     /// Only this phase (repeatable): examples, coverage, fuzzing, protocol, stateful.
     #[arg(long = "phase", env = "VICI_PHASES", value_delimiter = ',')]
@@ -93,7 +97,11 @@ pub struct RunArgs {
     #[arg(long = "report", env = "VICI_REPORTS", value_delimiter = ',')]
     pub reports: Vec<String>,
     /// Where failing cases are stored for `replay`.
-    #[arg(long, env = "VICI_FAILURES", default_value = "vici-conformance-failures.json")]
+    #[arg(
+        long,
+        env = "VICI_FAILURES",
+        default_value = "vici-conformance-failures.json"
+    )]
     pub failures: PathBuf,
     /// No progress bar (it is off anyway when stderr is not a terminal).
     #[arg(long)]
@@ -106,7 +114,11 @@ pub struct ReplayArgs {
     #[command(flatten)]
     target: TargetArgs,
     /// The failures file a run wrote.
-    #[arg(long, env = "VICI_FAILURES", default_value = "vici-conformance-failures.json")]
+    #[arg(
+        long,
+        env = "VICI_FAILURES",
+        default_value = "vici-conformance-failures.json"
+    )]
     pub failures: PathBuf,
 }
 
@@ -121,24 +133,41 @@ fn target_config(t: &TargetArgs) -> TargetConfig {
 }
 
 fn phase(s: &str) -> Option<Phase> {
-    [Phase::Examples, Phase::Coverage, Phase::Fuzzing, Phase::Protocol, Phase::Stateful]
-        .into_iter()
-        .find(|p| p.as_str() == s)
+    [
+        Phase::Examples,
+        Phase::Coverage,
+        Phase::Fuzzing,
+        Phase::Protocol,
+        Phase::Stateful,
+    ]
+    .into_iter()
+    .find(|p| p.as_str() == s)
 }
 
 /// Checks the flags and builds the run configuration; `Err` is a usage error message.
 pub fn run_config(a: &RunArgs) -> Result<RunConfig, String> {
     for c in a.checks.iter().chain(&a.exclude_checks) {
         if crate::checks::catalogue::info(c).is_none() {
-            return Err(format!("unknown check '{c}' (see `vici-conformance checks`)"));
+            return Err(format!(
+                "unknown check '{c}' (see `vici-conformance checks`)"
+            ));
         }
     }
     let mut phases = BTreeSet::new();
     for p in &a.phases {
-        phases.insert(phase(p).ok_or_else(|| format!("unknown phase '{p}': use examples, coverage, fuzzing, protocol or stateful"))?);
+        phases.insert(phase(p).ok_or_else(|| {
+            format!("unknown phase '{p}': use examples, coverage, fuzzing, protocol or stateful")
+        })?);
     }
     if phases.is_empty() {
-        phases = [Phase::Examples, Phase::Coverage, Phase::Fuzzing, Phase::Protocol, Phase::Stateful].into();
+        phases = [
+            Phase::Examples,
+            Phase::Coverage,
+            Phase::Fuzzing,
+            Phase::Protocol,
+            Phase::Stateful,
+        ]
+        .into();
     }
     if a.workers == 0 {
         return Err("--workers must be at least 1".to_owned());
@@ -176,7 +205,14 @@ pub async fn main(cli: Cli) -> u8 {
 fn print_checks() {
     let mut out = String::new();
     for c in CATALOGUE {
-        out.push_str(&format!("{:<26} {:<6} {}\n{:<33} source: {}\n", c.id, c.level.as_str(), c.description, "", c.source));
+        out.push_str(&format!(
+            "{:<26} {:<6} {}\n{:<33} source: {}\n",
+            c.id,
+            c.level.as_str(),
+            c.description,
+            "",
+            c.source
+        ));
     }
     print!("{out}");
 }
@@ -205,7 +241,10 @@ async fn run(a: RunArgs) -> u8 {
     if let Some(control) = &a.control_url {
         // The control API, where there is one, tells us the target is a mock we may reset; the
         // runner only checks it answers, so a typo is caught before a long run.
-        if reqwest::get(format!("{}/health", control.trim_end_matches('/'))).await.is_err() {
+        if reqwest::get(format!("{}/health", control.trim_end_matches('/')))
+            .await
+            .is_err()
+        {
             eprintln!("vici-conformance: the control URL {control} does not answer");
             return exit_code::USAGE;
         }
@@ -225,7 +264,9 @@ async fn run(a: RunArgs) -> u8 {
             eprintln!("vici-conformance: failed to {e}");
             match e {
                 RunError::Target(_) | RunError::UnknownOperation(_) => exit_code::USAGE,
-                RunError::Discovery(crate::fixtures::DiscoveryError::KeyRefused(_)) => exit_code::USAGE,
+                RunError::Discovery(crate::fixtures::DiscoveryError::KeyRefused(_)) => {
+                    exit_code::USAGE
+                }
                 RunError::Discovery(_) | RunError::Report(_) => exit_code::RUNNER_ERROR,
             }
         }
@@ -245,9 +286,12 @@ fn write_failures(path: &PathBuf, cases: &[Case]) -> Result<(), String> {
 
 /// Loads a failures file.
 pub fn read_failures(path: &PathBuf) -> Result<Vec<Case>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("read {}: {e}", path.display()))?;
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("parse {}: {e}", path.display()))?;
-    serde_json::from_value(v["cases"].clone()).map_err(|e| format!("read the cases of {}: {e}", path.display()))
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("read {}: {e}", path.display()))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("parse {}: {e}", path.display()))?;
+    serde_json::from_value(v["cases"].clone())
+        .map_err(|e| format!("read the cases of {}: {e}", path.display()))
 }
 
 #[allow(clippy::print_stdout)]
@@ -275,18 +319,32 @@ async fn replay(a: ReplayArgs) -> u8 {
     for case in cases {
         let (rec, result) = exec.run(case).await;
         if matches!(result, Err(crate::http::TransportError::Connect(_))) {
-            eprintln!("vici-conformance: the target {} is unreachable", a.target.base_url);
+            eprintln!(
+                "vici-conformance: the target {} is unreachable",
+                a.target.base_url
+            );
             return exit_code::RUNNER_ERROR;
         }
-        let must: Vec<_> = rec.findings.iter().filter(|f| f.level == crate::checks::catalogue::Level::Must).collect();
+        let must: Vec<_> = rec
+            .findings
+            .iter()
+            .filter(|f| f.level == crate::checks::catalogue::Level::Must)
+            .collect();
         if must.is_empty() {
             println!("fixed   {}", rec.case.id);
         } else {
             failing += 1;
             for f in must {
-                println!("failing {} [{}] {}\n        {}", rec.case.id, f.check, f.title, f.curl);
+                println!(
+                    "failing {} [{}] {}\n        {}",
+                    rec.case.id, f.check, f.title, f.curl
+                );
             }
         }
     }
-    if failing == 0 { exit_code::CONFORMANT } else { exit_code::DEVIATIONS }
+    if failing == 0 {
+        exit_code::CONFORMANT
+    } else {
+        exit_code::DEVIATIONS
+    }
 }

@@ -115,7 +115,10 @@ pub struct Summary {
 impl Summary {
     /// MUST-level findings.
     pub fn must_failures(&self) -> usize {
-        self.findings.iter().filter(|f| f.level == Level::Must).count()
+        self.findings
+            .iter()
+            .filter(|f| f.level == Level::Must)
+            .count()
     }
 }
 
@@ -132,10 +135,16 @@ impl Aggregator {
     /// Adds one case.
     pub fn add(&mut self, rec: &CaseRecord) {
         self.cases += 1;
-        let op = rec.case.operation_id.clone().unwrap_or_else(|| "-".to_owned());
+        let op = rec
+            .case
+            .operation_id
+            .clone()
+            .unwrap_or_else(|| "-".to_owned());
         let stats = self.operations.entry(op).or_default();
         stats.cases += 1;
-        let status = rec.status.map_or_else(|| "none".to_owned(), |s| s.to_string());
+        let status = rec
+            .status
+            .map_or_else(|| "none".to_owned(), |s| s.to_string());
         *stats.statuses.entry(status).or_default() += 1;
         for (check, outcome) in &rec.checks {
             let e = stats.checks.entry(check).or_default();
@@ -155,7 +164,12 @@ impl Aggregator {
     pub fn summary(&self, duration_sec: f64, complete: bool) -> Summary {
         let mut findings = self.findings.clone();
         findings.sort_by(|a, b| {
-            (a.level, &a.operation_id, a.check, &a.title).cmp(&(b.level, &b.operation_id, b.check, &b.title))
+            (a.level, &a.operation_id, a.check, &a.title).cmp(&(
+                b.level,
+                &b.operation_id,
+                b.check,
+                &b.title,
+            ))
         });
         let must = findings.iter().any(|f| f.level == Level::Must);
         Summary {

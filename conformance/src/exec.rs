@@ -48,8 +48,16 @@ impl Executor {
     }
 
     /// Judges an exchange that already happened.
-    pub fn judge(&self, case: Case, result: &Result<Exchange, TransportError>, extra: Vec<(&'static str, Applied)>) -> CaseRecord {
-        let op = case.operation_id.as_deref().and_then(|id| self.contract.operation(id));
+    pub fn judge(
+        &self,
+        case: Case,
+        result: &Result<Exchange, TransportError>,
+        extra: Vec<(&'static str, Applied)>,
+    ) -> CaseRecord {
+        let op = case
+            .operation_id
+            .as_deref()
+            .and_then(|id| self.contract.operation(id));
         let ctx = Ctx {
             contract: self.contract,
             op,
@@ -84,7 +92,10 @@ impl Executor {
             }
         }
         let status = result.as_ref().ok().map(|e| e.status);
-        let elapsed_us = result.as_ref().map(|e| e.elapsed.as_micros() as u64).unwrap_or(0);
+        let elapsed_us = result
+            .as_ref()
+            .map(|e| e.elapsed.as_micros() as u64)
+            .unwrap_or(0);
         CaseRecord {
             case,
             status,
@@ -97,5 +108,9 @@ impl Executor {
 
 /// The MUST checks a record failed.
 pub fn must_failures(rec: &CaseRecord) -> BTreeSet<&'static str> {
-    rec.findings.iter().filter(|f| f.level == Level::Must).map(|f| f.check).collect()
+    rec.findings
+        .iter()
+        .filter(|f| f.level == Level::Must)
+        .map(|f| f.check)
+        .collect()
 }

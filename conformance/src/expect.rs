@@ -58,7 +58,10 @@ pub fn expectation(contract: &Contract, op: &Operation, case: &Case) -> Expectat
         return Expectation::Reject {
             status: 400,
             error: "validation_error".to_owned(),
-            locations: violations.iter().map(|v| location_string(&v.location)).collect(),
+            locations: violations
+                .iter()
+                .map(|v| location_string(&v.location))
+                .collect(),
         };
     }
     if op.request_body.is_some() {
@@ -83,7 +86,11 @@ pub fn expectation(contract: &Contract, op: &Operation, case: &Case) -> Expectat
             return Expectation::Reject {
                 status,
                 error: error.to_owned(),
-                locations: e.violations().iter().map(|v| location_string(&v.location)).collect(),
+                locations: e
+                    .violations()
+                    .iter()
+                    .map(|v| location_string(&v.location))
+                    .collect(),
             };
         }
     }

@@ -43,7 +43,10 @@ fn list_case(path: &str, query: &[(&str, &str)]) -> Case {
         phase: Phase::Stateful,
         method: "GET".to_owned(),
         path: path.to_owned(),
-        query: query.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+        query: query
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
         headers: Vec::new(),
         auth: Auth::Primary,
         body: None,
@@ -52,18 +55,29 @@ fn list_case(path: &str, query: &[(&str, &str)]) -> Case {
     }
 }
 
-async fn ids(target: &Target, path: &str, query: &[(&str, &str)], field: &str) -> Result<(u16, Vec<String>), DiscoveryError> {
+async fn ids(
+    target: &Target,
+    path: &str,
+    query: &[(&str, &str)],
+    field: &str,
+) -> Result<(u16, Vec<String>), DiscoveryError> {
     // Only a refused connection stops the run; any other failure (a hang, a reset, garbage) is
     // the target's behaviour, which the phases will report as findings.
     let ex = match target.send(&list_case(path, query)).await {
         Ok(ex) => ex,
-        Err(e @ TransportError::Connect(_)) => return Err(DiscoveryError::Unreachable(e.to_string())),
+        Err(e @ TransportError::Connect(_)) => {
+            return Err(DiscoveryError::Unreachable(e.to_string()));
+        }
         Err(_) => return Ok((0, Vec::new())),
     };
     let v = ex.json().unwrap_or(Value::Null);
     let out = v["data"]
         .as_array()
-        .map(|a| a.iter().filter_map(|x| x[field].as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x[field].as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
     Ok((ex.status, out))
 }
@@ -77,8 +91,24 @@ pub async fn discover(target: &Target) -> Result<Fixtures, DiscoveryError> {
     let (_, calls) = ids(target, "/calls", &[("limit", "100")], "id").await?;
     let (_, numbers) = ids(target, "/phone-numbers", &[("limit", "100")], "id").await?;
     let (_, contacts) = ids(target, "/contacts", &[("limit", "100")], "id").await?;
-    let (_, inventory) = ids(target, "/phone-numbers/inventory/search", &[("country", "US"), ("limit", "100")], "number").await?;
-    let (_, with_rec) = ids(target, "/calls", &[("hasRecording", "true"), ("status", "completed"), ("limit", "20")], "id").await?;
+    let (_, inventory) = ids(
+        target,
+        "/phone-numbers/inventory/search",
+        &[("country", "US"), ("limit", "100")],
+        "number",
+    )
+    .await?;
+    let (_, with_rec) = ids(
+        target,
+        "/calls",
+        &[
+            ("hasRecording", "true"),
+            ("status", "completed"),
+            ("limit", "20"),
+        ],
+        "id",
+    )
+    .await?;
     let mut recording = None;
     // The shortest recording keeps the download checks fast.
     let mut best: Option<(u64, String, String)> = None;

@@ -24,6 +24,8 @@ pub struct Exchange {
     pub truncated: bool,
     /// Round-trip time including the body.
     pub elapsed: Duration,
+    /// The body parsed as JSON, once: several checks read it.
+    pub parsed: std::sync::OnceLock<Option<serde_json::Value>>,
 }
 
 impl Exchange {
@@ -35,9 +37,16 @@ impl Exchange {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The body parsed as JSON, if it is JSON.
+    /// The body parsed as JSON, if it is JSON (parsed on first use).
+    pub fn json_ref(&self) -> Option<&serde_json::Value> {
+        self.parsed
+            .get_or_init(|| serde_json::from_slice(&self.body).ok())
+            .as_ref()
+    }
+
+    /// An owned copy of [`Exchange::json_ref`].
     pub fn json(&self) -> Option<serde_json::Value> {
-        serde_json::from_slice(&self.body).ok()
+        self.json_ref().cloned()
     }
 }
 
@@ -117,9 +126,18 @@ impl Target {
     /// case.
     pub async fn send(&self, case: &Case) -> Result<Exchange, TransportError> {
         let mut attempts = 0;
+        let mut stale_retry = true;
         loop {
             self.pacer.wait().await;
-            let ex = self.send_once(case).await?;
+            let ex = match self.send_once(case).await {
+                // A pooled keep-alive connection the server closed (after refusing an oversized
+                // body, say) fails before the request is sent; one fresh attempt is the fix.
+                Err(TransportError::Broken(m)) if stale_retry && m.contains("connection closed before message completed") => {
+                    stale_retry = false;
+                    continue;
+                }
+                other => other?,
+            };
             self.pacer.observe(&ex);
             if ex.status == 429 && attempts < 3 {
                 attempts += 1;
@@ -167,7 +185,12 @@ impl Target {
             let headers = res
                 .headers()
                 .iter()
-                .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
                 .collect();
             let mut body = Vec::new();
             let mut truncated = false;
@@ -186,6 +209,7 @@ impl Target {
                 body,
                 truncated,
                 elapsed: started.elapsed(),
+                parsed: std::sync::OnceLock::new(),
             })
         };
         match tokio::time::timeout(deadline, fut).await {
@@ -238,7 +262,11 @@ impl Pacer {
         let until = {
             let s = self.state.lock();
             match *s {
-                Some((remaining, reset_at)) if remaining <= RESERVE && reset_at > Instant::now() => Some(reset_at),
+                Some((remaining, reset_at))
+                    if remaining <= RESERVE && reset_at > Instant::now() =>
+                {
+                    Some(reset_at)
+                }
                 _ => None,
             }
         };
@@ -249,8 +277,12 @@ impl Pacer {
     }
 
     fn observe(&self, ex: &Exchange) {
-        let remaining = ex.header("x-ratelimit-remaining").and_then(|v| v.parse::<u64>().ok());
-        let reset = ex.header("x-ratelimit-reset").and_then(|v| v.parse::<u64>().ok());
+        let remaining = ex
+            .header("x-ratelimit-remaining")
+            .and_then(|v| v.parse::<u64>().ok());
+        let reset = ex
+            .header("x-ratelimit-reset")
+            .and_then(|v| v.parse::<u64>().ok());
         if let (Some(r), Some(s)) = (remaining, reset) {
             *self.state.lock() = Some((r, Instant::now() + Duration::from_secs(s.min(3_600))));
         }

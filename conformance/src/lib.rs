@@ -1,21 +1,30 @@
-//! vici-conformance: runs property-based and stateful suites from the VICIagent v1 contract
-//! against any implementation's base URL and reports every deviation.
+//! vici-conformance: runs property-based, protocol and stateful suites from the VICIagent v1
+//! contract against any implementation's base URL and reports every deviation.
+//!
+//! # Layout
+//!
+//! A run is: discover fixtures (`fixtures`), plan cases per operation and phase (`plan`, with
+//! the generators of `generate`), compute each case's expectation from the contract (`expect`),
+//! send and judge it (`exec`, `http`, `checks`), shrink fuzzing failures (`runner`), run the
+//! protocol and stateful suites (`protocol`, `stateful`, helpers in `steps`), and turn everything
+//! into `events` that the reporters of `report` consume. `cli` and `exit_code` serve the thin
+//! binary. ARCHITECTURE.md walks through the flow; spec/DECISIONS.md is what the checks enforce.
 #![deny(missing_docs)]
 
 pub mod case;
 pub mod checks;
+pub mod cli;
 pub mod events;
-pub mod finding;
-pub mod generate;
-pub mod report;
-pub mod expect;
-pub mod fixtures;
-pub mod plan;
 pub mod exec;
+pub mod exit_code;
+pub mod expect;
+pub mod finding;
+pub mod fixtures;
+pub mod generate;
+pub mod http;
+pub mod plan;
 pub(crate) mod protocol;
+pub mod report;
 pub mod runner;
 pub(crate) mod stateful;
-pub mod http;
 pub(crate) mod steps;
-pub mod exit_code;
-pub mod cli;

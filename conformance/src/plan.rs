@@ -21,7 +21,10 @@ use crate::generate;
 /// protocol phase (it needs a signed URL), and deletion by the stateful phase (a positive delete
 /// must not destroy the fixtures other cases use).
 pub fn generic(op: &Operation) -> bool {
-    !matches!(op.id.as_str(), "getCallRecording" | "headCallRecording" | "deleteAgent")
+    !matches!(
+        op.id.as_str(),
+        "getCallRecording" | "headCallRecording" | "deleteAgent"
+    )
 }
 
 /// A request before it becomes a case: what the generators vary.
@@ -84,7 +87,14 @@ impl Planner {
 
     /// Makes a case from a draft, applying the domain rules to positive drafts and computing the
     /// expectation from the final form.
-    pub fn case(&self, op: &Operation, phase: Phase, n: usize, mut draft: Draft, fix: bool) -> Option<Case> {
+    pub fn case(
+        &self,
+        op: &Operation,
+        phase: Phase,
+        n: usize,
+        mut draft: Draft,
+        fix: bool,
+    ) -> Option<Case> {
         let path = self.path(op, n)?;
         if fix {
             self.fix(op, n, &mut draft);
@@ -112,7 +122,11 @@ impl Planner {
         if op.id != "importContactList" || !matches!(e, Expectation::Accept { .. }) {
             return e;
         }
-        let text = case.body.as_ref().map(|b| String::from_utf8_lossy(&b.bytes).into_owned()).unwrap_or_default();
+        let text = case
+            .body
+            .as_ref()
+            .map(|b| String::from_utf8_lossy(&b.bytes).into_owned())
+            .unwrap_or_default();
         match csv_verdict(&text) {
             CsvVerdict::Importable => e,
             CsvVerdict::Unparseable => Expectation::Reject {
@@ -157,7 +171,11 @@ impl Planner {
             }
             // D-NUMBERS: a purchase names a number from the inventory.
             "buyPhoneNumber" => {
-                if let Some(num) = self.fixtures.inventory.get(n % self.fixtures.inventory.len().max(1)) {
+                if let Some(num) = self
+                    .fixtures
+                    .inventory
+                    .get(n % self.fixtures.inventory.len().max(1))
+                {
                     d.body = Some(json_body(&serde_json::json!({ "number": num })));
                 }
             }
@@ -172,7 +190,12 @@ impl Planner {
             .parameters
             .iter()
             .filter(|p| p.location == ParamIn::Query)
-            .filter_map(|p| p.example_values().next().and_then(generate::param_to_raw).map(|v| (p.name.clone(), v)))
+            .filter_map(|p| {
+                p.example_values()
+                    .next()
+                    .and_then(generate::param_to_raw)
+                    .map(|v| (p.name.clone(), v))
+            })
             .collect();
         let bodies: Vec<(String, Option<Body>)> = match &op.request_body {
             None => vec![("no body".to_owned(), None)],
@@ -191,7 +214,11 @@ impl Planner {
                 .collect(),
         };
         for (i, (note, body)) in bodies.into_iter().enumerate() {
-            let draft = Draft { query: query.clone(), body, note };
+            let draft = Draft {
+                query: query.clone(),
+                body,
+                note,
+            };
             out.extend(self.case(op, Phase::Examples, i, draft, true));
         }
         out
@@ -204,61 +231,161 @@ impl Planner {
         let required: Vec<(String, String)> = self.required_query(op);
         let base_body = self.base_body(op);
         let with = |extra: Vec<(String, String)>| {
-            let mut q: Vec<(String, String)> = required.iter().filter(|(k, _)| !extra.iter().any(|(e, _)| e == k)).cloned().collect();
+            let mut q: Vec<(String, String)> = required
+                .iter()
+                .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
+                .cloned()
+                .collect();
             q.extend(extra);
             q
         };
-        for p in op.parameters.iter().filter(|p| p.location == ParamIn::Query) {
+        for p in op
+            .parameters
+            .iter()
+            .filter(|p| p.location == ParamIn::Query)
+        {
             for b in generate::boundary_params(&p.schema) {
                 drafts.push((
-                    Draft { query: with(vec![(p.name.clone(), b.raw)]), body: base_body.clone(), note: format!("{}: {}", p.name, b.note) },
+                    Draft {
+                        query: with(vec![(p.name.clone(), b.raw)]),
+                        body: base_body.clone(),
+                        note: format!("{}: {}", p.name, b.note),
+                    },
                     b.valid,
                 ));
             }
-            let valid = p.example_values().next().and_then(generate::param_to_raw).unwrap_or_else(|| "x".to_owned());
+            let valid = p
+                .example_values()
+                .next()
+                .and_then(generate::param_to_raw)
+                .unwrap_or_else(|| "x".to_owned());
             drafts.push((
                 Draft {
-                    query: with(vec![(p.name.clone(), valid.clone()), (p.name.clone(), valid)]),
+                    query: with(vec![
+                        (p.name.clone(), valid.clone()),
+                        (p.name.clone(), valid),
+                    ]),
                     body: base_body.clone(),
                     note: format!("{} repeated", p.name),
                 },
                 false,
             ));
             if p.required {
-                let q = required.iter().filter(|(k, _)| *k != p.name).cloned().collect();
-                drafts.push((Draft { query: q, body: base_body.clone(), note: format!("{} missing", p.name) }, false));
+                let q = required
+                    .iter()
+                    .filter(|(k, _)| *k != p.name)
+                    .cloned()
+                    .collect();
+                drafts.push((
+                    Draft {
+                        query: q,
+                        body: base_body.clone(),
+                        note: format!("{} missing", p.name),
+                    },
+                    false,
+                ));
             }
         }
-        drafts.push((Draft { query: with(vec![("zzUnknown".to_owned(), "1".to_owned())]), body: base_body.clone(), note: "unknown query parameter".to_owned() }, false));
+        drafts.push((
+            Draft {
+                query: with(vec![("zzUnknown".to_owned(), "1".to_owned())]),
+                body: base_body.clone(),
+                note: "unknown query parameter".to_owned(),
+            },
+            false,
+        ));
         if let Some(rb) = &op.request_body {
             let q = required.clone();
             let raw = |ct: Option<&str>, bytes: &[u8], note: &str| {
-                (Draft { query: q.clone(), body: Some(Body { content_type: ct.map(str::to_owned), bytes: bytes.to_vec() }), note: note.to_owned() }, false)
+                (
+                    Draft {
+                        query: q.clone(),
+                        body: Some(Body {
+                            content_type: ct.map(str::to_owned),
+                            bytes: bytes.to_vec(),
+                        }),
+                        note: note.to_owned(),
+                    },
+                    false,
+                )
             };
             let json = rb.content.iter().find(|m| m.is_json());
-            let main_ct = rb.content.first().map(|m| m.media_type.clone()).unwrap_or_default();
+            let main_ct = rb
+                .content
+                .first()
+                .map(|m| m.media_type.clone())
+                .unwrap_or_default();
             drafts.push(raw(Some("text/plain"), b"hello", "wrong content type"));
             drafts.push(raw(None, b"{}", "no content type"));
             drafts.push(raw(Some(&main_ct), b"", "empty body"));
             drafts.push(raw(Some(&main_ct), &[0xff, 0xfe, b'{'], "invalid UTF-8"));
             if let Some(m) = json {
-                drafts.push(raw(Some("application/json"), b"{\"name\":", "malformed JSON"));
-                drafts.push(raw(Some("application/json"), b"[]", "an array instead of an object"));
-                drafts.push(raw(Some("application/json; charset=utf-8"), &base_body.as_ref().map(|b| b.bytes.clone()).unwrap_or_default(), "charset parameter"));
+                drafts.push(raw(
+                    Some("application/json"),
+                    b"{\"name\":",
+                    "malformed JSON",
+                ));
+                drafts.push(raw(
+                    Some("application/json"),
+                    b"[]",
+                    "an array instead of an object",
+                ));
+                drafts.push(raw(
+                    Some("application/json; charset=utf-8"),
+                    &base_body
+                        .as_ref()
+                        .map(|b| b.bytes.clone())
+                        .unwrap_or_default(),
+                    "charset parameter",
+                ));
                 let big = format!("{{\"name\":\"{}\"}}", "x".repeat(crate::expect::JSON_LIMIT));
-                drafts.push(raw(Some("application/json"), big.as_bytes(), "body over 1 MiB"));
-                if let Some(Value::Object(mut obj)) = base_body.as_ref().and_then(|b| serde_json::from_slice::<Value>(&b.bytes).ok()) {
+                drafts.push(raw(
+                    Some("application/json"),
+                    big.as_bytes(),
+                    "body over 1 MiB",
+                ));
+                if let Some(Value::Object(mut obj)) = base_body
+                    .as_ref()
+                    .and_then(|b| serde_json::from_slice::<Value>(&b.bytes).ok())
+                {
                     obj.insert("zzUnknown".to_owned(), Value::from(1));
-                    drafts.push(raw(Some("application/json"), &serde_json::to_vec(&obj).unwrap_or_default(), "unknown body field"));
+                    drafts.push(raw(
+                        Some("application/json"),
+                        &serde_json::to_vec(&obj).unwrap_or_default(),
+                        "unknown body field",
+                    ));
                 }
                 for b in generate::boundary_values(&m.schema) {
-                    drafts.push((Draft { query: q.clone(), body: Some(json_body(&b.value)), note: format!("body{}: {}", b.pointer, b.note) }, b.valid));
+                    drafts.push((
+                        Draft {
+                            query: q.clone(),
+                            body: Some(json_body(&b.value)),
+                            note: format!("body{}: {}", b.pointer, b.note),
+                        },
+                        b.valid,
+                    ));
                 }
             } else {
-                drafts.push(raw(Some("text/csv"), b"phone,name\n+14155550123,\"open\n", "CSV with an unterminated quote"));
-                drafts.push(raw(Some("text/csv"), b"phone,name\n+14155550123,a,b\n", "CSV row with an extra field"));
-                drafts.push(raw(Some("text/csv"), b"name,email\nA,a@example.com\n", "CSV without a phone column"));
-                drafts.push(raw(Some("text/csv"), b"\xef\xbb\xbfphone\r\n+14155550123\r\n", "CSV with a BOM and CRLF"));
+                drafts.push(raw(
+                    Some("text/csv"),
+                    b"phone,name\n+14155550123,\"open\n",
+                    "CSV with an unterminated quote",
+                ));
+                drafts.push(raw(
+                    Some("text/csv"),
+                    b"phone,name\n+14155550123,a,b\n",
+                    "CSV row with an extra field",
+                ));
+                drafts.push(raw(
+                    Some("text/csv"),
+                    b"name,email\nA,a@example.com\n",
+                    "CSV without a phone column",
+                ));
+                drafts.push(raw(
+                    Some("text/csv"),
+                    b"\xef\xbb\xbfphone\r\n+14155550123\r\n",
+                    "CSV with a BOM and CRLF",
+                ));
             }
         }
         drafts
@@ -272,7 +399,15 @@ impl Planner {
         op.parameters
             .iter()
             .filter(|p| p.location == ParamIn::Query && p.required)
-            .map(|p| (p.name.clone(), p.example_values().next().and_then(generate::param_to_raw).unwrap_or_default()))
+            .map(|p| {
+                (
+                    p.name.clone(),
+                    p.example_values()
+                        .next()
+                        .and_then(generate::param_to_raw)
+                        .unwrap_or_default(),
+                )
+            })
             .collect()
     }
 
@@ -286,7 +421,11 @@ impl Planner {
             Value::String(s) if !m.is_json() => csv_body(s),
             other => json_body(other),
         };
-        let mut draft = Draft { query: Vec::new(), body: Some(body), note: String::new() };
+        let mut draft = Draft {
+            query: Vec::new(),
+            body: Some(body),
+            note: String::new(),
+        };
         self.fix(op, 0, &mut draft);
         draft.body
     }
@@ -305,17 +444,38 @@ impl Planner {
             .map(|(name, required, schema)| {
                 let name = name.clone();
                 let s = generate::valid_param(schema).prop_map(move |v| (name.clone(), v));
-                if *required { s.prop_map(Some).boxed() } else { proptest::option::of(s).boxed() }
+                if *required {
+                    s.prop_map(Some).boxed()
+                } else {
+                    proptest::option::of(s).boxed()
+                }
             })
             .collect();
-        let body_kind = op.request_body.as_ref().and_then(|rb| rb.content.first()).map(|m| (m.is_json(), m.schema.clone()));
+        let body_kind = op
+            .request_body
+            .as_ref()
+            .and_then(|rb| rb.content.first())
+            .map(|m| (m.is_json(), m.schema.clone()));
         let valid_body: BoxedStrategy<Option<Body>> = match &body_kind {
             None => Just(None).boxed(),
-            Some((true, schema)) => generate::valid_value(schema).prop_map(|v| Some(json_body(&v))).boxed(),
-            Some((false, _)) => generate::csv_body().prop_map(|c| Some(csv_body(&c.text))).boxed(),
+            Some((true, schema)) => generate::valid_value(schema)
+                .prop_map(|v| Some(json_body(&v)))
+                .boxed(),
+            Some((false, _)) => generate::csv_body()
+                .prop_map(|c| Some(csv_body(&c.text)))
+                .boxed(),
         };
         let positive = (valid_params.clone(), valid_body.clone())
-            .prop_map(|(q, b)| (Draft { query: q.into_iter().flatten().collect(), body: b, note: "generated valid request".to_owned() }, true))
+            .prop_map(|(q, b)| {
+                (
+                    Draft {
+                        query: q.into_iter().flatten().collect(),
+                        body: b,
+                        note: "generated valid request".to_owned(),
+                    },
+                    true,
+                )
+            })
             .boxed();
         let mut negatives: Vec<BoxedStrategy<(Draft, bool)>> = Vec::new();
         for (i, (name, _, schema)) in params.iter().enumerate() {
@@ -323,9 +483,21 @@ impl Planner {
             let others = valid_params.clone();
             let strat = (others, generate::invalid_param(schema), valid_body.clone())
                 .prop_map(move |(q, (raw, note), b)| {
-                    let mut query: Vec<(String, String)> = q.into_iter().enumerate().filter(|(j, _)| *j != i).filter_map(|(_, p)| p).collect();
+                    let mut query: Vec<(String, String)> = q
+                        .into_iter()
+                        .enumerate()
+                        .filter(|(j, _)| *j != i)
+                        .filter_map(|(_, p)| p)
+                        .collect();
                     query.push((name.clone(), raw));
-                    (Draft { query, body: b, note: format!("{name}: {note}") }, false)
+                    (
+                        Draft {
+                            query,
+                            body: b,
+                            note: format!("{name}: {note}"),
+                        },
+                        false,
+                    )
                 })
                 .boxed();
             negatives.push(strat);
@@ -334,13 +506,29 @@ impl Planner {
             Some((true, schema)) => negatives.push(
                 (valid_params.clone(), generate::invalid_value(schema))
                     .prop_map(|(q, inv)| {
-                        (Draft { query: q.into_iter().flatten().collect(), body: Some(json_body(&inv.value)), note: format!("body{}: {}", inv.pointer, inv.note) }, false)
+                        (
+                            Draft {
+                                query: q.into_iter().flatten().collect(),
+                                body: Some(json_body(&inv.value)),
+                                note: format!("body{}: {}", inv.pointer, inv.note),
+                            },
+                            false,
+                        )
                     })
                     .boxed(),
             ),
             Some((false, _)) => negatives.push(
                 (valid_params.clone(), generate::csv_unparseable())
-                    .prop_map(|(q, (text, note))| (Draft { query: q.into_iter().flatten().collect(), body: Some(csv_body(&text)), note }, false))
+                    .prop_map(|(q, (text, note))| {
+                        (
+                            Draft {
+                                query: q.into_iter().flatten().collect(),
+                                body: Some(csv_body(&text)),
+                                note,
+                            },
+                            false,
+                        )
+                    })
                     .boxed(),
             ),
             None => {}
@@ -350,7 +538,14 @@ impl Planner {
                 .prop_map(|(q, b, extra)| {
                     let mut query: Vec<(String, String)> = q.into_iter().flatten().collect();
                     query.push((format!("zz{extra}"), "1".to_owned()));
-                    (Draft { query, body: b, note: "unknown query parameter".to_owned() }, false)
+                    (
+                        Draft {
+                            query,
+                            body: b,
+                            note: "unknown query parameter".to_owned(),
+                        },
+                        false,
+                    )
                 })
                 .boxed(),
         );
@@ -425,14 +620,20 @@ pub fn csv_verdict(text: &str) -> CsvVerdict {
         record.push(field);
         records.push(record);
     }
-    let records: Vec<Vec<String>> = records.into_iter().filter(|r| !(r.len() == 1 && r[0].trim().is_empty())).collect();
+    let records: Vec<Vec<String>> = records
+        .into_iter()
+        .filter(|r| !(r.len() == 1 && r[0].trim().is_empty()))
+        .collect();
     let Some(header) = records.first() else {
         return CsvVerdict::NoPhoneColumn;
     };
     if records.iter().any(|r| r.len() != header.len()) {
         return CsvVerdict::Unparseable;
     }
-    let names: Vec<String> = header.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+    let names: Vec<String> = header
+        .iter()
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
     if !names.iter().any(|h| h == "phone") {
         return CsvVerdict::NoPhoneColumn;
     }
@@ -451,12 +652,24 @@ mod tests {
 
     #[test]
     fn csv_verdicts_follow_d_contacts() {
-        assert_eq!(csv_verdict("phone,name\n+14155550123,\"a, b\"\n"), CsvVerdict::Importable);
-        assert_eq!(csv_verdict("\u{feff}Phone\r\n+1\r\n"), CsvVerdict::Importable);
-        assert_eq!(csv_verdict("phone,name\n+1,\"open\n"), CsvVerdict::Unparseable);
+        assert_eq!(
+            csv_verdict("phone,name\n+14155550123,\"a, b\"\n"),
+            CsvVerdict::Importable
+        );
+        assert_eq!(
+            csv_verdict("\u{feff}Phone\r\n+1\r\n"),
+            CsvVerdict::Importable
+        );
+        assert_eq!(
+            csv_verdict("phone,name\n+1,\"open\n"),
+            CsvVerdict::Unparseable
+        );
         assert_eq!(csv_verdict("phone,name\n+1,a,b\n"), CsvVerdict::Unparseable);
         assert_eq!(csv_verdict("name\nA\n"), CsvVerdict::NoPhoneColumn);
         assert_eq!(csv_verdict("\n\n"), CsvVerdict::NoPhoneColumn);
-        assert_eq!(csv_verdict("phone,Phone\n+1,+2\n"), CsvVerdict::NoPhoneColumn);
+        assert_eq!(
+            csv_verdict("phone,Phone\n+1,+2\n"),
+            CsvVerdict::NoPhoneColumn
+        );
     }
 }

@@ -17,7 +17,11 @@ use crate::steps::{json, manual, status_of, step, verdict};
 /// for reads, a made-up well-formed id for writes.
 fn probe_path(op: &Operation, fx: &Fixtures) -> String {
     let id = match op.id.as_str() {
-        "getCall" | "getCallRecording" | "headCallRecording" => fx.calls.first().cloned().unwrap_or_else(|| "call_000000000000".to_owned()),
+        "getCall" | "getCallRecording" | "headCallRecording" => fx
+            .calls
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "call_000000000000".to_owned()),
         "updatePhoneNumber" => "pn_zz0000000000".to_owned(),
         _ => "agt_zz0000000000".to_owned(),
     };
@@ -63,8 +67,14 @@ async fn auth(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
         ("no Authorization header", Auth::None),
         ("Bearer without a token", Auth::Raw("Bearer".to_owned())),
         ("a malformed key", Auth::Raw("Bearer va_short".to_owned())),
-        ("a foreign scheme", Auth::Raw("Basic dXNlcjpwYXNzd29yZA==".to_owned())),
-        ("an unknown key", Auth::Raw("Bearer va_zz_unknown_key_0000000000".to_owned())),
+        (
+            "a foreign scheme",
+            Auth::Raw("Basic dXNlcjpwYXNzd29yZA==".to_owned()),
+        ),
+        (
+            "an unknown key",
+            Auth::Raw("Bearer va_zz_unknown_key_0000000000".to_owned()),
+        ),
     ];
     for op in ops.iter().filter(|o| o.requires_auth) {
         for (i, (note, auth)) in variants.iter().enumerate() {
@@ -73,7 +83,13 @@ async fn auth(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
             if i == 4 {
                 continue;
             }
-            let mut case = manual(format!("{}/auth/{i}", op.id), Some(&op.id), Phase::Protocol, op.method.as_str(), probe_path(op, fx));
+            let mut case = manual(
+                format!("{}/auth/{i}", op.id),
+                Some(&op.id),
+                Phase::Protocol,
+                op.method.as_str(),
+                probe_path(op, fx),
+            );
             case.auth = auth.clone();
             case.body = valid_body(op);
             case.expect = reject(401, "unauthorized");
@@ -81,9 +97,19 @@ async fn auth(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
             let note = note.to_string();
             let _ = step(shared, case, move |r| {
                 let ok = r.as_ref().is_ok_and(|e| {
-                    e.status == 401 && e.header("www-authenticate").is_some_and(|h| h.trim_start().to_ascii_lowercase().starts_with("bearer"))
+                    e.status == 401
+                        && e.header("www-authenticate").is_some_and(|h| {
+                            h.trim_start().to_ascii_lowercase().starts_with("bearer")
+                        })
                 });
-                vec![("auth_required", verdict(ok, format!("{note} is not answered 401 with a Bearer challenge"), describe(r)))]
+                vec![(
+                    "auth_required",
+                    verdict(
+                        ok,
+                        format!("{note} is not answered 401 with a Bearer challenge"),
+                        describe(r),
+                    ),
+                )]
             })
             .await;
         }
@@ -105,7 +131,11 @@ fn describe(r: &Result<Exchange, TransportError>) -> String {
 async fn methods(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
     let mut templates: BTreeMap<&str, (BTreeSet<&str>, &Operation)> = BTreeMap::new();
     for op in shared.exec.contract.operations() {
-        templates.entry(op.path.as_str()).or_insert_with(|| (BTreeSet::new(), op)).0.insert(op.method.as_str());
+        templates
+            .entry(op.path.as_str())
+            .or_insert_with(|| (BTreeSet::new(), op))
+            .0
+            .insert(op.method.as_str());
     }
     let selected: BTreeSet<&str> = ops.iter().map(|o| o.path.as_str()).collect();
     for (template, (allowed, op)) in templates {
@@ -116,7 +146,13 @@ async fn methods(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
             if allowed.contains(m) {
                 continue;
             }
-            let mut case = manual(format!("{template}/method/{m}"), None, Phase::Protocol, m, probe_path(op, fx));
+            let mut case = manual(
+                format!("{template}/method/{m}"),
+                None,
+                Phase::Protocol,
+                m,
+                probe_path(op, fx),
+            );
             case.expect = reject(405, "method_not_allowed");
             case.note = format!("{m} is not an operation of {template}");
             let allowed = allowed.clone();
@@ -130,12 +166,28 @@ async fn methods(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
                             .map(|s| s.trim().to_ascii_uppercase())
                             .filter(|s| !s.is_empty())
                             .collect();
-                        let missing: Vec<&&str> = allowed.iter().filter(|a| !allow.contains(**a)).collect();
-                        (e.status == 405 && missing.is_empty(), format!("got {} with Allow {:?}; documented methods {:?}", e.status, e.header("allow"), allowed))
+                        let missing: Vec<&&str> =
+                            allowed.iter().filter(|a| !allow.contains(**a)).collect();
+                        (
+                            e.status == 405 && missing.is_empty(),
+                            format!(
+                                "got {} with Allow {:?}; documented methods {:?}",
+                                e.status,
+                                e.header("allow"),
+                                allowed
+                            ),
+                        )
                     }
                     Err(e) => (false, e.to_string()),
                 };
-                vec![("method_not_allowed", verdict(ok, format!("{m} on {template} is not 405 with a complete Allow"), msg))]
+                vec![(
+                    "method_not_allowed",
+                    verdict(
+                        ok,
+                        format!("{m} on {template} is not 405 with a complete Allow"),
+                        msg,
+                    ),
+                )]
             })
             .await;
         }
@@ -153,7 +205,9 @@ fn prefix_for(op: &Operation) -> Option<&'static str> {
 
 async fn ids(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
     for op in ops {
-        let Some(prefix) = prefix_for(op) else { continue };
+        let Some(prefix) = prefix_for(op) else {
+            continue;
+        };
         let body = match op.id.as_str() {
             "updateAgent" => json(serde_json::json!({ "name": "vc-probe" })),
             "updatePhoneNumber" => json(serde_json::json!({ "agentId": null })),
@@ -161,12 +215,21 @@ async fn ids(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
         };
         // A well-formed id that names nothing.
         let unknown = format!("{prefix}zzNotThere{:06}", shared.cfg.seed % 1_000_000);
-        let mut case = manual(format!("{}/unknown-id", op.id), Some(&op.id), Phase::Protocol, op.method.as_str(), op.path.replace("{id}", &unknown));
+        let mut case = manual(
+            format!("{}/unknown-id", op.id),
+            Some(&op.id),
+            Phase::Protocol,
+            op.method.as_str(),
+            op.path.replace("{id}", &unknown),
+        );
         case.body = body.clone();
         case.expect = reject(404, "not_found");
         case.note = "an id that names nothing".to_owned();
         let _ = step(shared, case, |r| {
-            vec![("unknown_id", verdict(status_of(r) == 404, "an unknown id is not 404", describe(r)))]
+            vec![(
+                "unknown_id",
+                verdict(status_of(r) == 404, "an unknown id is not 404", describe(r)),
+            )]
         })
         .await;
         // Mutations of a real id (RESTler's invalid dynamic objects). Deletion is never
@@ -182,11 +245,20 @@ async fn ids(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
         let Some(real) = pool.first() else { continue };
         let mutations: Vec<(String, &str)> = vec![
             (format!("{}x", encode_segment(real)), "a suffix"),
-            (format!("{}%2F..", encode_segment(real)), "an encoded traversal"),
-            (format!("..%2F{}", encode_segment(real)), "a leading traversal"),
+            (
+                format!("{}%2F..", encode_segment(real)),
+                "an encoded traversal",
+            ),
+            (
+                format!("..%2F{}", encode_segment(real)),
+                "a leading traversal",
+            ),
             (format!("{}%00", encode_segment(real)), "a NUL byte"),
             (encode_segment(&real.to_uppercase()), "upper case"),
-            (format!("{}%3F", encode_segment(real)), "an encoded question mark"),
+            (
+                format!("{}%3F", encode_segment(real)),
+                "an encoded question mark",
+            ),
             (format!("{}.json", encode_segment(real)), "an extension"),
             (format!("{}%27", encode_segment(real)), "a quote"),
             ("%2E%2E".to_owned(), "an encoded dot-dot"),
@@ -194,13 +266,26 @@ async fn ids(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
         ];
         for (i, (segment, note)) in mutations.into_iter().enumerate() {
             let path = op.path.replace("{id}", &segment);
-            let mut case = manual(format!("{}/mutated-id/{i}", op.id), Some(&op.id), Phase::Protocol, op.method.as_str(), path);
+            let mut case = manual(
+                format!("{}/mutated-id/{i}", op.id),
+                Some(&op.id),
+                Phase::Protocol,
+                op.method.as_str(),
+                path,
+            );
             case.body = body.clone();
             case.note = format!("id with {note}");
             let note = note.to_owned();
             let _ = step(shared, case, move |r| {
                 let s = status_of(r);
-                vec![("mutated_id", verdict((400..500).contains(&s), format!("an id with {note} is answered {s}"), describe(r)))]
+                vec![(
+                    "mutated_id",
+                    verdict(
+                        (400..500).contains(&s),
+                        format!("an id with {note} is answered {s}"),
+                        describe(r),
+                    ),
+                )]
             })
             .await;
         }
@@ -209,7 +294,10 @@ async fn ids(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
 
 /// Splits an absolute recording URL into a path relative to the base URL and its query pairs.
 fn relative(base: &str, url: &str) -> Option<(String, Vec<(String, String)>)> {
-    let base_path = base.split_once("://").map(|(_, r)| r.find('/').map_or("", |i| &r[i..])).unwrap_or("");
+    let base_path = base
+        .split_once("://")
+        .map(|(_, r)| r.find('/').map_or("", |i| &r[i..]))
+        .unwrap_or("");
     let after_scheme = url.split_once("://")?.1;
     let path_and_query = &after_scheme[after_scheme.find('/')?..];
     let rest = path_and_query.strip_prefix(base_path.trim_end_matches('/'))?;
@@ -219,7 +307,11 @@ fn relative(base: &str, url: &str) -> Option<(String, Vec<(String, String)>)> {
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            let d = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+            let d = |s: &str| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
             (d(k), d(v))
         })
         .collect();
@@ -227,41 +319,77 @@ fn relative(base: &str, url: &str) -> Option<(String, Vec<(String, String)>)> {
 }
 
 async fn recording(shared: &Shared, fx: &Fixtures) {
-    let Some((call_id, url)) = &fx.recording else { return };
-    let Some((path, query)) = relative(&shared.exec.target.config.base_url, url) else { return };
+    let Some((call_id, url)) = &fx.recording else {
+        return;
+    };
+    let Some((path, query)) = relative(&shared.exec.target.config.base_url, url) else {
+        return;
+    };
     let make = |n: &str, method: &str, op: &str| {
-        let mut c = manual(format!("{op}/{n}"), Some(op), Phase::Protocol, method, path.clone());
+        let mut c = manual(
+            format!("{op}/{n}"),
+            Some(op),
+            Phase::Protocol,
+            method,
+            path.clone(),
+        );
         c.query = query.clone();
         c.auth = Auth::None;
         c
     };
     // The whole file.
     let mut case = make("whole", "GET", "getCallRecording");
-    case.expect = Expectation::Accept { statuses: vec![200] };
+    case.expect = Expectation::Accept {
+        statuses: vec![200],
+    };
     case.note = format!("the signed URL of {call_id}");
     let whole = step(shared, case, |r| vec![("recording_audio", wav_verdict(r))]).await;
     let size = whole.as_ref().map(|e| e.body.len() as u64).unwrap_or(0);
     // HEAD: the same headers, no body.
     let mut case = make("head", "HEAD", "headCallRecording");
-    case.expect = Expectation::Accept { statuses: vec![200] };
+    case.expect = Expectation::Accept {
+        statuses: vec![200],
+    };
     let _ = step(shared, case, move |r| {
-        let ok = r.as_ref().is_ok_and(|e| e.status == 200 && e.body.is_empty() && e.header("content-length").and_then(|v| v.parse::<u64>().ok()) == Some(size));
-        vec![("recording_audio", verdict(ok, "HEAD differs from GET", describe(r)))]
+        let ok = r.as_ref().is_ok_and(|e| {
+            e.status == 200
+                && e.body.is_empty()
+                && e.header("content-length")
+                    .and_then(|v| v.parse::<u64>().ok())
+                    == Some(size)
+        });
+        vec![(
+            "recording_audio",
+            verdict(ok, "HEAD differs from GET", describe(r)),
+        )]
     })
     .await;
     // Ranges: Safari's first probe, an open range, a suffix, and one past the end.
     let ranges: [(&str, String, u16); 4] = [
         ("first-two-bytes", "bytes=0-1".to_owned(), 206),
-        ("open-ended", format!("bytes={}-", size.saturating_sub(10)), 206),
+        (
+            "open-ended",
+            format!("bytes={}-", size.saturating_sub(10)),
+            206,
+        ),
         ("suffix", "bytes=-100".to_owned(), 206),
         ("past-the-end", format!("bytes={}-", size + 10), 416),
     ];
     for (n, range, want) in ranges {
         let mut case = make(n, "GET", "getCallRecording");
         case.headers.push(("Range".to_owned(), range.clone()));
-        case.expect = if want == 416 { reject(416, "range_not_satisfiable") } else { Expectation::Accept { statuses: vec![206] } };
+        case.expect = if want == 416 {
+            reject(416, "range_not_satisfiable")
+        } else {
+            Expectation::Accept {
+                statuses: vec![206],
+            }
+        };
         case.note = format!("Range: {range}");
-        let _ = step(shared, case, move |r| vec![("recording_range", range_verdict(r, &range, size, want))]).await;
+        let _ = step(shared, case, move |r| {
+            vec![("recording_range", range_verdict(r, &range, size, want))]
+        })
+        .await;
     }
     // A tampered signature and a missing one.
     let mut case = make("tampered", "GET", "getCallRecording");
@@ -282,48 +410,103 @@ async fn recording(shared: &Shared, fx: &Fixtures) {
 }
 
 fn wav_verdict(r: &Result<Exchange, TransportError>) -> Applied {
-    let Ok(e) = r else { return verdict(false, "no recording", describe(r)) };
+    let Ok(e) = r else {
+        return verdict(false, "no recording", describe(r));
+    };
     if e.status != 200 {
         return Applied::Skip;
     }
     let b = &e.body;
-    let le32 = |i: usize| b.get(i..i + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]));
+    let le32 = |i: usize| {
+        b.get(i..i + 4)
+            .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    };
     let le16 = |i: usize| b.get(i..i + 2).map(|s| u16::from_le_bytes([s[0], s[1]]));
     let problems: Vec<String> = [
         (b.get(0..4) == Some(b"RIFF"), "no RIFF tag".to_owned()),
         (b.get(8..12) == Some(b"WAVE"), "no WAVE tag".to_owned()),
-        (le32(4).map(u64::from) == Some(b.len() as u64 - 8), format!("RIFF size {:?} is not the file length - 8", le32(4))),
-        (le16(20) == Some(1) && le16(22) == Some(1), "not mono PCM".to_owned()),
-        (le32(24) == Some(8_000), format!("sample rate {:?}, not 8000", le32(24))),
+        (
+            le32(4).map(u64::from) == Some(b.len() as u64 - 8),
+            format!("RIFF size {:?} is not the file length - 8", le32(4)),
+        ),
+        (
+            le16(20) == Some(1) && le16(22) == Some(1),
+            "not mono PCM".to_owned(),
+        ),
+        (
+            le32(24) == Some(8_000),
+            format!("sample rate {:?}, not 8000", le32(24)),
+        ),
         (le16(34) == Some(16), "not 16-bit".to_owned()),
-        (e.header("content-length").and_then(|v| v.parse::<usize>().ok()) == Some(b.len()), "Content-Length differs from the body".to_owned()),
-        (!e.truncated, "the recording is larger than the runner's cap".to_owned()),
+        (
+            e.header("content-length")
+                .and_then(|v| v.parse::<usize>().ok())
+                == Some(b.len()),
+            "Content-Length differs from the body".to_owned(),
+        ),
+        (
+            !e.truncated,
+            "the recording is larger than the runner's cap".to_owned(),
+        ),
     ]
     .into_iter()
     .filter(|(ok, _)| !ok)
     .map(|(_, m)| m)
     .collect();
-    verdict(problems.is_empty(), "the recording is not the documented WAV", problems.join("; "))
+    verdict(
+        problems.is_empty(),
+        "the recording is not the documented WAV",
+        problems.join("; "),
+    )
 }
 
-fn range_verdict(r: &Result<Exchange, TransportError>, range: &str, size: u64, want: u16) -> Applied {
-    let Ok(e) = r else { return verdict(false, format!("Range {range} got no answer"), describe(r)) };
+fn range_verdict(
+    r: &Result<Exchange, TransportError>,
+    range: &str,
+    size: u64,
+    want: u16,
+) -> Applied {
+    let Ok(e) = r else {
+        return verdict(false, format!("Range {range} got no answer"), describe(r));
+    };
     if e.status != want {
-        return verdict(false, format!("a range answered {} instead of {want}", e.status), format!("Range: {range}; {}", describe(r)));
+        return verdict(
+            false,
+            format!("a range answered {} instead of {want}", e.status),
+            format!("Range: {range}; {}", describe(r)),
+        );
     }
     let cr = e.header("content-range").unwrap_or("");
     if want == 416 {
-        return verdict(cr == format!("bytes */{size}"), "416 without Content-Range: bytes */N", format!("Content-Range: {cr:?}"));
+        return verdict(
+            cr == format!("bytes */{size}"),
+            "416 without Content-Range: bytes */N",
+            format!("Content-Range: {cr:?}"),
+        );
     }
-    let spec = cr.strip_prefix("bytes ").and_then(|s| s.split_once('/')).and_then(|(span, total)| {
-        let (a, b) = span.split_once('-')?;
-        Some((a.parse::<u64>().ok()?, b.parse::<u64>().ok()?, total.parse::<u64>().ok()?))
-    });
+    let spec = cr
+        .strip_prefix("bytes ")
+        .and_then(|s| s.split_once('/'))
+        .and_then(|(span, total)| {
+            let (a, b) = span.split_once('-')?;
+            Some((
+                a.parse::<u64>().ok()?,
+                b.parse::<u64>().ok()?,
+                total.parse::<u64>().ok()?,
+            ))
+        });
     let ok = match spec {
         Some((a, b, total)) => total == size && b >= a && (b - a + 1) as usize == e.body.len(),
         None => false,
     };
-    verdict(ok, "206 with a Content-Range that does not match the body", format!("Range: {range}; Content-Range: {cr:?}; {} body bytes of {size}", e.body.len()))
+    verdict(
+        ok,
+        "206 with a Content-Range that does not match the body",
+        format!(
+            "Range: {range}; Content-Range: {cr:?}; {} body bytes of {size}",
+            e.body.len()
+        ),
+    )
 }
 
 #[cfg(test)]
@@ -332,9 +515,19 @@ mod tests {
 
     #[test]
     fn recording_urls_become_relative_paths_and_pairs() {
-        let (p, q) = relative("http://h:1/api/v1", "http://h:1/api/v1/calls/call_1/recording.wav?expires=5&signature=ab").unwrap();
+        let (p, q) = relative(
+            "http://h:1/api/v1",
+            "http://h:1/api/v1/calls/call_1/recording.wav?expires=5&signature=ab",
+        )
+        .unwrap();
         assert_eq!(p, "/calls/call_1/recording.wav");
-        assert_eq!(q, vec![("expires".to_owned(), "5".to_owned()), ("signature".to_owned(), "ab".to_owned())]);
+        assert_eq!(
+            q,
+            vec![
+                ("expires".to_owned(), "5".to_owned()),
+                ("signature".to_owned(), "ab".to_owned())
+            ]
+        );
         assert!(relative("http://h:1/api/v1", "http://h:1/other/x").is_none());
     }
 }

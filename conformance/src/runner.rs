@@ -68,7 +68,9 @@ fn mix(a: u64, b: u64) -> u64 {
 }
 
 fn op_seed(root: u64, op: &str) -> [u8; 32] {
-    let h = op.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01B3));
+    let h = op.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01B3)
+    });
     let mut out = [0u8; 32];
     for (i, chunk) in out.chunks_mut(8).enumerate() {
         chunk.copy_from_slice(&mix(root, h.wrapping_add(i as u64)).to_le_bytes());
@@ -92,7 +94,8 @@ impl Shared {
     pub(crate) fn expired(&self) -> bool {
         let out = self.deadline.is_some_and(|d| Instant::now() >= d);
         if out {
-            self.incomplete.store(true, std::sync::atomic::Ordering::Relaxed);
+            self.incomplete
+                .store(true, std::sync::atomic::Ordering::Relaxed);
         }
         out
     }
@@ -103,7 +106,11 @@ impl Shared {
 
     /// Emits a record whose findings were shown by `failing` (its shrunk form) if given.
     pub(crate) fn emit_with(&self, rec: CaseRecord, failing: Option<crate::case::Case>) {
-        if rec.findings.iter().any(|f| f.level == crate::checks::catalogue::Level::Must) {
+        if rec
+            .findings
+            .iter()
+            .any(|f| f.level == crate::checks::catalogue::Level::Must)
+        {
             let case = failing.unwrap_or_else(|| rec.case.clone());
             let mut store = self.failing.lock();
             if !store.iter().any(|c| c.id == case.id && c == &case) {
@@ -124,7 +131,10 @@ pub struct RunOutcome {
 }
 
 /// Runs everything and feeds `reporters`.
-pub async fn run(cfg: RunConfig, reporters: &mut [Box<dyn Reporter>]) -> Result<RunOutcome, RunError> {
+pub async fn run(
+    cfg: RunConfig,
+    reporters: &mut [Box<dyn Reporter>],
+) -> Result<RunOutcome, RunError> {
     let contract = Contract::v1();
     for o in &cfg.operations {
         if contract.operation(o).is_none() {
@@ -143,7 +153,11 @@ pub async fn run(cfg: RunConfig, reporters: &mut [Box<dyn Reporter>]) -> Result<
         target: cfg.target.base_url.clone(),
         seed: cfg.seed,
         operations: ops.iter().map(|o| o.id.clone()).collect(),
-        checks: crate::checks::catalogue::CATALOGUE.iter().map(|c| c.id).filter(|id| cfg.checks.enabled(id)).collect(),
+        checks: crate::checks::catalogue::CATALOGUE
+            .iter()
+            .map(|c| c.id)
+            .filter(|id| cfg.checks.enabled(id))
+            .collect(),
         started_at: time::OffsetDateTime::now_utc()
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),
@@ -196,12 +210,19 @@ pub async fn run(cfg: RunConfig, reporters: &mut [Box<dyn Reporter>]) -> Result<
     let failing_cases = std::mem::take(&mut *failing.lock());
     match report_error {
         Some(e) => Err(e.into()),
-        None => Ok(RunOutcome { summary, failing_cases }),
+        None => Ok(RunOutcome {
+            summary,
+            failing_cases,
+        }),
     }
 }
 
 /// Runs the phases; returns whether every planned case ran.
-async fn produce(shared: Arc<Shared>, ops: Vec<&'static Operation>, fixtures: Arc<crate::fixtures::Fixtures>) -> bool {
+async fn produce(
+    shared: Arc<Shared>,
+    ops: Vec<&'static Operation>,
+    fixtures: Arc<crate::fixtures::Fixtures>,
+) -> bool {
     let phases = shared.cfg.phases.clone();
     let sem = Arc::new(Semaphore::new(shared.cfg.workers.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
@@ -212,9 +233,18 @@ async fn produce(shared: Arc<Shared>, ops: Vec<&'static Operation>, fixtures: Ar
         let cases: Vec<_> = ops
             .iter()
             .filter(|o| generic(o))
-            .flat_map(|o| if phase == Phase::Examples { shared.planner.examples(o) } else { shared.planner.coverage(o) })
+            .flat_map(|o| {
+                if phase == Phase::Examples {
+                    shared.planner.examples(o)
+                } else {
+                    shared.planner.coverage(o)
+                }
+            })
             .collect();
-        let _ = shared.tx.send(RunEvent::PhaseStarted { phase, planned: cases.len() });
+        let _ = shared.tx.send(RunEvent::PhaseStarted {
+            phase,
+            planned: cases.len(),
+        });
         for case in cases {
             let permit = sem.clone().acquire_owned().await;
             if shared.expired() {
@@ -230,8 +260,12 @@ async fn produce(shared: Arc<Shared>, ops: Vec<&'static Operation>, fixtures: Ar
         while tasks.join_next().await.is_some() {}
     }
     if phases.contains(&Phase::Fuzzing) {
-        let fuzz_ops: Vec<&'static Operation> = ops.iter().copied().filter(|o| generic(o)).collect();
-        let _ = shared.tx.send(RunEvent::PhaseStarted { phase: Phase::Fuzzing, planned: fuzz_ops.len() * shared.cfg.max_examples });
+        let fuzz_ops: Vec<&'static Operation> =
+            ops.iter().copied().filter(|o| generic(o)).collect();
+        let _ = shared.tx.send(RunEvent::PhaseStarted {
+            phase: Phase::Fuzzing,
+            planned: fuzz_ops.len() * shared.cfg.max_examples,
+        });
         let handle = tokio::runtime::Handle::current();
         let mut blocking = Vec::new();
         for chunk in chunk_ops(&fuzz_ops, shared.cfg.workers.max(1)) {
@@ -258,7 +292,8 @@ async fn produce(shared: Arc<Shared>, ops: Vec<&'static Operation>, fixtures: Ar
 
 /// Spreads operations over `n` workers, round robin.
 fn chunk_ops(ops: &[&'static Operation], n: usize) -> Vec<Vec<&'static Operation>> {
-    let mut out: Vec<Vec<&'static Operation>> = (0..n.min(ops.len()).max(1)).map(|_| Vec::new()).collect();
+    let mut out: Vec<Vec<&'static Operation>> =
+        (0..n.min(ops.len()).max(1)).map(|_| Vec::new()).collect();
     let len = out.len();
     for (i, op) in ops.iter().enumerate() {
         out[i % len].push(op);
@@ -271,7 +306,13 @@ fn chunk_ops(ops: &[&'static Operation], n: usize) -> Vec<Vec<&'static Operation
 fn fuzz(shared: &Shared, op: &'static Operation, handle: &tokio::runtime::Handle) {
     let strategy = shared.planner.strategy(op);
     let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &op_seed(shared.cfg.seed, &op.id));
-    let mut runner = TestRunner::new_with_rng(PtConfig { failure_persistence: None, ..PtConfig::default() }, rng);
+    let mut runner = TestRunner::new_with_rng(
+        PtConfig {
+            failure_persistence: None,
+            ..PtConfig::default()
+        },
+        rng,
+    );
     let mut reported: BTreeSet<&'static str> = BTreeSet::new();
     for n in 0..shared.cfg.max_examples {
         if shared.expired() {
@@ -288,7 +329,8 @@ fn fuzz(shared: &Shared, op: &'static Operation, handle: &tokio::runtime::Handle
             return;
         };
         let (mut rec, _) = handle.block_on(shared.exec.run(case));
-        let fresh: BTreeSet<&'static str> = must_failures(&rec).difference(&reported).copied().collect();
+        let fresh: BTreeSet<&'static str> =
+            must_failures(&rec).difference(&reported).copied().collect();
         if !fresh.is_empty() {
             // Shrink: simplify while the same checks keep failing, as proptest does.
             let mut best = rec.clone();
@@ -312,7 +354,16 @@ fn fuzz(shared: &Shared, op: &'static Operation, handle: &tokio::runtime::Handle
             }
             reported.extend(fresh.iter().copied());
             // Report the original case's outcomes with the shrunk case's findings.
-            rec.findings = best.findings.into_iter().filter(|f| fresh.contains(f.check)).chain(rec.findings.into_iter().filter(|f| !fresh.contains(f.check))).collect();
+            rec.findings = best
+                .findings
+                .into_iter()
+                .filter(|f| fresh.contains(f.check))
+                .chain(
+                    rec.findings
+                        .into_iter()
+                        .filter(|f| !fresh.contains(f.check)),
+                )
+                .collect();
             shared.emit_with(rec, Some(best_case));
             continue;
         } else {

@@ -13,16 +13,25 @@ use crate::runner::Shared;
 use crate::steps::{body_of, json, manual, status_of, step, verdict};
 
 fn accept(statuses: &[u16]) -> Expectation {
-    Expectation::Accept { statuses: statuses.to_vec() }
+    Expectation::Accept {
+        statuses: statuses.to_vec(),
+    }
 }
 
 fn reject(status: u16, error: &str) -> Expectation {
-    Expectation::Reject { status, error: error.to_owned(), locations: Vec::new() }
+    Expectation::Reject {
+        status,
+        error: error.to_owned(),
+        locations: Vec::new(),
+    }
 }
 
 fn get(id: String, op: &str, path: String, query: &[(&str, String)]) -> crate::case::Case {
     let mut c = manual(id, Some(op), Phase::Stateful, "GET", path);
-    c.query = query.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+    c.query = query
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect();
     c.expect = accept(&[200]);
     c
 }
@@ -31,7 +40,15 @@ fn get(id: String, op: &str, path: String, query: &[(&str, String)]) -> crate::c
 async fn list_all(shared: &Shared, id: &str, op: &str, path: &str, auth: Auth) -> Vec<Value> {
     let mut out = Vec::new();
     for page in 0..20 {
-        let mut c = get(format!("{id}/page{page}"), op, path.to_owned(), &[("limit", "100".to_owned()), ("offset", (page * 100).to_string())]);
+        let mut c = get(
+            format!("{id}/page{page}"),
+            op,
+            path.to_owned(),
+            &[
+                ("limit", "100".to_owned()),
+                ("offset", (page * 100).to_string()),
+            ],
+        );
         c.auth = auth.clone();
         let r = step(shared, c, |_| Vec::new()).await;
         let v = body_of(&r);
@@ -59,16 +76,45 @@ pub(crate) async fn run(shared: &Shared, fx: &Fixtures) {
 async fn agents(shared: &Shared) {
     let seed = shared.cfg.seed;
     let name = format!("vc-{seed}-agent");
-    let mut c = manual("stateful/agent/create".into(), Some("createAgent"), Phase::Stateful, "POST", "/agents".into());
+    let mut c = manual(
+        "stateful/agent/create".into(),
+        Some("createAgent"),
+        Phase::Stateful,
+        "POST",
+        "/agents".into(),
+    );
     c.body = json(serde_json::json!({ "name": name, "mission": "Conformance probe" }));
     c.expect = accept(&[201]);
     let created = step(shared, c, |_| Vec::new()).await;
-    let Some(id) = body_of(&created)["id"].as_str().map(str::to_owned) else { return };
-    let listed = list_all(shared, "stateful/agent/list", "listAgents", "/agents", Auth::Primary).await;
-    record(shared, "stateful/agent/listed", "listAgents", "create_read_back", has_id(&listed, &id), "a created agent is not listed", format!("{id} not among {} agents", listed.len()));
+    let Some(id) = body_of(&created)["id"].as_str().map(str::to_owned) else {
+        return;
+    };
+    let listed = list_all(
+        shared,
+        "stateful/agent/list",
+        "listAgents",
+        "/agents",
+        Auth::Primary,
+    )
+    .await;
+    record(
+        shared,
+        "stateful/agent/listed",
+        "listAgents",
+        "create_read_back",
+        has_id(&listed, &id),
+        "a created agent is not listed",
+        format!("{id} not among {} agents", listed.len()),
+    );
     order_check(shared, "stateful/agent/order", "listAgents", &listed, false);
 
-    let mut c = manual("stateful/agent/patch".into(), Some("updateAgent"), Phase::Stateful, "PATCH", format!("/agents/{id}"));
+    let mut c = manual(
+        "stateful/agent/patch".into(),
+        Some("updateAgent"),
+        Phase::Stateful,
+        "PATCH",
+        format!("/agents/{id}"),
+    );
     c.body = json(serde_json::json!({ "mission": "Patched by vici-conformance" }));
     c.expect = accept(&[200]);
     let idc = id.clone();
@@ -76,85 +122,287 @@ async fn agents(shared: &Shared) {
     let _ = step(shared, c, move |r| {
         let b = body_of(r);
         vec![
-            ("id_echo", verdict(b["id"] == idc.as_str(), "PATCH answers another id", format!("asked {idc}, got {}", b["id"]))),
+            (
+                "id_echo",
+                verdict(
+                    b["id"] == idc.as_str(),
+                    "PATCH answers another id",
+                    format!("asked {idc}, got {}", b["id"]),
+                ),
+            ),
             (
                 "patch_read_back",
-                verdict(b["mission"] == "Patched by vici-conformance" && b["name"] == name_c.as_str(), "the PATCH response does not show the change alone", b.to_string()),
+                verdict(
+                    b["mission"] == "Patched by vici-conformance" && b["name"] == name_c.as_str(),
+                    "the PATCH response does not show the change alone",
+                    b.to_string(),
+                ),
             ),
         ]
     })
     .await;
-    let listed = list_all(shared, "stateful/agent/list-after-patch", "listAgents", "/agents", Auth::Primary).await;
-    let entry = listed.iter().find(|a| a["id"] == id.as_str()).cloned().unwrap_or(Value::Null);
-    record(shared, "stateful/agent/patched", "listAgents", "patch_read_back", entry["mission"] == "Patched by vici-conformance", "a patched field does not read back", entry.to_string());
+    let listed = list_all(
+        shared,
+        "stateful/agent/list-after-patch",
+        "listAgents",
+        "/agents",
+        Auth::Primary,
+    )
+    .await;
+    let entry = listed
+        .iter()
+        .find(|a| a["id"] == id.as_str())
+        .cloned()
+        .unwrap_or(Value::Null);
+    record(
+        shared,
+        "stateful/agent/patched",
+        "listAgents",
+        "patch_read_back",
+        entry["mission"] == "Patched by vici-conformance",
+        "a patched field does not read back",
+        entry.to_string(),
+    );
 
     if shared.exec.target.config.api_key_b.is_some() {
-        let mut c = manual("stateful/isolation/patch".into(), Some("updateAgent"), Phase::Stateful, "PATCH", format!("/agents/{id}"));
+        let mut c = manual(
+            "stateful/isolation/patch".into(),
+            Some("updateAgent"),
+            Phase::Stateful,
+            "PATCH",
+            format!("/agents/{id}"),
+        );
         c.auth = Auth::Secondary;
         c.body = json(serde_json::json!({ "name": "stolen" }));
         c.expect = reject(404, "not_found");
-        let _ = step(shared, c, |r| vec![("isolation", verdict(status_of(r) == 404, "another key can patch this key's agent", format!("status {}", status_of(r))))]).await;
-        let mut c = manual("stateful/isolation/delete".into(), Some("deleteAgent"), Phase::Stateful, "DELETE", format!("/agents/{id}"));
+        let _ = step(shared, c, |r| {
+            vec![(
+                "isolation",
+                verdict(
+                    status_of(r) == 404,
+                    "another key can patch this key's agent",
+                    format!("status {}", status_of(r)),
+                ),
+            )]
+        })
+        .await;
+        let mut c = manual(
+            "stateful/isolation/delete".into(),
+            Some("deleteAgent"),
+            Phase::Stateful,
+            "DELETE",
+            format!("/agents/{id}"),
+        );
         c.auth = Auth::Secondary;
         c.expect = reject(404, "not_found");
-        let _ = step(shared, c, |r| vec![("isolation", verdict(status_of(r) == 404, "another key can delete this key's agent", format!("status {}", status_of(r))))]).await;
-        let theirs = list_all(shared, "stateful/isolation/list", "listAgents", "/agents", Auth::Secondary).await;
-        record(shared, "stateful/isolation/listed", "listAgents", "isolation", !has_id(&theirs, &id), "another key lists this key's agent", id.clone());
+        let _ = step(shared, c, |r| {
+            vec![(
+                "isolation",
+                verdict(
+                    status_of(r) == 404,
+                    "another key can delete this key's agent",
+                    format!("status {}", status_of(r)),
+                ),
+            )]
+        })
+        .await;
+        let theirs = list_all(
+            shared,
+            "stateful/isolation/list",
+            "listAgents",
+            "/agents",
+            Auth::Secondary,
+        )
+        .await;
+        record(
+            shared,
+            "stateful/isolation/listed",
+            "listAgents",
+            "isolation",
+            !has_id(&theirs, &id),
+            "another key lists this key's agent",
+            id.clone(),
+        );
     }
 
-    let mut c = manual("stateful/agent/delete".into(), Some("deleteAgent"), Phase::Stateful, "DELETE", format!("/agents/{id}"));
+    let mut c = manual(
+        "stateful/agent/delete".into(),
+        Some("deleteAgent"),
+        Phase::Stateful,
+        "DELETE",
+        format!("/agents/{id}"),
+    );
     c.expect = accept(&[204]);
     let _ = step(shared, c, |_| Vec::new()).await;
-    for (n, method, body) in [("again", "DELETE", None), ("patch", "PATCH", json(serde_json::json!({ "name": "ghost" })))] {
-        let op = if method == "DELETE" { "deleteAgent" } else { "updateAgent" };
-        let mut c = manual(format!("stateful/agent/after-delete/{n}"), Some(op), Phase::Stateful, method, format!("/agents/{id}"));
+    for (n, method, body) in [
+        ("again", "DELETE", None),
+        (
+            "patch",
+            "PATCH",
+            json(serde_json::json!({ "name": "ghost" })),
+        ),
+    ] {
+        let op = if method == "DELETE" {
+            "deleteAgent"
+        } else {
+            "updateAgent"
+        };
+        let mut c = manual(
+            format!("stateful/agent/after-delete/{n}"),
+            Some(op),
+            Phase::Stateful,
+            method,
+            format!("/agents/{id}"),
+        );
         c.body = body;
         c.expect = reject(404, "not_found");
-        let _ = step(shared, c, |r| vec![("use_after_delete", verdict(status_of(r) == 404, "a deleted agent is still reachable", format!("{method} got {}", status_of(r))))]).await;
+        let _ = step(shared, c, |r| {
+            vec![(
+                "use_after_delete",
+                verdict(
+                    status_of(r) == 404,
+                    "a deleted agent is still reachable",
+                    format!("{method} got {}", status_of(r)),
+                ),
+            )]
+        })
+        .await;
     }
-    let listed = list_all(shared, "stateful/agent/list-after-delete", "listAgents", "/agents", Auth::Primary).await;
-    record(shared, "stateful/agent/gone", "listAgents", "use_after_delete", !has_id(&listed, &id), "a deleted agent is still listed", id);
+    let listed = list_all(
+        shared,
+        "stateful/agent/list-after-delete",
+        "listAgents",
+        "/agents",
+        Auth::Primary,
+    )
+    .await;
+    record(
+        shared,
+        "stateful/agent/gone",
+        "listAgents",
+        "use_after_delete",
+        !has_id(&listed, &id),
+        "a deleted agent is still listed",
+        id,
+    );
 }
 
 async fn numbers(shared: &Shared, fx: &Fixtures) {
     // Read the inventory now: earlier phases may have bought what discovery saw.
-    let fresh = get("stateful/number/available".into(), "searchPhoneNumberInventory", "/phone-numbers/inventory/search".into(), &[("country", "US".to_owned()), ("limit", "100".to_owned())]);
+    let fresh = get(
+        "stateful/number/available".into(),
+        "searchPhoneNumberInventory",
+        "/phone-numbers/inventory/search".into(),
+        &[("country", "US".to_owned()), ("limit", "100".to_owned())],
+    );
     let available = body_of(&step(shared, fresh, |_| Vec::new()).await);
-    let Some(number) = available["data"].as_array().and_then(|a| a.last()).and_then(|n| n["number"].as_str()).map(str::to_owned) else {
+    let Some(number) = available["data"]
+        .as_array()
+        .and_then(|a| a.last())
+        .and_then(|n| n["number"].as_str())
+        .map(str::to_owned)
+    else {
         return;
     };
-    let mut c = manual("stateful/number/buy".into(), Some("buyPhoneNumber"), Phase::Stateful, "POST", "/phone-numbers".into());
+    let mut c = manual(
+        "stateful/number/buy".into(),
+        Some("buyPhoneNumber"),
+        Phase::Stateful,
+        "POST",
+        "/phone-numbers".into(),
+    );
     c.body = json(serde_json::json!({ "number": number }));
     c.expect = accept(&[201]);
     let bought = step(shared, c, |_| Vec::new()).await;
     if status_of(&bought) != 201 {
         return;
     }
-    let pn = body_of(&bought)["id"].as_str().unwrap_or_default().to_owned();
-    let owned = list_all(shared, "stateful/number/list", "listPhoneNumbers", "/phone-numbers", Auth::Primary).await;
-    record(shared, "stateful/number/listed", "listPhoneNumbers", "create_read_back", has_id(&owned, &pn), "a bought number is not listed", pn.clone());
-    let mut c = manual("stateful/number/buy-again".into(), Some("buyPhoneNumber"), Phase::Stateful, "POST", "/phone-numbers".into());
+    let pn = body_of(&bought)["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let owned = list_all(
+        shared,
+        "stateful/number/list",
+        "listPhoneNumbers",
+        "/phone-numbers",
+        Auth::Primary,
+    )
+    .await;
+    record(
+        shared,
+        "stateful/number/listed",
+        "listPhoneNumbers",
+        "create_read_back",
+        has_id(&owned, &pn),
+        "a bought number is not listed",
+        pn.clone(),
+    );
+    let mut c = manual(
+        "stateful/number/buy-again".into(),
+        Some("buyPhoneNumber"),
+        Phase::Stateful,
+        "POST",
+        "/phone-numbers".into(),
+    );
     c.body = json(serde_json::json!({ "number": number }));
     c.expect = reject(409, "conflict");
     let _ = step(shared, c, |_| Vec::new()).await;
-    let inv = get("stateful/number/inventory".into(), "searchPhoneNumberInventory", "/phone-numbers/inventory/search".into(), &[("country", "US".to_owned()), ("limit", "100".to_owned())]);
+    let inv = get(
+        "stateful/number/inventory".into(),
+        "searchPhoneNumberInventory",
+        "/phone-numbers/inventory/search".into(),
+        &[("country", "US".to_owned()), ("limit", "100".to_owned())],
+    );
     let num = number.clone();
     let _ = step(shared, inv, move |r| {
-        let still = body_of(r)["data"].as_array().is_some_and(|a| a.iter().any(|n| n["number"] == num.as_str()));
-        vec![("create_read_back", verdict(!still, "a bought number is still in the inventory", num.clone()))]
+        let still = body_of(r)["data"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|n| n["number"] == num.as_str()));
+        vec![(
+            "create_read_back",
+            verdict(
+                !still,
+                "a bought number is still in the inventory",
+                num.clone(),
+            ),
+        )]
     })
     .await;
     if let Some(agent) = fx.agents.first().cloned() {
-        for (n, v) in [("assign", Value::from(agent.clone())), ("clear", Value::Null)] {
-            let mut c = manual(format!("stateful/number/route/{n}"), Some("updatePhoneNumber"), Phase::Stateful, "PATCH", format!("/phone-numbers/{pn}"));
+        for (n, v) in [
+            ("assign", Value::from(agent.clone())),
+            ("clear", Value::Null),
+        ] {
+            let mut c = manual(
+                format!("stateful/number/route/{n}"),
+                Some("updatePhoneNumber"),
+                Phase::Stateful,
+                "PATCH",
+                format!("/phone-numbers/{pn}"),
+            );
             c.body = json(serde_json::json!({ "agentId": v }));
             c.expect = accept(&[200]);
             let (pn2, v2) = (pn.clone(), v.clone());
             let _ = step(shared, c, move |r| {
                 let b = body_of(r);
                 vec![
-                    ("id_echo", verdict(b["id"] == pn2.as_str(), "PATCH answers another number", b["id"].to_string())),
-                    ("patch_read_back", verdict(b["agentId"] == v2, "routing does not read back", b["agentId"].to_string())),
+                    (
+                        "id_echo",
+                        verdict(
+                            b["id"] == pn2.as_str(),
+                            "PATCH answers another number",
+                            b["id"].to_string(),
+                        ),
+                    ),
+                    (
+                        "patch_read_back",
+                        verdict(
+                            b["agentId"] == v2,
+                            "routing does not read back",
+                            b["agentId"].to_string(),
+                        ),
+                    ),
                 ]
             })
             .await;
@@ -164,48 +412,125 @@ async fn numbers(shared: &Shared, fx: &Fixtures) {
 
 async fn calls(shared: &Shared, fx: &Fixtures) {
     for (i, id) in fx.calls.iter().take(5).enumerate() {
-        let c = get(format!("stateful/call/{i}"), "getCall", format!("/calls/{id}"), &[]);
+        let c = get(
+            format!("stateful/call/{i}"),
+            "getCall",
+            format!("/calls/{id}"),
+            &[],
+        );
         let idc = id.clone();
         let _ = step(shared, c, move |r| {
             let b = body_of(r);
-            let items = b["cost"]["lineItems"].as_array().cloned().unwrap_or_default();
+            let items = b["cost"]["lineItems"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
             let sum: i64 = items.iter().filter_map(|i| i["amountCents"].as_i64()).sum();
             let total = b["cost"]["totalCents"].as_i64();
             vec![
-                ("id_echo", verdict(b["id"] == idc.as_str(), "call detail answers another id", format!("asked {idc}, got {}", b["id"]))),
-                ("cost_sum", verdict(total == Some(sum), "cost total differs from the sum of line items", format!("total {total:?}, sum {sum}"))),
+                (
+                    "id_echo",
+                    verdict(
+                        b["id"] == idc.as_str(),
+                        "call detail answers another id",
+                        format!("asked {idc}, got {}", b["id"]),
+                    ),
+                ),
+                (
+                    "cost_sum",
+                    verdict(
+                        total == Some(sum),
+                        "cost total differs from the sum of line items",
+                        format!("total {total:?}, sum {sum}"),
+                    ),
+                ),
             ]
         })
         .await;
     }
     // Order and paging: two pages of ten equal one page of twenty.
-    let whole = get("stateful/calls/page20".into(), "listCalls", "/calls".into(), &[("limit", "20".to_owned())]);
-    let w = body_of(&step(shared, whole, |_| Vec::new()).await)["data"].as_array().cloned().unwrap_or_default();
+    let whole = get(
+        "stateful/calls/page20".into(),
+        "listCalls",
+        "/calls".into(),
+        &[("limit", "20".to_owned())],
+    );
+    let w = body_of(&step(shared, whole, |_| Vec::new()).await)["data"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let mut halves = Vec::new();
     for off in [0, 10] {
-        let c = get(format!("stateful/calls/page10-{off}"), "listCalls", "/calls".into(), &[("limit", "10".to_owned()), ("offset", off.to_string())]);
-        halves.extend(body_of(&step(shared, c, |_| Vec::new()).await)["data"].as_array().cloned().unwrap_or_default());
+        let c = get(
+            format!("stateful/calls/page10-{off}"),
+            "listCalls",
+            "/calls".into(),
+            &[("limit", "10".to_owned()), ("offset", off.to_string())],
+        );
+        halves.extend(
+            body_of(&step(shared, c, |_| Vec::new()).await)["data"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+        );
     }
     let ids = |v: &[Value]| v.iter().map(|c| c["id"].clone()).collect::<Vec<_>>();
-    record(shared, "stateful/calls/paging", "listCalls", "list_order", ids(&w) == ids(&halves), "pages are not consistent", "offset 0 + offset 10 (limit 10) differ from limit 20".to_owned());
+    record(
+        shared,
+        "stateful/calls/paging",
+        "listCalls",
+        "list_order",
+        ids(&w) == ids(&halves),
+        "pages are not consistent",
+        "offset 0 + offset 10 (limit 10) differ from limit 20".to_owned(),
+    );
     order_check(shared, "stateful/calls/order", "listCalls", &w, true);
 }
 
 async fn contacts(shared: &Shared) {
-    let before = get("stateful/contacts/before".into(), "listContacts", "/contacts".into(), &[("limit", "1".to_owned())]);
+    let before = get(
+        "stateful/contacts/before".into(),
+        "listContacts",
+        "/contacts".into(),
+        &[("limit", "1".to_owned())],
+    );
     let t0 = body_of(&step(shared, before, |_| Vec::new()).await)["total"].as_u64();
     let s = shared.cfg.seed % 10_000;
-    let csv = format!("phone,name\r\n+1415{s:04}901,Conformance One\r\n+1415{s:04}902,Conformance Two\r\n");
-    let mut c = manual("stateful/contacts/import".into(), Some("importContactList"), Phase::Stateful, "POST", "/contact-lists".into());
+    let csv = format!(
+        "phone,name\r\n+1415{s:04}901,Conformance One\r\n+1415{s:04}902,Conformance Two\r\n"
+    );
+    let mut c = manual(
+        "stateful/contacts/import".into(),
+        Some("importContactList"),
+        Phase::Stateful,
+        "POST",
+        "/contact-lists".into(),
+    );
     c.query = vec![("name".into(), format!("vc-{}", shared.cfg.seed))];
-    c.body = Some(Body { content_type: Some("text/csv".into()), bytes: csv.into_bytes() });
+    c.body = Some(Body {
+        content_type: Some("text/csv".into()),
+        bytes: csv.into_bytes(),
+    });
     c.expect = accept(&[201]);
     let r = step(shared, c, |_| Vec::new()).await;
     let created = body_of(&r)["created"].as_u64().unwrap_or(0);
-    let after = get("stateful/contacts/after".into(), "listContacts", "/contacts".into(), &[("limit", "1".to_owned())]);
+    let after = get(
+        "stateful/contacts/after".into(),
+        "listContacts",
+        "/contacts".into(),
+        &[("limit", "1".to_owned())],
+    );
     let t1 = body_of(&step(shared, after, |_| Vec::new()).await)["total"].as_u64();
     if let (Some(a), Some(b)) = (t0, t1) {
-        record(shared, "stateful/contacts/read-back", "listContacts", "create_read_back", b == a + created, "imported contacts are not all listed", format!("total {a} then {b}, {created} created"));
+        record(
+            shared,
+            "stateful/contacts/read-back",
+            "listContacts",
+            "create_read_back",
+            b == a + created,
+            "imported contacts are not all listed",
+            format!("total {a} then {b}, {created} created"),
+        );
     }
 }
 
@@ -213,21 +538,58 @@ async fn contacts(shared: &Shared) {
 /// then id.
 fn order_check(shared: &Shared, id: &str, op: &str, items: &[Value], newest_first: bool) {
     let key = |v: &Value| {
-        let t = v[if newest_first { "startedAt" } else { "createdAt" }].as_str().unwrap_or("").to_owned();
+        let t = v[if newest_first {
+            "startedAt"
+        } else {
+            "createdAt"
+        }]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
         (t, v["id"].as_str().unwrap_or("").to_owned())
     };
     let bad = items.windows(2).find(|w| {
         let (a, b) = (key(&w[0]), key(&w[1]));
-        if newest_first { a.0 < b.0 || (a.0 == b.0 && a.1 > b.1) } else { a > b }
+        if newest_first {
+            a.0 < b.0 || (a.0 == b.0 && a.1 > b.1)
+        } else {
+            a > b
+        }
     });
-    let msg = bad.map(|w| format!("{} before {}", w[0]["id"], w[1]["id"])).unwrap_or_default();
-    record(shared, id, op, "list_order", bad.is_none(), "a list is out of the documented order", msg);
+    let msg = bad
+        .map(|w| format!("{} before {}", w[0]["id"], w[1]["id"]))
+        .unwrap_or_default();
+    record(
+        shared,
+        id,
+        op,
+        "list_order",
+        bad.is_none(),
+        "a list is out of the documented order",
+        msg,
+    );
 }
 
 /// Emits a verdict that needs no new request, on a synthetic record of its own.
-fn record(shared: &Shared, id: &str, op: &str, check: &'static str, ok: bool, title: &str, message: String) {
-    let case = manual(id.to_owned(), Some(op), Phase::Stateful, "GET", String::new());
-    let none: Result<Exchange, TransportError> = Err(TransportError::Broken("derived from earlier exchanges".to_owned()));
+fn record(
+    shared: &Shared,
+    id: &str,
+    op: &str,
+    check: &'static str,
+    ok: bool,
+    title: &str,
+    message: String,
+) {
+    let case = manual(
+        id.to_owned(),
+        Some(op),
+        Phase::Stateful,
+        "GET",
+        String::new(),
+    );
+    let none: Result<Exchange, TransportError> = Err(TransportError::Broken(
+        "derived from earlier exchanges".to_owned(),
+    ));
     let v: Applied = verdict(ok, title, message);
     let mut rec = shared.exec.judge(case, &none, vec![(check, v)]);
     // Only the derived verdict belongs to this record; the response checks saw no response.

@@ -7,7 +7,13 @@ use crate::http::{Exchange, TransportError};
 use crate::runner::Shared;
 
 /// A case outside the generators.
-pub(crate) fn manual(id: String, op: Option<&str>, phase: Phase, method: &str, path: String) -> Case {
+pub(crate) fn manual(
+    id: String,
+    op: Option<&str>,
+    phase: Phase,
+    method: &str,
+    path: String,
+) -> Case {
     Case {
         id,
         operation_id: op.map(str::to_owned),
@@ -43,7 +49,11 @@ pub(crate) fn failed(title: impl Into<String>, message: impl Into<String>) -> Ap
 
 /// Pass when `ok`, else fail with the title and message.
 pub(crate) fn verdict(ok: bool, title: impl Into<String>, message: impl Into<String>) -> Applied {
-    if ok { Applied::Pass } else { failed(title, message) }
+    if ok {
+        Applied::Pass
+    } else {
+        failed(title, message)
+    }
 }
 
 /// Sends `case`, judges it with the response checks plus `extra(result)`, emits the record,
@@ -62,7 +72,10 @@ pub(crate) async fn step(
 
 /// The JSON body of a successful exchange.
 pub(crate) fn body_of(r: &Result<Exchange, TransportError>) -> serde_json::Value {
-    r.as_ref().ok().and_then(Exchange::json).unwrap_or(serde_json::Value::Null)
+    r.as_ref()
+        .ok()
+        .and_then(Exchange::json)
+        .unwrap_or(serde_json::Value::Null)
 }
 
 /// The status of an exchange (0 when none came).

@@ -26,7 +26,9 @@ async fn serve(mode: Mode) -> String {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         loop {
-            let Ok((mut sock, _)) = listener.accept().await else { return };
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
             tokio::spawn(async move {
                 let mut buf = vec![0u8; 65536];
                 let _ = sock.read(&mut buf).await;
@@ -44,7 +46,10 @@ async fn serve(mode: Mode) -> String {
                         let _ = sock.write_all(format!("HTTP/1.1 302 Found\r\nlocation: http://127.0.0.1:9/\r\n{rl}content-length: 0\r\n\r\n").as_bytes()).await;
                     }
                     Mode::Oversized => {
-                        let body = format!("{{\"data\":[],\"total\":0,\"limit\":20,\"offset\":0,\"pad\":\"{}\"}}", "x".repeat(3 << 20));
+                        let body = format!(
+                            "{{\"data\":[],\"total\":0,\"limit\":20,\"offset\":0,\"pad\":\"{}\"}}",
+                            "x".repeat(3 << 20)
+                        );
                         let _ = sock
                             .write_all(format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n{rl}content-length: {}\r\n\r\n{body}", body.len()).as_bytes())
                             .await;
@@ -88,9 +93,20 @@ fn config(base_url: String) -> RunConfig {
 async fn findings(mode: Mode) -> BTreeSet<String> {
     let url = serve(mode).await;
     let started = Instant::now();
-    let outcome = run(config(url), &mut []).await.unwrap_or_else(|e| panic!("{mode:?}: the run failed: {e}"));
-    assert!(started.elapsed() < Duration::from_secs(15), "{mode:?} took {:?}", started.elapsed());
-    outcome.summary.findings.iter().map(|f| format!("{}: {}", f.check, f.title)).collect()
+    let outcome = run(config(url), &mut [])
+        .await
+        .unwrap_or_else(|e| panic!("{mode:?}: the run failed: {e}"));
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{mode:?} took {:?}",
+        started.elapsed()
+    );
+    outcome
+        .summary
+        .findings
+        .iter()
+        .map(|f| format!("{}: {}", f.check, f.title))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,9 +114,18 @@ async fn each_hostile_behaviour_is_a_finding() {
     let cases: [(Mode, &str); 6] = [
         (Mode::Hang, "not_a_server_error: no valid response"),
         (Mode::Reset, "not_a_server_error: no valid response"),
-        (Mode::NotJson, "response_schema: status 200 body is not JSON"),
-        (Mode::Redirect, "status_code_documented: status 302 is not documented"),
-        (Mode::Oversized, "response_schema: the body is larger than the runner's cap"),
+        (
+            Mode::NotJson,
+            "response_schema: status 200 body is not JSON",
+        ),
+        (
+            Mode::Redirect,
+            "status_code_documented: status 302 is not documented",
+        ),
+        (
+            Mode::Oversized,
+            "response_schema: the body is larger than the runner's cap",
+        ),
         (Mode::Endless, "not_a_server_error: no valid response"),
     ];
     for (mode, want) in cases {
@@ -114,6 +139,8 @@ async fn an_unreachable_target_is_a_runner_error_not_a_finding() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
-    let err = run(config(format!("http://{addr}/api/v1")), &mut []).await.err();
+    let err = run(config(format!("http://{addr}/api/v1")), &mut [])
+        .await
+        .err();
     assert!(err.is_some_and(|e| e.to_string().contains("reach the target")));
 }

@@ -28,35 +28,133 @@ pub struct Deviant {
 
 /// The catalogue.
 pub const DEVIANTS: &[Deviant] = &[
-    Deviant { id: "server_error_on_list", breaks: "GET /agents answers 500", caught_by: "not_a_server_error" },
-    Deviant { id: "teapot_status", breaks: "GET /contacts answers 418", caught_by: "status_code_documented" },
-    Deviant { id: "html_content_type", breaks: "lists are served as text/html", caught_by: "content_type" },
-    Deviant { id: "no_rate_limit_headers", breaks: "X-RateLimit-Remaining is missing", caught_by: "response_headers" },
-    Deviant { id: "negative_total", breaks: "list totals are negative", caught_by: "response_schema" },
-    Deviant { id: "wrong_error_code", breaks: "404s carry the code 'missing'", caught_by: "error_shape" },
-    Deviant { id: "clamps_limit", breaks: "limit above 100 is clamped, not refused", caught_by: "negative_data_rejection" },
-    Deviant { id: "unnamed_violations", breaks: "validation errors do not say where", caught_by: "violation_named" },
-    Deviant { id: "refuses_valid_agents", breaks: "POST /agents always answers 422", caught_by: "positive_data_acceptance" },
-    Deviant { id: "no_bearer_challenge", breaks: "401 without WWW-Authenticate", caught_by: "auth_required" },
-    Deviant { id: "no_allow_header", breaks: "405 without Allow", caught_by: "method_not_allowed" },
-    Deviant { id: "unknown_ids_are_200", breaks: "GET /calls/{unknown} answers a call", caught_by: "unknown_id" },
-    Deviant { id: "ids_are_prefix_matched", breaks: "an id with a suffix finds the call", caught_by: "mutated_id" },
-    Deviant { id: "wrong_id_echo", breaks: "call detail answers another call's id", caught_by: "id_echo" },
-    Deviant { id: "create_not_persisted", breaks: "created agents never appear in lists", caught_by: "create_read_back" },
-    Deviant { id: "patch_not_persisted", breaks: "PATCH echoes the change but does not store it", caught_by: "patch_read_back" },
-    Deviant { id: "delete_is_a_noop", breaks: "DELETE answers 204 and deletes nothing", caught_by: "use_after_delete" },
-    Deviant { id: "one_workspace_for_all", breaks: "every key sees the first key's workspace", caught_by: "isolation" },
-    Deviant { id: "unordered_calls", breaks: "call lists come oldest first", caught_by: "list_order" },
-    Deviant { id: "cost_off_by_one", breaks: "cost totals are one cent more than the items", caught_by: "cost_sum" },
-    Deviant { id: "truncated_wav", breaks: "recordings lose their last byte", caught_by: "recording_audio" },
-    Deviant { id: "ranges_ignored", breaks: "Range headers are ignored (always 200)", caught_by: "recording_range" },
-    Deviant { id: "extra_field", breaks: "lists carry an undocumented field", caught_by: "undocumented_field" },
+    Deviant {
+        id: "server_error_on_list",
+        breaks: "GET /agents answers 500",
+        caught_by: "not_a_server_error",
+    },
+    Deviant {
+        id: "teapot_status",
+        breaks: "GET /contacts answers 418",
+        caught_by: "status_code_documented",
+    },
+    Deviant {
+        id: "html_content_type",
+        breaks: "lists are served as text/html",
+        caught_by: "content_type",
+    },
+    Deviant {
+        id: "no_rate_limit_headers",
+        breaks: "X-RateLimit-Remaining is missing",
+        caught_by: "response_headers",
+    },
+    Deviant {
+        id: "negative_total",
+        breaks: "list totals are negative",
+        caught_by: "response_schema",
+    },
+    Deviant {
+        id: "wrong_error_code",
+        breaks: "404s carry the code 'missing'",
+        caught_by: "error_shape",
+    },
+    Deviant {
+        id: "clamps_limit",
+        breaks: "limit above 100 is clamped, not refused",
+        caught_by: "negative_data_rejection",
+    },
+    Deviant {
+        id: "unnamed_violations",
+        breaks: "validation errors do not say where",
+        caught_by: "violation_named",
+    },
+    Deviant {
+        id: "refuses_valid_agents",
+        breaks: "POST /agents always answers 422",
+        caught_by: "positive_data_acceptance",
+    },
+    Deviant {
+        id: "no_bearer_challenge",
+        breaks: "401 without WWW-Authenticate",
+        caught_by: "auth_required",
+    },
+    Deviant {
+        id: "no_allow_header",
+        breaks: "405 without Allow",
+        caught_by: "method_not_allowed",
+    },
+    Deviant {
+        id: "unknown_ids_are_200",
+        breaks: "GET /calls/{unknown} answers a call",
+        caught_by: "unknown_id",
+    },
+    Deviant {
+        id: "ids_are_prefix_matched",
+        breaks: "an id with a suffix finds the call",
+        caught_by: "mutated_id",
+    },
+    Deviant {
+        id: "wrong_id_echo",
+        breaks: "call detail answers another call's id",
+        caught_by: "id_echo",
+    },
+    Deviant {
+        id: "create_not_persisted",
+        breaks: "created agents never appear in lists",
+        caught_by: "create_read_back",
+    },
+    Deviant {
+        id: "patch_not_persisted",
+        breaks: "PATCH echoes the change but does not store it",
+        caught_by: "patch_read_back",
+    },
+    Deviant {
+        id: "delete_is_a_noop",
+        breaks: "DELETE answers 204 and deletes nothing",
+        caught_by: "use_after_delete",
+    },
+    Deviant {
+        id: "one_workspace_for_all",
+        breaks: "every key sees the first key's workspace",
+        caught_by: "isolation",
+    },
+    Deviant {
+        id: "unordered_calls",
+        breaks: "call lists come oldest first",
+        caught_by: "list_order",
+    },
+    Deviant {
+        id: "cost_off_by_one",
+        breaks: "cost totals are one cent more than the items",
+        caught_by: "cost_sum",
+    },
+    Deviant {
+        id: "truncated_wav",
+        breaks: "recordings lose their last byte",
+        caught_by: "recording_audio",
+    },
+    Deviant {
+        id: "ranges_ignored",
+        breaks: "Range headers are ignored (always 200)",
+        caught_by: "recording_range",
+    },
+    Deviant {
+        id: "extra_field",
+        breaks: "lists carry an undocumented field",
+        caught_by: "undocumented_field",
+    },
 ];
 
 /// The key every request of `one_workspace_for_all` is rewritten to.
 const FIRST_KEY: &str = "va_conformance_key_a_0001";
 
-async fn body_json(res: Response) -> (axum::http::response::Parts, Option<Value>, axum::body::Bytes) {
+async fn body_json(
+    res: Response,
+) -> (
+    axum::http::response::Parts,
+    Option<Value>,
+    axum::body::Bytes,
+) {
     let (parts, body) = res.into_parts();
     let bytes = to_bytes(body, 64 << 20).await.unwrap_or_default();
     let json = serde_json::from_slice(&bytes).ok();
@@ -93,7 +191,10 @@ async fn deviate(id: &'static str, mut req: Request, next: Next) -> Response {
         "clamps_limit" if query.contains("limit=") => {
             let clamped: Vec<String> = query
                 .split('&')
-                .filter(|p| !p.starts_with("limit=") || p[6..].parse::<i64>().is_ok_and(|n| (1..=100).contains(&n)))
+                .filter(|p| {
+                    !p.starts_with("limit=")
+                        || p[6..].parse::<i64>().is_ok_and(|n| (1..=100).contains(&n))
+                })
                 .map(str::to_owned)
                 .collect();
             let uri = format!("{path}?{}", clamped.join("&"));
@@ -105,12 +206,20 @@ async fn deviate(id: &'static str, mut req: Request, next: Next) -> Response {
             let body = serde_json::json!({ "error": "validation_error", "message": "no", "details": { "violations": [{ "in": "body", "pointer": "", "reason": "no" }] } });
             let mut res = (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response();
             let h = res.headers_mut();
-            for (k, v) in [("x-ratelimit-limit", "300"), ("x-ratelimit-remaining", "299"), ("x-ratelimit-reset", "60")] {
+            for (k, v) in [
+                ("x-ratelimit-limit", "300"),
+                ("x-ratelimit-remaining", "299"),
+                ("x-ratelimit-reset", "60"),
+            ] {
                 h.insert(k, HeaderValue::from_static(v));
             }
             return res;
         }
-        "ids_are_prefix_matched" if req.method() == Method::GET && path.starts_with("/api/v1/calls/call_") && !path.ends_with(".wav") => {
+        "ids_are_prefix_matched"
+            if req.method() == Method::GET
+                && path.starts_with("/api/v1/calls/call_")
+                && !path.ends_with(".wav") =>
+        {
             // Drop anything after the 12 characters of a real id, as a sloppy lookup would.
             let id = &path["/api/v1/calls/".len()..];
             if id.len() > 17 {
@@ -123,7 +232,10 @@ async fn deviate(id: &'static str, mut req: Request, next: Next) -> Response {
         "unknown_ids_are_200" if req.method() == Method::GET && path.contains("/calls/call_zz") => {
             let uri = "/api/v1/calls?limit=1";
             let auth = req.headers().get("authorization").cloned();
-            let mut list = Request::builder().uri(uri).body(Body::empty()).unwrap_or_default();
+            let mut list = Request::builder()
+                .uri(uri)
+                .body(Body::empty())
+                .unwrap_or_default();
             if let Some(a) = auth {
                 list.headers_mut().insert("authorization", a);
             }
@@ -139,7 +251,10 @@ async fn deviate(id: &'static str, mut req: Request, next: Next) -> Response {
             let patch: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
             // Answer as if applied, from a harmless no-op PATCH.
             let noop = serde_json::json!({ "soul": "" });
-            let req = Request::from_parts(parts, Body::from(serde_json::to_vec(&noop).unwrap_or_default()));
+            let req = Request::from_parts(
+                parts,
+                Body::from(serde_json::to_vec(&noop).unwrap_or_default()),
+            );
             let res = next.run(req).await;
             return rewrite_json(res, |v| {
                 if let (Some(obj), Some(p)) = (v.as_object_mut(), patch.as_object()) {
@@ -154,19 +269,33 @@ async fn deviate(id: &'static str, mut req: Request, next: Next) -> Response {
             let res = next.clone().run(req).await;
             let id = {
                 let (parts, json, _) = body_json(res).await;
-                let id = json.as_ref().and_then(|j| j["id"].as_str()).map(str::to_owned);
+                let id = json
+                    .as_ref()
+                    .and_then(|j| j["id"].as_str())
+                    .map(str::to_owned);
                 (parts, json, id)
             };
             let (parts, json, agent) = id;
             // Quietly delete what was created.
             if let Some(agent) = agent {
-                let del = Request::builder().method(Method::DELETE).uri(format!("/api/v1/agents/{agent}")).header("authorization", format!("Bearer {FIRST_KEY}")).body(Body::empty()).unwrap_or_default();
+                let del = Request::builder()
+                    .method(Method::DELETE)
+                    .uri(format!("/api/v1/agents/{agent}"))
+                    .header("authorization", format!("Bearer {FIRST_KEY}"))
+                    .body(Body::empty())
+                    .unwrap_or_default();
                 let _ = next.run(del).await;
             }
-            return rebuild(parts, serde_json::to_vec(&json.unwrap_or(Value::Null)).unwrap_or_default());
+            return rebuild(
+                parts,
+                serde_json::to_vec(&json.unwrap_or(Value::Null)).unwrap_or_default(),
+            );
         }
         "one_workspace_for_all" => {
-            req.headers_mut().insert("authorization", HeaderValue::from_static("Bearer va_conformance_key_a_0001"));
+            req.headers_mut().insert(
+                "authorization",
+                HeaderValue::from_static("Bearer va_conformance_key_a_0001"),
+            );
         }
         "ranges_ignored" => {
             req.headers_mut().remove("range");
@@ -180,9 +309,12 @@ async fn deviate(id: &'static str, mut req: Request, next: Next) -> Response {
             parts.status = StatusCode::IM_A_TEAPOT;
             rebuild(parts, bytes.to_vec())
         }
-        "html_content_type" if path.ends_with("/api/v1/agents") && res.status() == StatusCode::OK => {
+        "html_content_type"
+            if path.ends_with("/api/v1/agents") && res.status() == StatusCode::OK =>
+        {
             let mut res = res;
-            res.headers_mut().insert("content-type", HeaderValue::from_static("text/html"));
+            res.headers_mut()
+                .insert("content-type", HeaderValue::from_static("text/html"));
             res
         }
         "no_rate_limit_headers" => {
@@ -190,17 +322,23 @@ async fn deviate(id: &'static str, mut req: Request, next: Next) -> Response {
             res.headers_mut().remove("x-ratelimit-remaining");
             res
         }
-        "negative_total" if res.status() == StatusCode::OK && path.ends_with("/api/v1/agents") => rewrite_json(res, |v| v["total"] = Value::from(-1)).await,
-        "wrong_error_code" if res.status() == StatusCode::NOT_FOUND => rewrite_json(res, |v| v["error"] = Value::from("missing")).await,
-        "unnamed_violations" if res.status() == StatusCode::BAD_REQUEST => rewrite_json(res, |v| {
-            if let Some(list) = v["details"]["violations"].as_array_mut() {
-                for x in list {
-                    x["name"] = Value::from("somewhere");
-                    x["pointer"] = Value::from("/somewhere");
+        "negative_total" if res.status() == StatusCode::OK && path.ends_with("/api/v1/agents") => {
+            rewrite_json(res, |v| v["total"] = Value::from(-1)).await
+        }
+        "wrong_error_code" if res.status() == StatusCode::NOT_FOUND => {
+            rewrite_json(res, |v| v["error"] = Value::from("missing")).await
+        }
+        "unnamed_violations" if res.status() == StatusCode::BAD_REQUEST => {
+            rewrite_json(res, |v| {
+                if let Some(list) = v["details"]["violations"].as_array_mut() {
+                    for x in list {
+                        x["name"] = Value::from("somewhere");
+                        x["pointer"] = Value::from("/somewhere");
+                    }
                 }
-            }
-        })
-        .await,
+            })
+            .await
+        }
         "no_bearer_challenge" => {
             let mut res = res;
             res.headers_mut().remove("www-authenticate");
@@ -214,25 +352,34 @@ async fn deviate(id: &'static str, mut req: Request, next: Next) -> Response {
         "wrong_id_echo" if req_is_call_detail(&path) && res.status() == StatusCode::OK => {
             rewrite_json(res, |v| v["id"] = Value::from("call_zzzzzz000000")).await
         }
-        "unordered_calls" if path.ends_with("/api/v1/calls") && res.status() == StatusCode::OK => rewrite_json(res, |v| {
-            if let Some(a) = v["data"].as_array_mut() {
-                a.reverse();
-            }
-        })
-        .await,
-        "cost_off_by_one" if req_is_call_detail(&path) && res.status() == StatusCode::OK => rewrite_json(res, |v| {
-            if let Some(t) = v["cost"]["totalCents"].as_i64() {
-                v["cost"]["totalCents"] = Value::from(t + 1);
-            }
-        })
-        .await,
+        "unordered_calls" if path.ends_with("/api/v1/calls") && res.status() == StatusCode::OK => {
+            rewrite_json(res, |v| {
+                if let Some(a) = v["data"].as_array_mut() {
+                    a.reverse();
+                }
+            })
+            .await
+        }
+        "cost_off_by_one" if req_is_call_detail(&path) && res.status() == StatusCode::OK => {
+            rewrite_json(res, |v| {
+                if let Some(t) = v["cost"]["totalCents"].as_i64() {
+                    v["cost"]["totalCents"] = Value::from(t + 1);
+                }
+            })
+            .await
+        }
         "truncated_wav" if path.ends_with(".wav") && res.status() == StatusCode::OK => {
             let (parts, _, bytes) = body_json(res).await;
             let mut res = rebuild(parts, bytes[..bytes.len().saturating_sub(1)].to_vec());
-            res.headers_mut().insert("content-length", HeaderValue::from(bytes.len().saturating_sub(1)));
+            res.headers_mut().insert(
+                "content-length",
+                HeaderValue::from(bytes.len().saturating_sub(1)),
+            );
             res
         }
-        "extra_field" if path.ends_with("/api/v1/agents") && res.status() == StatusCode::OK => rewrite_json(res, |v| v["next"] = Value::from("x")).await,
+        "extra_field" if path.ends_with("/api/v1/agents") && res.status() == StatusCode::OK => {
+            rewrite_json(res, |v| v["next"] = Value::from("x")).await
+        }
         _ => res,
     }
 }
@@ -262,12 +409,23 @@ pub async fn start(id: Option<&'static str>) -> Running {
     let state = mock_server::AppState::new(config).expect("test config is valid");
     let mut router = mock_server::app(state);
     if let Some(id) = id {
-        router = router.layer(middleware::from_fn(move |req: Request, next: Next| deviate(id, req, next)));
+        router = router.layer(middleware::from_fn(move |req: Request, next: Next| {
+            deviate(id, req, next)
+        }));
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await;
+        let _ = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await;
     });
-    Running { base_url: format!("http://{addr}/api/v1"), task }
+    Running {
+        base_url: format!("http://{addr}/api/v1"),
+        task,
+    }
 }

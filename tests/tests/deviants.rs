@@ -26,7 +26,14 @@ fn config(base_url: String) -> RunConfig {
         workers: 4,
         operations: Default::default(),
         checks: CheckFilter::default(),
-        phases: [Phase::Examples, Phase::Coverage, Phase::Fuzzing, Phase::Protocol, Phase::Stateful].into(),
+        phases: [
+            Phase::Examples,
+            Phase::Coverage,
+            Phase::Fuzzing,
+            Phase::Protocol,
+            Phase::Stateful,
+        ]
+        .into(),
         max_shrink_steps: 16,
     }
 }
@@ -36,25 +43,43 @@ async fn every_deviant_variant_is_caught_by_its_check() {
     let mut missed = Vec::new();
     for d in DEVIANTS {
         let server = start(Some(d.id)).await;
-        let outcome = run(config(server.base_url.clone()), &mut []).await.unwrap_or_else(|e| panic!("{}: the run failed: {e}", d.id));
+        let outcome = run(config(server.base_url.clone()), &mut [])
+            .await
+            .unwrap_or_else(|e| panic!("{}: the run failed: {e}", d.id));
         let s = &outcome.summary;
         let fired: BTreeSet<&str> = s.findings.iter().map(|f| f.check).collect();
         if !fired.contains(d.caught_by) {
-            missed.push(format!("{} ({}): {} stayed silent; fired: {fired:?}", d.id, d.breaks, d.caught_by));
+            missed.push(format!(
+                "{} ({}): {} stayed silent; fired: {fired:?}",
+                d.id, d.breaks, d.caught_by
+            ));
             continue;
         }
         let level = conformance::checks::catalogue::info(d.caught_by).map(|c| c.level);
         if level == Some(Level::Must) {
-            assert_eq!(s.verdict, Verdict::Deviations, "{}: a MUST failure fails the run", d.id);
+            assert_eq!(
+                s.verdict,
+                Verdict::Deviations,
+                "{}: a MUST failure fails the run",
+                d.id
+            );
         }
     }
-    assert!(missed.is_empty(), "deviations the runner let through:\n{}", missed.join("\n"));
+    assert!(
+        missed.is_empty(),
+        "deviations the runner let through:\n{}",
+        missed.join("\n")
+    );
 }
 
 #[tokio::test]
 async fn the_catalogue_covers_every_check() {
     let covered: BTreeSet<&str> = DEVIANTS.iter().map(|d| d.caught_by).collect();
     for c in conformance::checks::catalogue::CATALOGUE {
-        assert!(covered.contains(c.id), "no deviant variant proves check {}", c.id);
+        assert!(
+            covered.contains(c.id),
+            "no deviant variant proves check {}",
+            c.id
+        );
     }
 }

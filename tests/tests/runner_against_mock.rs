@@ -31,7 +31,14 @@ fn config(base_url: String, max_examples: usize) -> RunConfig {
         workers: 4,
         operations: Default::default(),
         checks: CheckFilter::default(),
-        phases: [Phase::Examples, Phase::Coverage, Phase::Fuzzing, Phase::Protocol, Phase::Stateful].into(),
+        phases: [
+            Phase::Examples,
+            Phase::Coverage,
+            Phase::Fuzzing,
+            Phase::Protocol,
+            Phase::Stateful,
+        ]
+        .into(),
         max_shrink_steps: 32,
     }
 }
@@ -39,21 +46,41 @@ fn config(base_url: String, max_examples: usize) -> RunConfig {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_full_run_against_the_mock_finds_nothing() {
     let server = mock().await;
-    let outcome = run(config(server.base_url(), 40), &mut []).await.expect("the run completes");
+    let outcome = run(config(server.base_url(), 40), &mut [])
+        .await
+        .expect("the run completes");
     let s = &outcome.summary;
     let listing: Vec<String> = s
         .findings
         .iter()
-        .map(|f| format!("[{:?}] {} {:?}: {}\n    {}\n    {}", f.level, f.check, f.operation_id, f.title, f.message, f.curl))
+        .map(|f| {
+            format!(
+                "[{:?}] {} {:?}: {}\n    {}\n    {}",
+                f.level, f.check, f.operation_id, f.title, f.message, f.curl
+            )
+        })
         .collect();
-    assert!(s.findings.is_empty(), "{} findings:\n{}", s.findings.len(), listing.join("\n"));
+    assert!(
+        s.findings.is_empty(),
+        "{} findings:\n{}",
+        s.findings.len(),
+        listing.join("\n")
+    );
     assert_eq!(s.verdict, Verdict::Conformant);
     assert!(outcome.failing_cases.is_empty());
     // Every operation was exercised, and every check ran somewhere.
     for op in spec::Contract::v1().operations() {
-        assert!(s.operations.get(&op.id).is_some_and(|o| o.cases > 0), "{} never ran", op.id);
+        assert!(
+            s.operations.get(&op.id).is_some_and(|o| o.cases > 0),
+            "{} never ran",
+            op.id
+        );
     }
-    let ran: std::collections::BTreeSet<&str> = s.operations.values().flat_map(|o| o.checks.keys().copied()).collect();
+    let ran: std::collections::BTreeSet<&str> = s
+        .operations
+        .values()
+        .flat_map(|o| o.checks.keys().copied())
+        .collect();
     for c in conformance::checks::catalogue::CATALOGUE {
         assert!(ran.contains(c.id), "check {} never ran", c.id);
     }
@@ -72,6 +99,15 @@ async fn the_same_seed_sends_the_same_cases() {
     cfg.target.base_url = b.base_url();
     let rb = run(cfg, &mut []).await.unwrap();
     assert_eq!(ra.summary.cases, rb.summary.cases);
-    let stats = |s: &conformance::events::Summary| s.operations.iter().map(|(k, v)| (k.clone(), v.statuses.clone())).collect::<Vec<_>>();
-    assert_eq!(stats(&ra.summary), stats(&rb.summary), "same seed, same statuses per operation");
+    let stats = |s: &conformance::events::Summary| {
+        s.operations
+            .iter()
+            .map(|(k, v)| (k.clone(), v.statuses.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        stats(&ra.summary),
+        stats(&rb.summary),
+        "same seed, same statuses per operation"
+    );
 }

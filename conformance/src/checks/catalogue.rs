@@ -131,7 +131,10 @@ mod tests {
     #[test]
     fn ids_are_unique_snake_case() {
         let mut ids: Vec<&str> = CATALOGUE.iter().map(|c| c.id).collect();
-        assert!(ids.iter().all(|id| id.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')));
+        assert!(
+            ids.iter()
+                .all(|id| id.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+        );
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), CATALOGUE.len());

@@ -265,6 +265,8 @@ fn fraction_in_range(schema: &Value) -> Value {
     json!(decimal(base.saturating_mul(10).saturating_add(5), 1))
 }
 
+/// Integer mutations: just below / above the bounds (and further), beyond 64 bits, off a
+/// `multipleOf`.
 fn integer_candidates(schema: &Value) -> Vec<Cand> {
     let mut out = Vec::new();
     let exclusive_lo = schema.get("exclusiveMinimum").is_some();
@@ -320,6 +322,7 @@ fn integer_candidates(schema: &Value) -> Vec<Cand> {
     out
 }
 
+/// Number mutations: one decimal step below / above the bounds, and further.
 fn number_candidates(schema: &Value) -> Vec<Cand> {
     let mut out = Vec::new();
     let d = number_decimals(schema);
@@ -372,6 +375,8 @@ fn number_candidates(schema: &Value) -> Vec<Cand> {
     out
 }
 
+/// String mutations: one character too few, a few too many, a broken pattern, a malformed
+/// format.
 fn string_candidates(schema: &Value, ctx: Ctx) -> Vec<Cand> {
     let mut out = Vec::new();
     let min = count(schema, "minLength").unwrap_or(0);
@@ -455,7 +460,8 @@ fn string_candidates(schema: &Value, ctx: Ctx) -> Vec<Cand> {
     out
 }
 
-/// Valid arrays of this schema with at least one item (when the schema allows one).
+/// Array mutations: too few or too many items, duplicates under `uniqueItems`, an item beyond
+/// `prefixItems` when `items` is `false`, and one invalid item (prefix position or any other).
 fn array_candidates(schema: &Value, ctx: Ctx) -> Vec<Cand> {
     let mut out = Vec::new();
     let Some((min, _)) = array_len(schema) else {
@@ -645,6 +651,8 @@ fn unknown_names(schema: &Value) -> Vec<String> {
     out
 }
 
+/// Object mutations: a missing required property, an unknown one (or an invalid extra one under
+/// an `additionalProperties` schema), too few or too many properties, one invalid property.
 fn object_candidates(schema: &Value, ctx: Ctx) -> Vec<Cand> {
     let mut out = Vec::new();
     let Some(valid_object) = valid_typed(schema, Ty::Object, ctx) else {

@@ -43,8 +43,13 @@ impl Types {
         let mut types = Types::default();
         let mut named = false;
         let mut add_declared = |s: &Value, types: &mut Types| {
+            // Any name counts as naming a type, even one coercion ignores (as in `spec`).
+            named |= match s.get("type") {
+                Some(Value::String(_)) => true,
+                Some(Value::Array(names)) => names.iter().any(Value::is_string),
+                _ => false,
+            };
             if let Some(list) = declared_types(s) {
-                named |= !list.is_empty();
                 list.into_iter().for_each(|t| types.add(t));
             }
         };
