@@ -1,0 +1,191 @@
+//! The `vici-conformance` command as a user runs it (in-process): exit codes, reports on disk,
+//! the failures file, and `replay` against a fixed and a broken target.
+
+use clap::Parser;
+use conformance::cli::{Cli, main};
+use conformance::exit_code;
+use e2e_tests::start;
+
+fn cli(args: &[&str]) -> Cli {
+    Cli::try_parse_from(std::iter::once("vici-conformance").chain(args.iter().copied()))
+        .expect("flags parse")
+}
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("vici-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const KEY: &str = "va_conformance_key_a_0001";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_conformant_target_exits_0_and_writes_both_reports() {
+    let mock = start(None).await;
+    let dir = tmp("ok");
+    let json = dir.join("out/report.json");
+    let junit = dir.join("out/junit.xml");
+    let failures = dir.join("failures.json");
+    let code = main(cli(&[
+        "run",
+        "--base-url",
+        &mock.base_url,
+        "--api-key",
+        KEY,
+        "--max-examples",
+        "5",
+        "--no-progress",
+        "--report",
+        &format!("json={}", json.display()),
+        "--report",
+        &format!("junit={}", junit.display()),
+        "--failures",
+        failures.to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(code, exit_code::CONFORMANT);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["summary"]["verdict"], "conformant");
+    assert!(
+        std::fs::read_to_string(&junit)
+            .unwrap()
+            .contains("<testsuites")
+    );
+    assert!(!failures.exists(), "a clean run leaves no failures file");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn deviations_exit_1_are_stored_and_replay_against_any_target() {
+    let broken = start(Some("negative_total")).await;
+    let dir = tmp("replay");
+    let failures = dir.join("failures.json");
+    let f = failures.to_str().unwrap();
+    let code = main(cli(&[
+        "run",
+        "--base-url",
+        &broken.base_url,
+        "--api-key",
+        KEY,
+        "--max-examples",
+        "3",
+        "--no-progress",
+        "--operation",
+        "listAgents",
+        "--failures",
+        f,
+    ]))
+    .await;
+    assert_eq!(code, exit_code::DEVIATIONS);
+    let cases = conformance::cli::read_failures(&failures).expect("failures were stored");
+    assert!(!cases.is_empty());
+    assert_eq!(
+        main(cli(&[
+            "replay",
+            "--base-url",
+            &broken.base_url,
+            "--api-key",
+            KEY,
+            "--failures",
+            f
+        ]))
+        .await,
+        exit_code::DEVIATIONS
+    );
+    let fixed = start(None).await;
+    assert_eq!(
+        main(cli(&[
+            "replay",
+            "--base-url",
+            &fixed.base_url,
+            "--api-key",
+            KEY,
+            "--failures",
+            f
+        ]))
+        .await,
+        exit_code::CONFORMANT
+    );
+}
+
+#[tokio::test]
+async fn usage_errors_exit_2_and_an_unreachable_target_exits_3() {
+    assert_eq!(
+        main(cli(&["run", "--base-url", "not a url", "--api-key", KEY])).await,
+        exit_code::USAGE
+    );
+    assert_eq!(
+        main(cli(&[
+            "run",
+            "--base-url",
+            "http://127.0.0.1:9/api/v1",
+            "--api-key",
+            KEY,
+            "--check",
+            "no_such_check"
+        ]))
+        .await,
+        exit_code::USAGE
+    );
+    assert_eq!(
+        main(cli(&[
+            "run",
+            "--base-url",
+            "http://127.0.0.1:9/api/v1",
+            "--api-key",
+            KEY,
+            "--phase",
+            "warp"
+        ]))
+        .await,
+        exit_code::USAGE
+    );
+    assert_eq!(
+        main(cli(&[
+            "replay",
+            "--base-url",
+            "http://127.0.0.1:9/api/v1",
+            "--api-key",
+            KEY,
+            "--failures",
+            "/nonexistent/f.json"
+        ]))
+        .await,
+        exit_code::USAGE
+    );
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    drop(l);
+    let url = format!("http://{addr}/api/v1");
+    assert_eq!(
+        main(cli(&[
+            "run",
+            "--base-url",
+            &url,
+            "--api-key",
+            KEY,
+            "--no-progress"
+        ]))
+        .await,
+        exit_code::RUNNER_ERROR
+    );
+    assert_eq!(main(cli(&["checks"])).await, exit_code::CONFORMANT);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_key_is_a_configuration_error() {
+    let mock = start(None).await;
+    assert_eq!(
+        main(cli(&[
+            "run",
+            "--base-url",
+            &mock.base_url,
+            "--api-key",
+            "not-a-key",
+            "--no-progress"
+        ]))
+        .await,
+        exit_code::USAGE
+    );
+}
