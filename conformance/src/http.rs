@@ -132,7 +132,9 @@ impl Target {
             let ex = match self.send_once(case).await {
                 // A pooled keep-alive connection the server closed (after refusing an oversized
                 // body, say) fails before the request is sent; one fresh attempt is the fix.
-                Err(TransportError::Broken(m)) if stale_retry && m.contains("connection closed before message completed") => {
+                Err(TransportError::Broken(m))
+                    if stale_retry && m.contains("connection closed before message completed") =>
+                {
                     stale_retry = false;
                     continue;
                 }

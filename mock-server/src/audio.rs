@@ -91,7 +91,11 @@ impl Recording {
         let Some(seg) = self.segments.get(i).filter(|s| s.start <= n) else {
             return 0;
         };
-        let hz = if seg.agent { self.agent_hz } else { self.contact_hz };
+        let hz = if seg.agent {
+            self.agent_hz
+        } else {
+            self.contact_hz
+        };
         let t = n as f64 / f64::from(SAMPLE_RATE);
         // A gentle syllable-rate envelope makes the tone read as speech in a waveform view.
         let envelope = 0.55 + 0.45 * (t * std::f64::consts::TAU * 3.0).sin().abs();
@@ -119,7 +123,11 @@ impl Recording {
     }
 
     /// Bytes `[from, to)` as a stream of chunks: memory stays at one chunk whatever the length.
-    pub(crate) fn stream(self, from: u64, to: u64) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send {
+    pub(crate) fn stream(
+        self,
+        from: u64,
+        to: u64,
+    ) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send {
         futures_util::stream::unfold((self, from), move |(rec, at)| async move {
             if at >= to {
                 return None;
@@ -154,7 +162,11 @@ pub(crate) fn parse_range(value: Option<&str>, len: u64) -> RangeRequest {
     let Some((a, b)) = spec.trim().split_once('-') else {
         return RangeRequest::Whole;
     };
-    let num = |s: &str| (!s.is_empty() && s.bytes().all(|c| c.is_ascii_digit())).then(|| s.parse::<u64>().ok()).flatten();
+    let num = |s: &str| {
+        (!s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()))
+            .then(|| s.parse::<u64>().ok())
+            .flatten()
+    };
     match (a.trim(), b.trim()) {
         ("", n) => match num(n) {
             Some(0) => RangeRequest::Unsatisfiable,
@@ -185,30 +197,64 @@ mod tests {
     use super::*;
 
     fn turn(speaker: Speaker, s: f64, e: f64) -> Turn {
-        Turn { speaker, text: "x".into(), start_sec: s, end_sec: e }
+        Turn {
+            speaker,
+            text: "x".into(),
+            start_sec: s,
+            end_sec: e,
+        }
     }
 
     #[test]
     fn the_file_is_a_canonical_wav_that_hound_reads_with_the_right_duration() {
-        let rec = Recording::new(7, 3, &[turn(Speaker::Agent, 0.0, 1.0), turn(Speaker::Contact, 1.5, 2.5)]);
+        let rec = Recording::new(
+            7,
+            3,
+            &[
+                turn(Speaker::Agent, 0.0, 1.0),
+                turn(Speaker::Contact, 1.5, 2.5),
+            ],
+        );
         let bytes = rec.read(0, rec.len());
         assert_eq!(bytes.len() as u64, file_len(3));
-        assert_eq!(u32::from_le_bytes(bytes[4..8].try_into().unwrap()) as usize, bytes.len() - 8);
+        assert_eq!(
+            u32::from_le_bytes(bytes[4..8].try_into().unwrap()) as usize,
+            bytes.len() - 8
+        );
         let reader = hound::WavReader::new(std::io::Cursor::new(&bytes)).unwrap();
         let spec = reader.spec();
-        assert_eq!((spec.channels, spec.sample_rate, spec.bits_per_sample), (1, 8_000, 16));
+        assert_eq!(
+            (spec.channels, spec.sample_rate, spec.bits_per_sample),
+            (1, 8_000, 16)
+        );
         assert_eq!(reader.duration(), 3 * 8_000);
         let samples: Vec<i16> = reader.into_samples().map(Result::unwrap).collect();
-        assert!(samples[100..7_900].iter().any(|&s| s.abs() > 1_000), "the agent speaks");
-        assert!(samples[8_100..11_900].iter().all(|&s| s == 0), "silence between turns");
-        assert!(samples[23_000..].iter().all(|&s| s == 0), "silence after the last turn");
+        assert!(
+            samples[100..7_900].iter().any(|&s| s.abs() > 1_000),
+            "the agent speaks"
+        );
+        assert!(
+            samples[8_100..11_900].iter().all(|&s| s == 0),
+            "silence between turns"
+        );
+        assert!(
+            samples[23_000..].iter().all(|&s| s == 0),
+            "silence after the last turn"
+        );
     }
 
     #[test]
     fn any_slice_equals_the_same_slice_of_the_whole() {
         let rec = Recording::new(9, 2, &[turn(Speaker::Contact, 0.2, 1.7)]);
         let whole = rec.read(0, rec.len());
-        for (a, b) in [(0, 1), (0, 44), (43, 47), (44, 45), (1_000, 9_999), (whole.len() as u64 - 3, whole.len() as u64 + 10)] {
+        for (a, b) in [
+            (0, 1),
+            (0, 44),
+            (43, 47),
+            (44, 45),
+            (1_000, 9_999),
+            (whole.len() as u64 - 3, whole.len() as u64 + 10),
+        ] {
             let b2 = b.min(whole.len() as u64);
             assert_eq!(rec.read(a, b), whole[a as usize..b2 as usize], "[{a}, {b})");
         }
@@ -227,7 +273,14 @@ mod tests {
         assert_eq!(parse_range(Some("bytes=1000-"), n), Unsatisfiable);
         assert_eq!(parse_range(Some("bytes=1000-1001"), n), Unsatisfiable);
         assert_eq!(parse_range(Some("bytes=-0"), n), Unsatisfiable);
-        for ignored in ["bytes=5-1", "bytes=0-1,5-6", "items=0-1", "bytes=a-b", "bytes=-", "bytes=+1-2"] {
+        for ignored in [
+            "bytes=5-1",
+            "bytes=0-1,5-6",
+            "items=0-1",
+            "bytes=a-b",
+            "bytes=-",
+            "bytes=+1-2",
+        ] {
             assert_eq!(parse_range(Some(ignored), n), Whole, "{ignored}");
         }
     }

@@ -78,7 +78,9 @@ fn not_a_server_error(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Ap
         // (RFC 9110, 15.5.14); the client then fails writing. That is not a server error.
         Err(TransportError::Broken(m))
             if matches!(ctx.case.expect, Expectation::Reject { status: 413, .. })
-                && (m.contains("Broken pipe") || m.contains("reset") || m.contains("writing a body")) =>
+                && (m.contains("Broken pipe")
+                    || m.contains("reset")
+                    || m.contains("writing a body")) =>
         {
             Applied::Skip
         }
@@ -243,7 +245,11 @@ fn generalise(pointer: &str) -> String {
 fn error_validator(contract: &Contract) -> Option<&'static spec::Validator> {
     static ERROR: std::sync::OnceLock<Option<spec::Validator>> = std::sync::OnceLock::new();
     ERROR
-        .get_or_init(|| contract.schema("Error").and_then(|s| contract.validator(s).ok()))
+        .get_or_init(|| {
+            contract
+                .schema("Error")
+                .and_then(|s| contract.validator(s).ok())
+        })
         .as_ref()
 }
 

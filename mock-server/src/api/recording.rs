@@ -16,11 +16,22 @@ use crate::store::ids::Kind;
 /// `getCallRecording` and `headCallRecording`.
 pub(super) fn get(input: &Input<'_>) -> Result<Response, ApiError> {
     let id = input.str("id").unwrap_or_default();
-    let path = format!("{}/calls/{id}/recording.wav", input.state.contract.server_base_path());
-    let not_found = || StoreError::NotFound { kind: Kind::Call, id: id.to_owned() };
+    let path = format!(
+        "{}/calls/{id}/recording.wav",
+        input.state.contract.server_base_path()
+    );
+    let not_found = || StoreError::NotFound {
+        kind: Kind::Call,
+        id: id.to_owned(),
+    };
     // The signature is checked before the id is looked up: it covers the path, so an unsigned
     // request learns nothing about which calls exist (no 403-versus-404 existence leak).
-    match input.state.signer.check(&path, input.str("expires"), input.str("signature"), input.now()) {
+    match input.state.signer.check(
+        &path,
+        input.str("expires"),
+        input.str("signature"),
+        input.now(),
+    ) {
         UrlCheck::Valid => {}
         UrlCheck::Invalid => return Err(ApiError::invalid_signature()),
         UrlCheck::Expired(at) => return Err(ApiError::url_expired(&ts(at))),
@@ -35,15 +46,25 @@ pub(super) fn get(input: &Input<'_>) -> Result<Response, ApiError> {
         if !call.has_recording {
             return Err(not_found().into());
         }
-        Recording::new(ws.call_seed(seq), call.duration_sec, &transcript_of(&ws, seq))
+        Recording::new(
+            ws.call_seed(seq),
+            call.duration_sec,
+            &transcript_of(&ws, seq),
+        )
     };
     let len = recording.len();
-    let range_header = input.headers.get(header::RANGE).and_then(|v| v.to_str().ok());
+    let range_header = input
+        .headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok());
     let (status, start, end) = match parse_range(range_header, len) {
         RangeRequest::Whole => (StatusCode::OK, 0, len),
         RangeRequest::Partial(a, b) => (StatusCode::PARTIAL_CONTENT, a, b + 1),
         RangeRequest::Unsatisfiable => {
-            return Err(ApiError::range_not_satisfiable(range_header.unwrap_or(""), len));
+            return Err(ApiError::range_not_satisfiable(
+                range_header.unwrap_or(""),
+                len,
+            ));
         }
     };
     let mut res = Response::new(Body::from_stream(recording.stream(start, end)));
