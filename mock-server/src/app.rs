@@ -16,7 +16,6 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::api::{self, JournalInfo};
-use crate::clock::format_rfc3339_ms;
 use crate::error::{ApiError, ErrorCode};
 use crate::journal::{JournalEntry, capture_body, capture_headers};
 use crate::state::Shared;
@@ -139,9 +138,11 @@ async fn observe(State(state): State<Shared>, req: Request, next: Next) -> Respo
                 state.request_seq.fetch_add(1, Ordering::Relaxed) + 1
             )
         });
-    let method = req.method().as_str().to_owned();
-    let path = req.uri().path().to_owned();
-    let query = req.uri().query().map(str::to_owned);
+    // Cheap clones (a standard method is inline, a URI shares its bytes): method, path and query
+    // are copied into strings only for a journal entry, not for every request.
+    let method = req.method().clone();
+    let uri = req.uri().clone();
+    let path = uri.path();
     let journaled = state.journal_enabled() && path.starts_with("/api/");
     let headers: Vec<(String, String)> = if journaled {
         capture_headers(req.headers())
@@ -172,10 +173,10 @@ async fn observe(State(state): State<Shared>, req: Request, next: Next) -> Respo
         state.journal.record(JournalEntry {
             seq: 0,
             request_id,
-            at: format_rfc3339_ms(at),
-            method,
-            path,
-            query,
+            at,
+            method: method.as_str().to_owned(),
+            path: path.to_owned(),
+            query: uri.query().map(str::to_owned),
             operation_id: info.operation_id,
             key: info.key,
             status,

@@ -57,7 +57,6 @@
     )
 )]
 
-use std::fmt::Write as _;
 use std::time::Instant;
 
 use parking_lot::Mutex;
@@ -338,20 +337,30 @@ pub(crate) fn format_rfc3339_ms(unix_ms: i64) -> String {
     let Ok(dt) = OffsetDateTime::from_unix_timestamp(secs) else {
         return String::from("1970-01-01T00:00:00Z");
     };
+    // Digits by hand rather than `write!`: every rendered record has several timestamps (a list
+    // page dozens), and the formatting machinery (padding, `Display` per field) cost more than
+    // the date arithmetic.
+    fn digits(out: &mut String, n: u32, width: u32) {
+        for i in (0..width).rev() {
+            out.push(char::from(b'0' + (n / 10u32.pow(i) % 10) as u8));
+        }
+    }
     let mut out = String::with_capacity(24);
-    // Writing to a `String` cannot fail.
-    let _ = write!(
-        out,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        dt.year(),
-        u8::from(dt.month()),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second()
-    );
+    // After the clamp the year is 0..=9999.
+    digits(&mut out, dt.year().clamp(0, 9999) as u32, 4);
+    out.push('-');
+    digits(&mut out, u32::from(u8::from(dt.month())), 2);
+    out.push('-');
+    digits(&mut out, u32::from(dt.day()), 2);
+    out.push('T');
+    digits(&mut out, u32::from(dt.hour()), 2);
+    out.push(':');
+    digits(&mut out, u32::from(dt.minute()), 2);
+    out.push(':');
+    digits(&mut out, u32::from(dt.second()), 2);
     if millis != 0 {
-        let _ = write!(out, ".{millis:03}");
+        out.push('.');
+        digits(&mut out, millis as u32, 3);
     }
     out.push('Z');
     out
@@ -626,6 +635,32 @@ mod tests {
                 });
             }
         });
+    }
+
+    #[test]
+    fn formats_like_the_format_macro_across_the_range() {
+        let mut ms = MIN_UNIX_MS;
+        while ms <= MAX_UNIX_MS {
+            let dt = OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)).unwrap();
+            let millis = ms.rem_euclid(1000);
+            let mut want = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                dt.year(),
+                u8::from(dt.month()),
+                dt.day(),
+                dt.hour(),
+                dt.minute(),
+                dt.second()
+            );
+            if millis != 0 {
+                want.push_str(&format!(".{millis:03}"));
+            }
+            want.push('Z');
+            assert_eq!(format_rfc3339_ms(ms), want);
+            ms += 9_876_543_211;
+        }
+        assert_eq!(format_rfc3339_ms(MAX_UNIX_MS), "9999-12-31T23:59:59.999Z");
+        assert_eq!(format_rfc3339_ms(MIN_UNIX_MS), "0000-01-01T00:00:00Z");
     }
 
     #[test]

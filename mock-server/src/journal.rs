@@ -54,8 +54,10 @@ pub(crate) struct JournalEntry {
     pub(crate) seq: u64,
     /// The `X-Request-Id` the mock answered with.
     pub(crate) request_id: String,
-    /// The virtual clock at receipt, RFC 3339.
-    pub(crate) at: String,
+    /// The virtual clock at receipt, in Unix milliseconds; shown as RFC 3339. Formatted when the
+    /// journal is read, not on every request (most entries are never read).
+    #[serde(serialize_with = "serialize_rfc3339")]
+    pub(crate) at: i64,
     /// The request method, as received.
     pub(crate) method: String,
     /// The path as received, without the query.
@@ -188,6 +190,11 @@ pub(crate) struct JournalPage {
     pub(crate) total: usize,
     /// Tallies over all the matches.
     pub(crate) counts: JournalCounts,
+}
+
+/// Serializes Unix milliseconds as an RFC 3339 timestamp.
+fn serialize_rfc3339<S: Serializer>(unix_ms: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&crate::clock::format_rfc3339_ms(*unix_ms))
 }
 
 /// Serializes shared entries as plain entries; serde's own `Arc` support needs its `rc` feature,
@@ -758,7 +765,7 @@ mod tests {
         let journal = Journal::new(4);
         journal.record(JournalEntry {
             request_id: "req_1".to_owned(),
-            at: "2024-05-13T16:00:00Z".to_owned(),
+            at: 1_715_616_000_000,
             query: Some("limit=5".to_owned()),
             operation_id: Some("listCalls".to_owned()),
             key: Some("va_abcdefghijklmnop1234".to_owned()),

@@ -12,6 +12,7 @@ pub mod config;
 pub(crate) mod control;
 pub(crate) mod cost;
 pub(crate) mod csv_import;
+pub(crate) mod detail_cache;
 pub(crate) mod error;
 pub(crate) mod fake_data;
 pub(crate) mod journal;

@@ -7,6 +7,7 @@ use spec::Contract;
 
 use crate::clock::Clock;
 use crate::config::{Config, KeyPolicy};
+use crate::detail_cache::DetailCache;
 use crate::journal::Journal;
 use crate::rate_limit::RateLimiter;
 use crate::signing::UrlSigner;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub(crate) signer: UrlSigner,
     pub(crate) config: Config,
     pub(crate) request_seq: AtomicU64,
+    /// Rendered `cost` and `transcript` of recently read call details.
+    pub(crate) detail_cache: DetailCache,
 }
 
 /// The shared handle.
@@ -92,6 +95,7 @@ impl AppState {
             signer: UrlSigner::new(secret),
             config,
             request_seq: AtomicU64::new(0),
+            detail_cache: DetailCache::default(),
         }))
     }
 }

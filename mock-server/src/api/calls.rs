@@ -96,11 +96,13 @@ pub(super) fn get(input: &Input<'_>) -> Result<Response, ApiError> {
         let expires = input.now() + URL_TTL_SECS;
         let url = format!(
             "{}{}?{}",
-            input.origin,
+            input.origin(),
             path,
             input.state.signer.query(&path, expires)
         );
         (url, expires)
     });
-    json(StatusCode::OK, &render::call_detail(&ws, seq, recording))
+    let body = render::call_detail_json(&ws, seq, recording, &input.state.detail_cache)
+        .map_err(super::serialise_failed)?;
+    Ok(super::json_bytes(StatusCode::OK, body))
 }

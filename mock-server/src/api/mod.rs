@@ -21,11 +21,11 @@ mod recording;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
-use spec::{BodyValue, Operation, ParamValues, PathMatch, RawRequest};
+use spec::{BodyValue, Operation, ParamIn, ParamValues, PathMatch, RawRequest};
 
 use crate::error::ApiError;
 use crate::rate_limit::{Decision, Quota};
@@ -54,8 +54,6 @@ pub(crate) struct Input<'a> {
     pub(crate) body: BodyValue,
     /// The workspace of the request's key (or, for recordings, of the call's owner).
     pub(crate) workspace: Option<SharedWorkspace>,
-    /// Scheme and authority for absolute URLs.
-    pub(crate) origin: String,
     /// The request headers (the recording reads `Range`).
     pub(crate) headers: &'a HeaderMap,
 }
@@ -84,6 +82,11 @@ impl Input<'_> {
         (get("offset", 0), get("limit", 20))
     }
 
+    /// Scheme and authority for absolute URLs. Built on demand: only recording URLs need it.
+    pub(crate) fn origin(&self) -> String {
+        origin(self.state, self.headers)
+    }
+
     /// Now, in Unix seconds, on the virtual clock.
     pub(crate) fn now(&self) -> i64 {
         self.state.clock.now_secs()
@@ -92,13 +95,24 @@ impl Input<'_> {
 
 /// A JSON answer.
 pub(crate) fn json<T: Serialize>(status: StatusCode, value: &T) -> Result<Response, ApiError> {
-    let bytes = serde_json::to_vec(value).map_err(|e| {
-        ApiError::internal(
-            format!("failed to serialise the response: {e}"),
-            Value::Null,
-        )
-    })?;
-    Ok((
+    // Most answers are a few KiB: start at 8 KiB rather than growing from 128 bytes by doubling
+    // (each doubling a reallocation and a copy).
+    let mut bytes = Vec::with_capacity(8 * 1024);
+    serde_json::to_writer(&mut bytes, value).map_err(serialise_failed)?;
+    Ok(json_bytes(status, bytes))
+}
+
+/// The 500 for a body that could not be serialised.
+pub(crate) fn serialise_failed(e: serde_json::Error) -> ApiError {
+    ApiError::internal(
+        format!("failed to serialise the response: {e}"),
+        Value::Null,
+    )
+}
+
+/// A JSON answer already serialised.
+pub(crate) fn json_bytes(status: StatusCode, bytes: Vec<u8>) -> Response {
+    (
         status,
         [(
             header::CONTENT_TYPE,
@@ -106,7 +120,7 @@ pub(crate) fn json<T: Serialize>(status: StatusCode, value: &T) -> Result<Respon
         )],
         bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 type Handler = fn(&Input<'_>) -> Result<Response, ApiError>;
@@ -133,11 +147,13 @@ pub(crate) fn handler(operation_id: &str) -> Option<Handler> {
     })
 }
 
-fn client_addr(req: &Request) -> String {
-    req.extensions()
-        .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "local".to_owned())
+/// The rate-limit bucket of unauthenticated requests: the client's address. Built only when a
+/// request needs it (formatting an address allocates; authenticated requests never do).
+fn ip_bucket(req_addr: Option<std::net::SocketAddr>) -> String {
+    match req_addr {
+        Some(a) => format!("ip:{}", a.ip()),
+        None => "ip:local".to_owned(),
+    }
 }
 
 fn origin(state: &AppState, headers: &HeaderMap) -> String {
@@ -184,27 +200,33 @@ fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
+// Pre-built names: inserting with a `&str` parses and validates the name on every request.
+const RATE_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
+const RATE_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+const RATE_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+
 fn quota_headers(res: &mut Response, q: &Quota) {
     let h = res.headers_mut();
-    h.insert("x-ratelimit-limit", HeaderValue::from(q.limit));
-    h.insert("x-ratelimit-remaining", HeaderValue::from(q.remaining));
-    h.insert("x-ratelimit-reset", HeaderValue::from(q.reset_sec));
+    h.insert(RATE_LIMIT, HeaderValue::from(q.limit));
+    h.insert(RATE_REMAINING, HeaderValue::from(q.remaining));
+    h.insert(RATE_RESET, HeaderValue::from(q.reset_sec));
 }
 
 /// The entry point of every `/api/v1` request.
 pub(crate) async fn dispatch(State(state): State<Shared>, req: Request) -> Response {
-    let addr = client_addr(&req);
+    let addr = req
+        .extensions()
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0);
     let req_method_is_head = req.method() == Method::HEAD;
     let mut info = JournalInfo::default();
-    let (bucket, mut res) = run(&state, req, &addr, &mut info).await;
-    let quota = match bucket {
-        Some(b) => state.limiter.peek(&b, state.clock.now_ms()),
-        None => state
-            .limiter
-            .peek(&format!("ip:{addr}"), state.clock.now_ms()),
-    };
+    let (quota, mut res) = run(&state, req, addr, &mut info).await;
+    // A request that reached the limiter carries the quota of its decision (the same numbers a
+    // second look at the bucket would give, without taking its lock again); one that did not
+    // (no such route or method) shows its address's quota, admitting nothing.
+    let quota = quota.unwrap_or_else(|| state.limiter.peek(&ip_bucket(addr), state.clock.now_ms()));
     // A refused request already carries the quota it was refused with.
-    if !res.headers().contains_key("x-ratelimit-limit") {
+    if !res.headers().contains_key(RATE_LIMIT) {
         quota_headers(&mut res, &quota);
     }
     if state.config.validate_responses {
@@ -219,16 +241,17 @@ pub(crate) async fn dispatch(State(state): State<Shared>, req: Request) -> Respo
     res
 }
 
-/// Steps 1 to 6; returns the rate-limit bucket used (for the headers) and the response.
+/// Steps 1 to 6; returns the quota of the rate-limit decision (for the headers), if one was
+/// made, and the response.
 async fn run(
     state: &Shared,
     req: Request,
-    addr: &str,
+    addr: Option<std::net::SocketAddr>,
     info: &mut JournalInfo,
-) -> (Option<String>, Response) {
-    let full_path = req.uri().path().to_owned();
-    let Some(path) = state.contract.strip_base_path(&full_path) else {
-        return (None, ApiError::no_route(&full_path).into_response());
+) -> (Option<Quota>, Response) {
+    let full_path = req.uri().path();
+    let Some(path) = state.contract.strip_base_path(full_path) else {
+        return (None, ApiError::no_route(full_path).into_response());
     };
     let method = req.method().clone();
     let mut head_as_get = false;
@@ -260,39 +283,38 @@ async fn run(
                 }
             }
         }
-        PathMatch::NotFound => return (None, ApiError::no_route(&full_path).into_response()),
+        PathMatch::NotFound => return (None, ApiError::no_route(full_path).into_response()),
     };
     info.operation_id = Some(op.id.clone());
-    let (bucket, workspace) = match identify(state, op, &req, &path_params, addr) {
+    let (bucket, workspace) = match identify(state, op, req.headers(), &path_params, addr).await {
         Ok(x) => x,
         Err(e) => {
-            let bucket = format!("ip:{addr}");
             // A 401 still counts, against the client's address (D-RATE).
-            let res = match state.limiter.check(&bucket, state.clock.now_ms()) {
+            let (quota, res) = match state.limiter.check(&ip_bucket(addr), state.clock.now_ms()) {
                 Decision::Refused {
                     quota,
                     retry_after_sec,
-                } => refused(&quota, retry_after_sec),
-                Decision::Admitted(_) => e.into_response(),
+                } => (quota, refused(&quota, retry_after_sec)),
+                Decision::Admitted(quota) => (quota, e.into_response()),
             };
-            return (Some(bucket), res);
+            return (Some(quota), res);
         }
     };
     if op.requires_auth {
         info.key = bucket.strip_prefix("key:").map(str::to_owned);
     }
-    if let Decision::Refused {
-        quota,
-        retry_after_sec,
-    } = state.limiter.check(&bucket, state.clock.now_ms())
-    {
-        return (Some(bucket), refused(&quota, retry_after_sec));
-    }
+    let quota = match state.limiter.check(&bucket, state.clock.now_ms()) {
+        Decision::Refused {
+            quota,
+            retry_after_sec,
+        } => return (Some(quota), refused(&quota, retry_after_sec)),
+        Decision::Admitted(quota) => quota,
+    };
     let res = match validate_and_handle(state, op, req, path_params, workspace, info).await {
         Ok(r) | Err(r) => r,
     };
     let res = if head_as_get { strip_body(res) } else { res };
-    (Some(bucket), res)
+    (Some(quota), res)
 }
 
 /// Whether reading a body failed because it passed the size limit (rather than, say, a broken
@@ -313,7 +335,9 @@ fn unreadable_body(e: &axum::Error) -> ApiError {
         StatusCode::BAD_REQUEST,
         format!("request body could not be read: {e}"),
         &[spec::Violation {
-            location: spec::Location::Body { pointer: String::new() },
+            location: spec::Location::Body {
+                pointer: String::new(),
+            },
             reason: format!("could not be read: {e}"),
         }],
     )
@@ -331,20 +355,20 @@ fn strip_body(res: Response) -> Response {
 }
 
 /// Authenticates the request and picks its rate-limit bucket and workspace.
-fn identify(
-    state: &AppState,
+async fn identify(
+    state: &Shared,
     op: &Operation,
-    req: &Request,
+    headers: &HeaderMap,
     path_params: &[(String, String)],
-    addr: &str,
+    addr: Option<std::net::SocketAddr>,
 ) -> Result<(String, Option<SharedWorkspace>), ApiError> {
-    let authorization = req
-        .headers()
+    let authorization = headers
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or("\u{0}"));
     if op.requires_auth {
         let key = crate::auth::authenticate(state, authorization)?;
-        return Ok((format!("key:{key}"), Some(state.store.workspace(key))));
+        let ws = crate::store::workspace_seeded(state, key).await;
+        return Ok((format!("key:{key}"), Some(ws)));
     }
     // Recordings count against the workspace that owns the call (its tag is in the id).
     let call_id = path_params
@@ -358,7 +382,7 @@ fn identify(
                 let key = ws.read().key.clone();
                 (format!("key:{key}"), Some(ws))
             }
-            None => (format!("ip:{addr}"), None),
+            None => (ip_bucket(addr), None),
         });
     }
     // Public operations use the key when a valid one is sent, the address otherwise.
@@ -367,7 +391,7 @@ fn identify(
     });
     Ok(match key {
         Some(k) => (format!("key:{k}"), None),
-        None => (format!("ip:{addr}"), None),
+        None => (ip_bucket(addr), None),
     })
 }
 
@@ -381,7 +405,13 @@ async fn validate_and_handle(
 ) -> Result<Response, Response> {
     let (parts, body) = req.into_parts();
     let query = query_pairs(parts.uri.query());
-    let headers = header_pairs(&parts.headers);
+    // Header values are only read for declared header parameters; most operations have none,
+    // so copying every header into strings for them would be wasted work.
+    let headers = if op.parameters.iter().any(|p| p.location == ParamIn::Header) {
+        header_pairs(&parts.headers)
+    } else {
+        Vec::new()
+    };
     let raw = RawRequest {
         path_params: &path_params,
         query: &query,
@@ -435,7 +465,6 @@ async fn validate_and_handle(
         params,
         body,
         workspace,
-        origin: origin(state, &parts.headers),
         headers: &parts.headers,
     };
     handler(&input).map_err(IntoResponse::into_response)
