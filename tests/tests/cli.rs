@@ -189,3 +189,29 @@ async fn a_refused_key_is_a_configuration_error() {
         exit_code::USAGE
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spent_time_budget_is_incomplete_never_a_pass() {
+    let mock = start(None).await;
+    let dir = tmp("budget");
+    let json = dir.join("report.json");
+    let code = main(cli(&[
+        "run",
+        "--base-url",
+        &mock.base_url,
+        "--api-key",
+        KEY,
+        "--time-budget",
+        "0",
+        "--no-progress",
+        "--report",
+        &format!("json={}", json.display()),
+        "--failures",
+        dir.join("f.json").to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(code, exit_code::DEVIATIONS);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["summary"]["verdict"], "incomplete");
+}
