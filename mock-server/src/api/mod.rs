@@ -437,7 +437,12 @@ async fn validate_and_handle(
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.parse::<u64>().ok());
             if declared.is_some_and(|n| n > limit as u64) {
-                return Err(ApiError::too_large(limit).into_response());
+                // Refused before reading: the unread body makes the connection unusable, so say
+                // so, or a client would reuse it from its pool and fail its next request.
+                let mut res = ApiError::too_large(limit).into_response();
+                res.headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                return Err(res);
             }
             let bytes = axum::body::to_bytes(body, limit).await.map_err(|e| {
                 if is_length_limit(&e) {
