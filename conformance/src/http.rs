@@ -290,3 +290,47 @@ impl Pacer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ex(remaining: &str, reset: &str) -> Exchange {
+        Exchange {
+            status: 200,
+            headers: vec![
+                ("x-ratelimit-remaining".to_owned(), remaining.to_owned()),
+                ("x-ratelimit-reset".to_owned(), reset.to_owned()),
+            ],
+            body: Vec::new(),
+            truncated: false,
+            elapsed: Duration::ZERO,
+            parsed: std::sync::OnceLock::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_pacer_waits_for_the_window_only_when_few_requests_remain() {
+        let p = Pacer::default();
+        p.observe(&ex("250", "30"));
+        let t = Instant::now();
+        p.wait().await;
+        assert!(
+            t.elapsed() < Duration::from_millis(100),
+            "plenty left: no wait"
+        );
+        p.observe(&ex("3", "1"));
+        let t = Instant::now();
+        p.wait().await;
+        assert!(
+            t.elapsed() >= Duration::from_millis(900),
+            "nearly out: waits for the reset"
+        );
+        let t = Instant::now();
+        p.wait().await;
+        assert!(
+            t.elapsed() < Duration::from_millis(100),
+            "the wait is spent once"
+        );
+    }
+}
