@@ -132,9 +132,7 @@ impl Target {
             let ex = match self.send_once(case).await {
                 // A pooled keep-alive connection the server closed (after refusing an oversized
                 // body, say) fails before the request is sent; one fresh attempt is the fix.
-                Err(TransportError::Broken(m))
-                    if stale_retry && m.contains("connection closed before message completed") =>
-                {
+                Err(TransportError::Broken(m)) if stale_retry && stale_connection(case, &m) => {
                     stale_retry = false;
                     continue;
                 }
@@ -219,6 +217,18 @@ impl Target {
             Err(_) => Err(TransportError::Timeout(deadline)),
         }
     }
+}
+
+/// Whether a failure is a pooled keep-alive connection that the server had already closed: the
+/// request never reached the server, so sending it once more on a fresh connection is safe. A
+/// broken pipe while sending an oversized body is not that: the server refused that very body.
+fn stale_connection(case: &Case, message: &str) -> bool {
+    let oversized = matches!(
+        case.expect,
+        crate::case::Expectation::Reject { status: 413, .. }
+    );
+    message.contains("connection closed before message completed")
+        || (!oversized && (message.contains("Broken pipe") || message.contains("writing a body")))
 }
 
 /// reqwest is built with rustls but no provider (so the workspace builds no C crypto): choose
