@@ -21,6 +21,14 @@ pub(crate) mod body;
 pub(crate) mod coerce;
 pub(crate) mod params;
 
+/// Coerces one raw parameter value by its schema exactly as
+/// [`crate::Operation::validate_parameters`] does (D-PARAMS: integers are
+/// decimal digits, booleans `true`/`false`, arrays split on commas), without
+/// validating it. Generators use it to know what a raw string will become.
+pub fn coerce_param(raw: &str, schema: &Value) -> Result<Value, String> {
+    coerce::values(&[raw], schema, true).map_err(|reasons| reasons.join("; "))
+}
+
 /// The parts of a request that parameters are read from.
 ///
 /// Everything is already split and decoded by the caller: the router

@@ -3,7 +3,7 @@
 //! the raw strings that break a parameter's syntax or constraints.
 
 use proptest::prelude::*;
-use serde_json::{Number, Value};
+use serde_json::Value;
 use spec::Validator;
 
 use super::invalid::{self, near_misses};
@@ -101,101 +101,10 @@ impl Types {
     }
 }
 
-fn is_integer_literal(raw: &str) -> bool {
-    let digits = raw.strip_prefix('-').unwrap_or(raw);
-    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
-}
-
-fn all_digits(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// The JSON number grammar (leading zeros allowed), finite only.
-fn number_literal(raw: &str) -> Option<Value> {
-    let unsigned = raw.strip_prefix('-').unwrap_or(raw);
-    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
-        Some(i) => (&unsigned[..i], Some(&unsigned[i + 1..])),
-        None => (unsigned, None),
-    };
-    let (whole, fraction) = match mantissa.split_once('.') {
-        Some((w, f)) => (w, Some(f)),
-        None => (mantissa, None),
-    };
-    let exponent_ok = exponent.is_none_or(|e| all_digits(e.strip_prefix(['+', '-']).unwrap_or(e)));
-    if !all_digits(whole) || !fraction.is_none_or(all_digits) || !exponent_ok {
-        return None;
-    }
-    if fraction.is_none()
-        && exponent.is_none()
-        && let Ok(n) = raw.parse::<i64>()
-    {
-        return Some(Value::from(n));
-    }
-    let f: f64 = raw.parse().ok()?;
-    Number::from_f64(f).map(Value::Number)
-}
-
-fn scalar(raw: &str, types: Types) -> Result<Value, String> {
-    let types = types.scalars();
-    if raw.is_empty() {
-        return if types.string {
-            Ok(Value::String(String::new()))
-        } else {
-            Err("must not be empty".to_owned())
-        };
-    }
-    if types.integer && is_integer_literal(raw) {
-        match raw.parse::<i64>() {
-            Ok(n) => return Ok(Value::from(n)),
-            Err(_) if !types.number && !types.string => {
-                return Err("is out of range for a 64-bit integer".to_owned());
-            }
-            Err(_) => {}
-        }
-    }
-    if types.number
-        && let Some(n) = number_literal(raw)
-    {
-        return Ok(n);
-    }
-    if types.boolean {
-        match raw {
-            "true" => return Ok(Value::Bool(true)),
-            "false" => return Ok(Value::Bool(false)),
-            _ => {}
-        }
-    }
-    if types.string {
-        return Ok(Value::String(raw.to_owned()));
-    }
-    Err("has the wrong type".to_owned())
-}
-
-/// Coerces one raw parameter value as D-PARAMS prescribes (arrays split on commas).
+/// Coerces one raw parameter value as D-PARAMS prescribes: the spec crate's
+/// coercion, the very code the mock runs, so generators and target agree.
 pub(crate) fn coerce(raw: &str, schema: &Value) -> Result<Value, String> {
-    let types = Types::of(schema);
-    if !types.array {
-        return scalar(raw, types);
-    }
-    if raw.is_empty() {
-        return Ok(Value::Array(Vec::new()));
-    }
-    let item_schema = schema
-        .get("items")
-        .cloned()
-        .or_else(|| {
-            ["anyOf", "oneOf"]
-                .iter()
-                .filter_map(|k| schema.get(*k).and_then(Value::as_array))
-                .flatten()
-                .find_map(|b| b.get("items").cloned())
-        })
-        .unwrap_or(Value::Bool(true));
-    let item_types = Types::of(&item_schema);
-    raw.split(',')
-        .map(|part| scalar(part, item_types))
-        .collect::<Result<Vec<_>, _>>()
-        .map(Value::Array)
+    spec::request::coerce_param(raw, schema)
 }
 
 /// Whether `raw` is a valid value for a parameter of this schema (coerced, then validated).
