@@ -29,6 +29,7 @@ pub fn app(state: Shared) -> Router {
         .route("/api/v1", any(api::dispatch))
         .route("/api/v1/{*rest}", any(api::dispatch))
         .nest("/_mock", crate::control::routes())
+        .merge(crate::settings_page::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
@@ -43,12 +44,16 @@ pub async fn serve(
     state: Shared,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    // The simulation's background driver lives as long as the server.
+    let driver = tokio::spawn(crate::sim::drive(state.clone()));
+    let served = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    driver.abort();
+    served
 }
 
 /// Browser clients (a dashboard calling the mock directly) need CORS, including the headers
@@ -106,10 +111,31 @@ const CONTROL_METHODS: &[(&str, &[&str])] = &[
     ("/_mock/requests", &["DELETE", "GET", "HEAD"]),
 ];
 
+/// Whether `path` matches a route template whose `{name}` segments match any one segment.
+fn matches_template(template: &str, path: &str) -> bool {
+    let mut t = template.split('/');
+    let mut p = path.split('/');
+    loop {
+        match (t.next(), p.next()) {
+            (None, None) => return true,
+            (Some(ts), Some(ps)) if ts == ps || (ts.starts_with('{') && !ps.is_empty()) => {}
+            _ => return false,
+        }
+    }
+}
+
 async fn method_not_allowed(req: Request) -> Response {
-    let allowed = CONTROL_METHODS
-        .iter()
-        .find(|(p, _)| *p == req.uri().path())
+    let path = req.uri().path();
+    // Literal templates first, so `/webhooks/deliveries` is not taken for `/webhooks/{id}`.
+    let tables = || {
+        CONTROL_METHODS
+            .iter()
+            .chain(crate::control::sim_routes::METHODS)
+            .chain(crate::settings_page::METHODS)
+    };
+    let allowed = tables()
+        .find(|(t, _)| *t == path)
+        .or_else(|| tables().find(|(t, _)| matches_template(t, path)))
         .map_or(&[][..], |(_, m)| *m);
     ApiError::method_not_allowed(req.method().as_str(), allowed).into_response()
 }

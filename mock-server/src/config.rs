@@ -7,10 +7,15 @@ use std::net::SocketAddr;
 
 use clap::{Parser, ValueEnum};
 
+pub use crate::sim::signature::SignatureScheme;
+
 /// The address the mock listens on when no `--listen` is given.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:4010";
 /// The ready-made key printed at start-up. Any well-formed key works in the open key policy.
 pub const DEFAULT_API_KEY: &str = "va_test_0123456789abcdef";
+
+/// The secret of `--webhook` endpoints when none is given.
+pub const DEFAULT_WEBHOOK_SECRET: &str = "whsec_vici_mock_default";
 
 /// Who may use the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -99,6 +104,25 @@ pub struct Config {
     /// Requests kept in the journal (a ring buffer; 0 turns it off).
     #[arg(long, env = "VICI_MOCK_JOURNAL_CAPACITY", default_value_t = 10_000)]
     pub journal_capacity: usize,
+
+    /// Webhook endpoint that receives every workspace's events (repeatable). Workspaces add
+    /// their own through the control API or the page at /settings/webhooks.
+    #[arg(long = "webhook", env = "VICI_MOCK_WEBHOOKS", value_delimiter = ',')]
+    pub webhooks: Vec<String>,
+
+    /// Secret of the --webhook endpoints (HMAC-SHA256 key of X-VICIagent-Signature).
+    #[arg(long, env = "VICI_MOCK_WEBHOOK_SECRET", default_value = DEFAULT_WEBHOOK_SECRET)]
+    pub webhook_secret: String,
+
+    /// What the signature's v1 is computed over: the body (as the reference page says) or
+    /// "{t}.{body}" (the Stripe-style reading).
+    #[arg(long, env = "VICI_MOCK_WEBHOOK_SIGNATURE", value_enum, default_value_t = SignatureScheme::Body)]
+    pub webhook_signature: SignatureScheme,
+
+    /// How long a delivery attempt waits for the receiver's answer (real time) before it counts
+    /// as failed and is retried.
+    #[arg(long, env = "VICI_MOCK_WEBHOOK_TIMEOUT_MS", default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub webhook_timeout_ms: u64,
 
     /// Log format.
     #[arg(long, env = "VICI_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]

@@ -20,7 +20,9 @@ pub(crate) mod rate_limit;
 pub(crate) mod render;
 pub(crate) mod response_check;
 pub mod server;
+pub(crate) mod settings_page;
 pub(crate) mod signing;
+pub(crate) mod sim;
 pub mod state;
 pub(crate) mod store;
 pub(crate) mod transcript;
@@ -29,3 +31,9 @@ pub use app::{app, serve};
 pub use config::Config;
 pub use server::{Server, StartError};
 pub use state::{AppState, Shared};
+
+/// Installs the process's TLS crypto provider (ring) for webhook deliveries to `https://` URLs.
+/// Idempotent; a provider installed earlier (by an embedding program) is kept.
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

@@ -11,6 +11,7 @@ use crate::detail_cache::DetailCache;
 use crate::journal::Journal;
 use crate::rate_limit::RateLimiter;
 use crate::signing::UrlSigner;
+use crate::sim::{Sim, SimSettings};
 use crate::store::{SeedConfig, Store};
 
 /// Everything a request may touch, behind one `Arc`.
@@ -25,6 +26,8 @@ pub struct AppState {
     pub(crate) request_seq: AtomicU64,
     /// Rendered `cost` and `transcript` of recently read call details.
     pub(crate) detail_cache: DetailCache,
+    /// Call lifecycles, campaigns, events and webhook deliveries.
+    pub(crate) sim: Sim,
 }
 
 /// The shared handle.
@@ -41,6 +44,16 @@ pub enum ConfigError {
         "use '{0}' as an API key: keys are va_ followed by 16 to 64 letters, digits or underscores"
     )]
     BadKey(String),
+    /// A `--webhook` URL or secret is unusable.
+    #[error("use '{value}' as a webhook {what}: {reason}")]
+    Webhook {
+        /// `URL` or `secret`.
+        what: &'static str,
+        /// The value given.
+        value: String,
+        /// Why not.
+        reason: String,
+    },
     /// `--key-policy strict` without any `--api-key`.
     #[error("start in strict key policy without any --api-key")]
     NoKeys,
@@ -71,6 +84,29 @@ impl AppState {
         if config.key_policy == KeyPolicy::Strict && config.api_keys.is_empty() {
             return Err(ConfigError::NoKeys);
         }
+        for url in &config.webhooks {
+            crate::sim::endpoints::check_url(url).map_err(|e| ConfigError::Webhook {
+                what: "URL",
+                value: url.clone(),
+                reason: e.reason,
+            })?;
+        }
+        crate::sim::endpoints::check_secret(&config.webhook_secret).map_err(|e| {
+            ConfigError::Webhook {
+                what: "secret",
+                value: config.webhook_secret.clone(),
+                reason: e.reason,
+            }
+        })?;
+        let sim = Sim::new(
+            SimSettings {
+                scheme: config.webhook_signature,
+                timeout: std::time::Duration::from_millis(config.webhook_timeout_ms),
+                seed: config.seed,
+            },
+            &config.webhooks,
+            &config.webhook_secret,
+        );
         let clock = Arc::new(Clock::new(start_ms));
         if config.freeze_clock {
             clock.freeze();
@@ -96,6 +132,7 @@ impl AppState {
             config,
             request_seq: AtomicU64::new(0),
             detail_cache: DetailCache::default(),
+            sim,
         }))
     }
 }

@@ -4,6 +4,7 @@
 //! It is a development tool, not part of v1: it needs no key and is not rate-limited, but it
 //! speaks v1's error shape so clients handle both the same way.
 
+pub(crate) mod sim_routes;
 mod snapshot;
 
 use axum::Router;
@@ -30,18 +31,21 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/clock/freeze", post(freeze))
         .route("/clock/unfreeze", post(unfreeze))
         .route("/requests", get(requests).delete(clear_requests))
+        .merge(sim_routes::routes())
 }
 
-fn ok(value: Value) -> Response {
+pub(crate) fn ok(value: Value) -> Response {
     (StatusCode::OK, axum::Json(value)).into_response()
 }
 
-fn bad_request(message: impl Into<String>) -> ApiError {
+pub(crate) fn bad_request(message: impl Into<String>) -> ApiError {
     ApiError::control(StatusCode::BAD_REQUEST, "validation_error", message).with_violation_in_body()
 }
 
 /// Parses an optional JSON body; an empty body is `{}`.
-fn json_body<T: for<'de> Deserialize<'de> + Default>(bytes: &Bytes) -> Result<T, ApiError> {
+pub(crate) fn json_body<T: for<'de> Deserialize<'de> + Default>(
+    bytes: &Bytes,
+) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
@@ -56,6 +60,7 @@ async fn health(State(st): State<Shared>) -> Response {
         "workspaces": st.store.keys().len(),
         "seed": st.config.seed,
         "rateLimit": st.config.rate_limit,
+        "scheduledJobs": st.sim.pending_jobs(),
     }))
 }
 
@@ -74,11 +79,13 @@ async fn reset(State(st): State<Shared>, body: Bytes) -> Response {
         Some(key) => {
             let existed = st.store.reset_key(&key);
             st.limiter.reset(&format!("key:{key}"));
+            st.sim.forget_key(&key);
             ok(json!({ "reset": usize::from(existed), "key": key }))
         }
         None => {
             let n = st.store.reset_all();
             st.limiter.clear();
+            st.sim.forget_all();
             ok(json!({ "reset": n }))
         }
     }
@@ -126,6 +133,8 @@ async fn import(State(st): State<Shared>, req: axum::extract::Request) -> Respon
                 .into_response();
             }
             st.store.replace(ws);
+            // Scheduled steps and campaigns refer to the replaced workspace's calls.
+            st.sim.forget_key(&key);
             ok(json!({ "imported": key }))
         }
         Err(e) => ApiError::control(
@@ -157,18 +166,24 @@ async fn advance(State(st): State<Shared>, body: Bytes) -> Response {
         return bad_request("'seconds' must be a non-negative number").into_response();
     };
     match st.clock.advance((seconds * 1000.0).round() as i64) {
-        Ok(_) => ok(serde_json::to_value(st.clock.snapshot()).unwrap_or(Value::Null)),
+        Ok(_) => {
+            // Everything due by the new time happens before the answer.
+            st.sim.run_due(&st).await;
+            ok(serde_json::to_value(st.clock.snapshot()).unwrap_or(Value::Null))
+        }
         Err(e) => bad_request(e.to_string()).into_response(),
     }
 }
 
 async fn freeze(State(st): State<Shared>) -> Response {
     st.clock.freeze();
+    st.sim.run_due(&st).await;
     ok(serde_json::to_value(st.clock.snapshot()).unwrap_or(Value::Null))
 }
 
 async fn unfreeze(State(st): State<Shared>) -> Response {
     st.clock.unfreeze();
+    st.sim.run_due(&st).await;
     ok(serde_json::to_value(st.clock.snapshot()).unwrap_or(Value::Null))
 }
 

@@ -134,6 +134,11 @@ impl Workspace {
 
     // ----- agents -----
 
+    /// The first live agent, if any.
+    pub(crate) fn first_live_agent(&self) -> Option<u32> {
+        self.live_agents.first().copied()
+    }
+
     /// A page of live agents in creation order.
     pub(crate) fn list_agents(&self, offset: usize, limit: usize) -> Page<u32> {
         Page {
@@ -391,7 +396,6 @@ impl Workspace {
     }
 
     /// Adds a call and indexes it; used by the lifecycle simulation.
-    #[allow(dead_code)]
     pub(crate) fn push_call(&mut self, call: CallRec) -> u32 {
         let seq = self.calls.len() as u32;
         self.calls.push(call);
@@ -400,7 +404,6 @@ impl Workspace {
     }
 
     /// Changes a call through `f`, keeping the indexes in step.
-    #[allow(dead_code)]
     pub(crate) fn update_call(&mut self, seq: u32, f: impl FnOnce(&mut CallRec)) {
         self.index.remove(&self.calls, seq);
         f(&mut self.calls[seq as usize]);

@@ -1,6 +1,8 @@
 //! A real mock on 127.0.0.1:0 and a client for it.
 #![allow(dead_code)]
 
+pub mod receiver;
+
 use mock_server::{Config, Server};
 use reqwest::{Client, Method, RequestBuilder, Response};
 use serde_json::Value;

@@ -1,0 +1,378 @@
+//! Control routes of the simulation: calls, campaigns, events, webhook endpoints, the delivery
+//! log and webhook chaos. Every route that starts something runs the jobs due by now before it
+//! answers (see `sim`), so its effects, first delivery attempts included, are visible at once.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use spec::{Location, Violation};
+
+use super::{json_body, ok};
+use crate::error::ApiError;
+use crate::render;
+use crate::sim::{
+    DeliveryFilter, EndpointRequest, SimError, WebhookChaos, campaigns, events, lifecycle,
+};
+use crate::state::Shared;
+use crate::store::ids::{self, Kind};
+use crate::store::{SharedWorkspace, workspace_seeded};
+
+/// The simulation's routes, to be merged into the control router.
+pub(crate) fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/calls", post(start_call))
+        .route("/campaigns", get(list_campaigns).post(start_campaign))
+        .route("/campaigns/{id}", get(get_campaign))
+        .route("/campaigns/{id}/resume", post(resume_campaign))
+        .route("/events", post(trigger))
+        .route("/webhooks", get(list_endpoints).post(add_endpoint))
+        .route(
+            "/webhooks/{id}",
+            get(get_endpoint)
+                .patch(update_endpoint)
+                .delete(remove_endpoint),
+        )
+        .route("/webhooks/deliveries", get(list_deliveries))
+        .route("/webhooks/deliveries/{id}", get(get_delivery))
+        .route("/webhooks/deliveries/{id}/redeliver", post(redeliver))
+        .route("/chaos/webhooks", get(get_chaos).put(put_chaos))
+}
+
+/// The methods of each route, for 405 answers (`{id}` matches one segment).
+pub(crate) const METHODS: &[(&str, &[&str])] = &[
+    ("/_mock/calls", &["POST"]),
+    ("/_mock/campaigns", &["GET", "HEAD", "POST"]),
+    ("/_mock/campaigns/{id}", &["GET", "HEAD"]),
+    ("/_mock/campaigns/{id}/resume", &["POST"]),
+    ("/_mock/events", &["POST"]),
+    ("/_mock/webhooks", &["GET", "HEAD", "POST"]),
+    ("/_mock/webhooks/deliveries", &["GET", "HEAD"]),
+    ("/_mock/webhooks/{id}", &["DELETE", "GET", "HEAD", "PATCH"]),
+    ("/_mock/webhooks/deliveries/{id}", &["GET", "HEAD"]),
+    ("/_mock/webhooks/deliveries/{id}/redeliver", &["POST"]),
+    ("/_mock/chaos/webhooks", &["GET", "HEAD", "PUT"]),
+];
+
+/// A 422 naming one body field.
+pub(crate) fn field_error(field: &str, reason: impl Into<String>) -> ApiError {
+    let reason = reason.into();
+    ApiError::validation(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        format!("request body is invalid: {field}: {reason}"),
+        &[Violation {
+            location: Location::Body {
+                pointer: format!("/{field}"),
+            },
+            reason,
+        }],
+    )
+}
+
+fn sim_error(e: SimError) -> ApiError {
+    match e {
+        SimError::Invalid { field, reason } => field_error(field, reason),
+        SimError::NotFound(m) => ApiError::control(StatusCode::NOT_FOUND, "not_found", m),
+        SimError::Conflict(m) => ApiError::control(StatusCode::CONFLICT, "conflict", m),
+    }
+}
+
+/// The workspace a control request names with `key` (seeded on first use, like an API call).
+pub(crate) async fn workspace_of(
+    st: &Shared,
+    key: Option<&str>,
+) -> Result<SharedWorkspace, ApiError> {
+    let key = key
+        .ok_or_else(|| field_error("key", "required: the API key whose workspace this is about"))?;
+    if !crate::auth::well_formed(key) {
+        return Err(field_error(
+            "key",
+            "not a well-formed API key (va_ followed by 16 to 64 letters, digits or underscores)",
+        ));
+    }
+    if crate::auth::authenticate(st, Some(&format!("Bearer {key}"))).is_err() {
+        return Err(field_error("key", "not accepted by the mock's key policy"));
+    }
+    Ok(workspace_seeded(st, key).await)
+}
+
+fn created(value: Value) -> Response {
+    (StatusCode::CREATED, axum::Json(value)).into_response()
+}
+
+fn parse<T: for<'de> Deserialize<'de> + Default>(body: &Bytes) -> Result<T, ApiError> {
+    json_body(body)
+}
+
+// ----- calls -----
+
+async fn start_call(State(st): State<Shared>, body: Bytes) -> Response {
+    let run = async {
+        let req: lifecycle::CallRequest = parse(&body)?;
+        let ws = workspace_of(&st, req.key.as_deref()).await?;
+        let seq = {
+            let mut w = ws.write();
+            st.sim.start_call(&st, &mut w, &req).map_err(sim_error)?
+        };
+        st.sim.run_due(&st).await;
+        let w = ws.read();
+        Ok::<_, ApiError>(created(
+            serde_json::to_value(render::call_summary(&w, seq)).unwrap_or(Value::Null),
+        ))
+    };
+    run.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+// ----- campaigns -----
+
+async fn start_campaign(State(st): State<Shared>, body: Bytes) -> Response {
+    let run = async {
+        let req: campaigns::CampaignRequest = parse(&body)?;
+        let ws = workspace_of(&st, req.key.as_deref()).await?;
+        let seq = {
+            let w = ws.read();
+            st.sim.start_campaign(&st, &w, &req).map_err(sim_error)?
+        };
+        st.sim.run_due(&st).await;
+        let w = ws.read();
+        let view = st
+            .sim
+            .campaigns_view(&w, Some(seq))
+            .pop()
+            .unwrap_or(Value::Null);
+        Ok::<_, ApiError>(created(view))
+    };
+    run.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct KeyQuery {
+    key: Option<String>,
+}
+
+fn campaign_seq(id: &str, w: &crate::store::Workspace) -> Result<u32, ApiError> {
+    ids::decode(Kind::Campaign, id)
+        .filter(|(tag, _)| *tag == w.tag)
+        .map(|(_, seq)| seq)
+        .ok_or_else(|| {
+            ApiError::control(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("no campaign '{id}' in this workspace"),
+            )
+        })
+}
+
+async fn list_campaigns(State(st): State<Shared>, Query(q): Query<KeyQuery>) -> Response {
+    let run = async {
+        let ws = workspace_of(&st, q.key.as_deref()).await?;
+        let w = ws.read();
+        let data = st.sim.campaigns_view(&w, None);
+        Ok::<_, ApiError>(ok(json!({ "data": data, "total": data.len() })))
+    };
+    run.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn get_campaign(
+    State(st): State<Shared>,
+    Path(id): Path<String>,
+    Query(q): Query<KeyQuery>,
+) -> Response {
+    let run = async {
+        let ws = workspace_of(&st, q.key.as_deref()).await?;
+        let w = ws.read();
+        let seq = campaign_seq(&id, &w)?;
+        let view = st.sim.campaigns_view(&w, Some(seq)).pop().ok_or_else(|| {
+            ApiError::control(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("no campaign '{id}' in this workspace"),
+            )
+        })?;
+        Ok::<_, ApiError>(ok(view))
+    };
+    run.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn resume_campaign(
+    State(st): State<Shared>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let run = async {
+        let req: KeyBody = parse(&body)?;
+        let ws = workspace_of(&st, req.key.as_deref()).await?;
+        let seq = campaign_seq(&id, &ws.read())?;
+        st.sim
+            .resume_campaign(&st, &ws.read().key.clone(), seq)
+            .map_err(sim_error)?;
+        st.sim.run_due(&st).await;
+        let w = ws.read();
+        let view = st
+            .sim
+            .campaigns_view(&w, Some(seq))
+            .pop()
+            .unwrap_or(Value::Null);
+        Ok::<_, ApiError>(ok(view))
+    };
+    run.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyBody {
+    key: Option<String>,
+}
+
+// ----- events -----
+
+async fn trigger(State(st): State<Shared>, body: Bytes) -> Response {
+    let run = async {
+        let req: events::TriggerRequest = parse(&body)?;
+        let ws = workspace_of(&st, req.key.as_deref()).await?;
+        let emitted = {
+            let w = ws.read();
+            st.sim.trigger(&st, &w, req).map_err(sim_error)?
+        };
+        st.sim.run_due(&st).await;
+        Ok::<_, ApiError>(created(json!({
+            "event": emitted.payload,
+            "deliveries": emitted.deliveries,
+        })))
+    };
+    run.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+// ----- webhook endpoints -----
+
+async fn list_endpoints(State(st): State<Shared>, Query(q): Query<KeyQuery>) -> Response {
+    if let Some(k) = &q.key
+        && !crate::auth::well_formed(k)
+    {
+        return field_error("key", "not a well-formed API key").into_response();
+    }
+    let data: Vec<Value> = st
+        .sim
+        .endpoints(q.key.as_deref())
+        .iter()
+        .map(|e| e.to_json())
+        .collect();
+    ok(json!({ "data": data, "total": data.len() }))
+}
+
+async fn add_endpoint(State(st): State<Shared>, body: Bytes) -> Response {
+    let run = async {
+        let req: EndpointRequest = parse(&body)?;
+        let ws = workspace_of(&st, req.key.as_deref()).await?;
+        let key = ws.read().key.clone();
+        let ep = st
+            .sim
+            .add_endpoint(&key, &req, st.clock.now_ms())
+            .map_err(sim_error)?;
+        Ok::<_, ApiError>(created(ep.to_json()))
+    };
+    run.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn get_endpoint(State(st): State<Shared>, Path(id): Path<String>) -> Response {
+    match st.sim.endpoints(None).into_iter().find(|e| e.id == id) {
+        Some(e) => ok(e.to_json()),
+        None => {
+            sim_error(SimError::NotFound(format!("no webhook endpoint '{id}'"))).into_response()
+        }
+    }
+}
+
+async fn update_endpoint(
+    State(st): State<Shared>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let run = async {
+        let req: EndpointRequest = parse(&body)?;
+        if req.key.is_some() {
+            return Err(field_error(
+                "key",
+                "an endpoint cannot move to another workspace",
+            ));
+        }
+        let ep = st.sim.update_endpoint(None, &id, &req).map_err(sim_error)?;
+        Ok(ok(ep.to_json()))
+    };
+    run.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn remove_endpoint(State(st): State<Shared>, Path(id): Path<String>) -> Response {
+    match st.sim.remove_endpoint(None, &id) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => sim_error(e).into_response(),
+    }
+}
+
+// ----- deliveries -----
+
+async fn list_deliveries(
+    State(st): State<Shared>,
+    q: Result<Query<DeliveryFilter>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(f)) = q else {
+        return super::bad_request("invalid query: limit is a non-negative integer")
+            .into_response();
+    };
+    if f.limit.is_some_and(|l| l > 10_000) {
+        return super::bad_request("'limit' must be at most 10000").into_response();
+    }
+    if let Some(s) = &f.state
+        && !matches!(s.as_str(), "pending" | "delivered" | "failed")
+    {
+        return super::bad_request("'state' is pending, delivered or failed").into_response();
+    }
+    let (total, data) = st.sim.deliveries(&f);
+    ok(json!({ "data": data, "total": total }))
+}
+
+async fn get_delivery(State(st): State<Shared>, Path(id): Path<String>) -> Response {
+    match st.sim.delivery(&id) {
+        Some(d) => ok(d),
+        None => {
+            sim_error(SimError::NotFound(format!("no delivery '{id}' in the log"))).into_response()
+        }
+    }
+}
+
+async fn redeliver(State(st): State<Shared>, Path(id): Path<String>) -> Response {
+    if let Err(e) = st.sim.redeliver(&st, &id) {
+        return sim_error(e).into_response();
+    }
+    st.sim.run_due(&st).await;
+    match st.sim.delivery(&id) {
+        Some(d) => ok(d),
+        None => {
+            sim_error(SimError::NotFound(format!("no delivery '{id}' in the log"))).into_response()
+        }
+    }
+}
+
+// ----- chaos -----
+
+async fn get_chaos(State(st): State<Shared>) -> Response {
+    ok(serde_json::to_value(st.sim.chaos()).unwrap_or(Value::Null))
+}
+
+async fn put_chaos(State(st): State<Shared>, body: Bytes) -> Response {
+    let chaos: WebhookChaos = match serde_json::from_slice(&body) {
+        Ok(c) => c,
+        Err(e) => {
+            return super::bad_request(format!("request body is invalid: {e}")).into_response();
+        }
+    };
+    if let Err(m) = chaos.check() {
+        return field_error("chaos", m).into_response();
+    }
+    st.sim.set_chaos(chaos);
+    ok(serde_json::to_value(st.sim.chaos()).unwrap_or(Value::Null))
+}
