@@ -124,6 +124,50 @@ pub struct Config {
     #[arg(long, env = "VICI_MOCK_WEBHOOK_TIMEOUT_MS", default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
     pub webhook_timeout_ms: u64,
 
+    /// Chaos: delay before every v1 answer, in ms: "150", "50-250" (uniform),
+    /// "normal:200,50" (mean, sd) or "exp:100" (exponential with that mean).
+    #[arg(long, env = "VICI_MOCK_CHAOS_LATENCY")]
+    pub chaos_latency: Option<String>,
+
+    /// Chaos: probability of a 500 per operation, "getCall=0.1", or "0.05" for every operation
+    /// (repeatable).
+    #[arg(
+        long = "chaos-error-rate",
+        env = "VICI_MOCK_CHAOS_ERROR_RATES",
+        value_delimiter = ','
+    )]
+    pub chaos_error_rates: Vec<String>,
+
+    /// Chaos: let a request force its answer's status with `X-Mock-Status: 503` (or Prism's
+    /// `Prefer: code=503`).
+    #[arg(long, env = "VICI_MOCK_CHAOS_STATUS_HEADER")]
+    pub chaos_status_header: bool,
+
+    /// Chaos: the first N attempts of every webhook delivery are not sent (receivers see
+    /// retries only).
+    #[arg(long, env = "VICI_MOCK_CHAOS_WEBHOOK_FAIL_FIRST", default_value_t = 0)]
+    pub chaos_webhook_fail_first: u32,
+
+    /// Chaos: probability that a delivered webhook is sent a second time (same delivery id).
+    #[arg(
+        long,
+        env = "VICI_MOCK_CHAOS_WEBHOOK_DUPLICATE_RATE",
+        default_value_t = 0.0
+    )]
+    pub chaos_webhook_duplicate_rate: f64,
+
+    /// Chaos: probability that a webhook is held back behind the next one to its endpoint.
+    #[arg(
+        long,
+        env = "VICI_MOCK_CHAOS_WEBHOOK_REORDER_RATE",
+        default_value_t = 0.0
+    )]
+    pub chaos_webhook_reorder_rate: f64,
+
+    /// Seed of every chaos draw; default: --seed.
+    #[arg(long, env = "VICI_MOCK_CHAOS_SEED")]
+    pub chaos_seed: Option<u64>,
+
     /// Log format.
     #[arg(long, env = "VICI_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
     pub log_format: LogFormat,

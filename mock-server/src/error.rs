@@ -238,6 +238,16 @@ impl ApiError {
         )
     }
 
+    /// An error with any status and code, for chaos answers.
+    pub(crate) fn with_code(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+        details: Value,
+    ) -> ApiError {
+        ApiError::new(status, code, message, details)
+    }
+
     /// Gives a control-API `validation_error` the `violations` list the Error schema requires.
     pub(crate) fn with_violation_in_body(mut self) -> ApiError {
         if self.code == "validation_error" {

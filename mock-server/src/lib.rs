@@ -7,6 +7,7 @@ pub(crate) mod api;
 pub mod app;
 pub(crate) mod audio;
 pub(crate) mod auth;
+pub(crate) mod chaos;
 pub(crate) mod clock;
 pub mod config;
 pub(crate) mod control;

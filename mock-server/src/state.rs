@@ -5,6 +5,7 @@ use std::sync::atomic::AtomicU64;
 
 use spec::Contract;
 
+use crate::chaos::{Chaos, HttpChaos};
 use crate::clock::Clock;
 use crate::config::{Config, KeyPolicy};
 use crate::detail_cache::DetailCache;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub(crate) detail_cache: DetailCache,
     /// Call lifecycles, campaigns, events and webhook deliveries.
     pub(crate) sim: Sim,
+    /// Latency, error rates and forced statuses.
+    pub(crate) chaos: Chaos,
 }
 
 /// The shared handle.
@@ -49,6 +52,16 @@ pub enum ConfigError {
     Webhook {
         /// `URL` or `secret`.
         what: &'static str,
+        /// The value given.
+        value: String,
+        /// Why not.
+        reason: String,
+    },
+    /// A chaos setting is unusable.
+    #[error("use --chaos-{field} '{value}': {reason}")]
+    Chaos {
+        /// The flag, without `--chaos-`.
+        field: &'static str,
         /// The value given.
         value: String,
         /// Why not.
@@ -107,6 +120,11 @@ impl AppState {
             &config.webhooks,
             &config.webhook_secret,
         );
+        let chaos_seed = config
+            .chaos_seed
+            .unwrap_or_else(|| crate::store::seed::mix(config.seed, 0xc4a05));
+        let chaos = chaos_from(&config, chaos_seed)?;
+        sim.set_chaos(webhook_chaos_from(&config)?);
         let clock = Arc::new(Clock::new(start_ms));
         if config.freeze_clock {
             clock.freeze();
@@ -133,6 +151,60 @@ impl AppState {
             request_seq: AtomicU64::new(0),
             detail_cache: DetailCache::default(),
             sim,
+            chaos,
         }))
     }
+}
+
+/// The HTTP chaos of the command line.
+fn chaos_from(config: &Config, seed: u64) -> Result<Chaos, ConfigError> {
+    let mut error_rates = std::collections::BTreeMap::new();
+    for spec in &config.chaos_error_rates {
+        let (op, rate) = spec.split_once('=').unwrap_or(("*", spec.as_str()));
+        let rate = rate.trim().parse::<f64>().map_err(|_| ConfigError::Chaos {
+            field: "error-rate",
+            value: spec.clone(),
+            reason: "the rate is not a number (use OPERATION=RATE or RATE)".into(),
+        })?;
+        error_rates.insert(op.trim().to_owned(), rate);
+    }
+    let settings = HttpChaos {
+        latency: config.chaos_latency.clone(),
+        error_rates,
+        status_header: config.chaos_status_header,
+    };
+    settings
+        .check()
+        .map_err(|(field, reason)| ConfigError::Chaos {
+            field: if field == "latency" {
+                "latency"
+            } else {
+                "error-rate"
+            },
+            value: if field == "latency" {
+                config.chaos_latency.clone().unwrap_or_default()
+            } else {
+                config.chaos_error_rates.join(",")
+            },
+            reason,
+        })?;
+    Ok(Chaos::new(settings, seed))
+}
+
+/// The webhook chaos of the command line.
+fn webhook_chaos_from(config: &Config) -> Result<crate::sim::WebhookChaos, ConfigError> {
+    let w = crate::sim::WebhookChaos {
+        fail_first_attempts: config.chaos_webhook_fail_first,
+        duplicate_rate: config.chaos_webhook_duplicate_rate,
+        reorder_rate: config.chaos_webhook_reorder_rate,
+    };
+    w.check().map_err(|reason| ConfigError::Chaos {
+        field: "webhook-*",
+        value: format!(
+            "fail-first {}, duplicate-rate {}, reorder-rate {}",
+            w.fail_first_attempts, w.duplicate_rate, w.reorder_rate
+        ),
+        reason,
+    })?;
+    Ok(w)
 }

@@ -84,7 +84,7 @@ async fn a_one_hour_recording_streams_in_constant_memory() {
     while let Some(chunk) = stream.next().await {
         total += chunk.unwrap().len() as u64;
         chunks += 1;
-        if chunks % 64 == 0 {
+        if chunks.is_multiple_of(64) {
             peak = peak.max(rss_kib());
         }
     }

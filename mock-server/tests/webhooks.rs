@@ -709,8 +709,8 @@ async fn webhook_chaos_fails_first_attempts_duplicates_and_reorders() {
     let (s, v) = mock
         .control(
             Method::PUT,
-            "/chaos/webhooks",
-            Some(json!({"failFirstAttempts": 1})),
+            "/chaos",
+            Some(json!({"webhooks": {"failFirstAttempts": 1}})),
         )
         .await;
     assert_eq!(s, 200, "{v}");
@@ -724,8 +724,8 @@ async fn webhook_chaos_fails_first_attempts_duplicates_and_reorders() {
     rx.clear();
     mock.control(
         Method::PUT,
-        "/chaos/webhooks",
-        Some(json!({"duplicateRate": 1.0})),
+        "/chaos",
+        Some(json!({"webhooks": {"duplicateRate": 1.0}})),
     )
     .await;
     mock.control(
@@ -741,8 +741,8 @@ async fn webhook_chaos_fails_first_attempts_duplicates_and_reorders() {
     rx.clear();
     mock.control(
         Method::PUT,
-        "/chaos/webhooks",
-        Some(json!({"reorderRate": 1.0})),
+        "/chaos",
+        Some(json!({"webhooks": {"reorderRate": 1.0}})),
     )
     .await;
     start_call(&mock, json!({"key": KEY, "ringSec": 1, "durationSec": 1})).await;
@@ -755,17 +755,16 @@ async fn webhook_chaos_fails_first_attempts_duplicates_and_reorders() {
         rx.types(),
         ["call.connected", "call.queued", "call.completed"]
     );
-    mock.control(Method::PUT, "/chaos/webhooks", Some(json!({})))
-        .await;
+    mock.control(Method::PUT, "/chaos", Some(json!({}))).await;
 
     for bad in [
-        json!({"duplicateRate": 2}),
-        json!({"failFirstAttempts": 8}),
+        json!({"webhooks": {"duplicateRate": 2}}),
+        json!({"webhooks": {"failFirstAttempts": 8}}),
+        json!({"latency": "fast"}),
+        json!({"errorRates": {"nope": 0.5}}),
         json!({"x": 1}),
     ] {
-        let (s, v) = mock
-            .control(Method::PUT, "/chaos/webhooks", Some(bad.clone()))
-            .await;
+        let (s, v) = mock.control(Method::PUT, "/chaos", Some(bad.clone())).await;
         assert!(s == 400 || s == 422, "{bad}: {s}");
         assert_eq!(v["error"], "validation_error");
     }

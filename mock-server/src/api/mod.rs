@@ -229,7 +229,8 @@ pub(crate) async fn dispatch(State(state): State<Shared>, req: Request) -> Respo
     if !res.headers().contains_key(RATE_LIMIT) {
         quota_headers(&mut res, &quota);
     }
-    if state.config.validate_responses {
+    if state.config.validate_responses && res.extensions().get::<crate::chaos::Injected>().is_none()
+    {
         let op = info
             .operation_id
             .as_deref()
@@ -310,6 +311,12 @@ async fn run(
         } => return (Some(quota), refused(&quota, retry_after_sec)),
         Decision::Admitted(quota) => quota,
     };
+    let verdict = state
+        .chaos
+        .decide(&op.id, req.method().as_str(), req.headers());
+    if let Some(res) = crate::chaos::carry_out(verdict).await {
+        return (Some(quota), res);
+    }
     let res = match validate_and_handle(state, op, req, path_params, workspace, info).await {
         Ok(r) | Err(r) => r,
     };

@@ -40,7 +40,7 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/webhooks/deliveries", get(list_deliveries))
         .route("/webhooks/deliveries/{id}", get(get_delivery))
         .route("/webhooks/deliveries/{id}/redeliver", post(redeliver))
-        .route("/chaos/webhooks", get(get_chaos).put(put_chaos))
+        .route("/chaos", get(get_chaos).put(put_chaos))
 }
 
 /// The methods of each route, for 405 answers (`{id}` matches one segment).
@@ -55,7 +55,7 @@ pub(crate) const METHODS: &[(&str, &[&str])] = &[
     ("/_mock/webhooks/{id}", &["DELETE", "GET", "HEAD", "PATCH"]),
     ("/_mock/webhooks/deliveries/{id}", &["GET", "HEAD"]),
     ("/_mock/webhooks/deliveries/{id}/redeliver", &["POST"]),
-    ("/_mock/chaos/webhooks", &["GET", "HEAD", "PUT"]),
+    ("/_mock/chaos", &["GET", "HEAD", "PUT"]),
 ];
 
 /// A 422 naming one body field.
@@ -359,20 +359,45 @@ async fn redeliver(State(st): State<Shared>, Path(id): Path<String>) -> Response
 
 // ----- chaos -----
 
-async fn get_chaos(State(st): State<Shared>) -> Response {
-    ok(serde_json::to_value(st.sim.chaos()).unwrap_or(Value::Null))
+/// The whole chaos document: HTTP faults and webhook faults.
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ChaosDoc {
+    #[serde(flatten)]
+    http: crate::chaos::HttpChaos,
+    #[serde(default)]
+    webhooks: WebhookChaos,
 }
 
+fn chaos_doc(st: &Shared) -> Value {
+    serde_json::to_value(ChaosDoc {
+        http: st.chaos.settings(),
+        webhooks: st.sim.chaos(),
+    })
+    .unwrap_or(Value::Null)
+}
+
+async fn get_chaos(State(st): State<Shared>) -> Response {
+    ok(chaos_doc(&st))
+}
+
+/// Replaces every chaos setting (a field left out is off).
 async fn put_chaos(State(st): State<Shared>, body: Bytes) -> Response {
-    let chaos: WebhookChaos = match serde_json::from_slice(&body) {
+    let doc: ChaosDoc = match serde_json::from_slice(&body) {
         Ok(c) => c,
         Err(e) => {
             return super::bad_request(format!("request body is invalid: {e}")).into_response();
         }
     };
-    if let Err(m) = chaos.check() {
-        return field_error("chaos", m).into_response();
+    if let Err(m) = doc.webhooks.check() {
+        return field_error("webhooks", m).into_response();
     }
-    st.sim.set_chaos(chaos);
-    ok(serde_json::to_value(st.sim.chaos()).unwrap_or(Value::Null))
+    if let Err((field, reason)) = doc.http.check() {
+        return field_error(field, reason).into_response();
+    }
+    if let Err((field, reason)) = st.chaos.set(doc.http) {
+        return field_error(field, reason).into_response();
+    }
+    st.sim.set_chaos(doc.webhooks);
+    ok(chaos_doc(&st))
 }
