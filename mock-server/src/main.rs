@@ -40,6 +40,10 @@ async fn main() -> std::process::ExitCode {
     println!("  API key      {key}");
     println!("  control API  {}", server.control_url());
     println!(
+        "  webhooks     http://{}/settings/webhooks?key={key}",
+        server.addr()
+    );
+    println!(
         "  try          curl -H 'Authorization: Bearer {key}' {}/calls",
         server.base_url()
     );

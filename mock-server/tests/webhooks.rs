@@ -793,3 +793,23 @@ async fn reset_forgets_a_workspaces_scheduled_calls_and_endpoints() {
         .await;
     assert_eq!(list["total"], 1, "only the command line's endpoint is left");
 }
+
+#[tokio::test]
+async fn with_a_running_clock_calls_progress_and_deliver_on_their_own() {
+    let rx = Receiver::start().await;
+    let url = rx.url.clone();
+    let mock = Mock::with(|c| {
+        c.webhooks = vec![url];
+        c.webhook_secret = SECRET.to_owned();
+        c.freeze_clock = false;
+    })
+    .await;
+    start_call(&mock, json!({"key": KEY, "ringSec": 0, "durationSec": 1})).await;
+    // Nothing advances the clock here: the background driver wakes when each step is due.
+    let got = rx.wait_for(3, std::time::Duration::from_secs(20)).await;
+    let types: Vec<&str> = got.iter().map(|r| r.event_type()).collect();
+    assert_eq!(types, ["call.queued", "call.connected", "call.completed"]);
+    for r in &got {
+        assert_well_formed(r, SECRET);
+    }
+}

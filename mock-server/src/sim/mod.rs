@@ -615,7 +615,7 @@ impl Sim {
         req: &lifecycle::CallRequest,
     ) -> Result<u32, SimError> {
         let planned = lifecycle::plan(ws, req)?;
-        Ok(self.place_call(app, ws, &planned, app.clock.now_ms()))
+        Ok(self.place_call(app, ws, &planned, now_whole_ms(app)))
     }
 
     fn place_call(
@@ -625,11 +625,21 @@ impl Sim {
         planned: &lifecycle::Planned,
         now_ms: i64,
     ) -> u32 {
+        // Every time of a call is a whole second (the wire has second precision), and its
+        // events and steps must agree on them, or a step due at the floored second could run
+        // before the queued event due a few milliseconds later.
         let now_s = now_ms.div_euclid(1000);
         let seq = lifecycle::insert(ws, planned, now_s);
         let data = events::call_data(ws, seq);
         let call_id = ws.id(Kind::Call, seq);
-        self.emit(app, ws, lifecycle::QUEUED, data, now_ms, Some(call_id));
+        self.emit(
+            app,
+            ws,
+            lifecycle::QUEUED,
+            data,
+            now_s * 1000,
+            Some(call_id),
+        );
         self.push(
             (now_s + i64::from(planned.ring_sec)) * 1000,
             Job::Call {
@@ -650,7 +660,7 @@ impl Sim {
         ws: &Workspace,
         req: &campaigns::CampaignRequest,
     ) -> Result<u32, SimError> {
-        let now = app.clock.now_ms();
+        let now = now_whole_ms(app);
         let seq = {
             let st = self.state.lock();
             st.counters.get(&ws.key).map_or(0, |c| c.campaigns)
@@ -767,7 +777,7 @@ impl Sim {
             )));
         }
         st.schedule.push(
-            app.clock.now_ms(),
+            now_whole_ms(app),
             Job::Campaign {
                 key: key.to_owned(),
                 seq,
@@ -812,7 +822,7 @@ impl Sim {
                 ),
             });
         };
-        let now = app.clock.now_ms();
+        let now = now_whole_ms(app);
         let campaign_seq = {
             let mut st = self.state.lock();
             let c = st.counters.entry(ws.key.clone()).or_default();
@@ -1067,6 +1077,11 @@ impl Sim {
     fn next_due(&self) -> Option<i64> {
         self.state.lock().schedule.next_due()
     }
+}
+
+/// Now on the virtual clock, rounded down to the second: simulated times are whole seconds.
+fn now_whole_ms(app: &AppState) -> i64 {
+    app.clock.now_ms().div_euclid(1000) * 1000
 }
 
 /// The endpoint `id` if `key` may manage it (command-line endpoints are managed by nobody).

@@ -45,6 +45,8 @@ impl Received {
 
 #[derive(Default)]
 struct Inner {
+    /// Wakes `wait_for` when a request arrives.
+    arrived: Arc<tokio::sync::Notify>,
     log: Vec<Received>,
     script: VecDeque<Answer>,
     /// Answer when the script is empty.
@@ -80,6 +82,7 @@ impl Receiver {
                             Answer::Hang => None,
                         },
                     });
+                    s.arrived.notify_waiters();
                     a
                 };
                 match answer {
@@ -111,6 +114,23 @@ impl Receiver {
     /// The answer once the script is used up (200 unless set).
     pub fn answer_by_default(&self, status: u16) {
         self.inner.lock().unwrap().default = Some(status);
+    }
+
+    /// Waits (up to `deadline`, real time) until `n` requests have arrived; for tests of the
+    /// running clock, where deliveries happen on their own.
+    pub async fn wait_for(&self, n: usize, deadline: std::time::Duration) -> Vec<Received> {
+        let notify = self.inner.lock().unwrap().arrived.clone();
+        let wait = async {
+            loop {
+                let notified = notify.notified();
+                if self.inner.lock().unwrap().log.len() >= n {
+                    return;
+                }
+                notified.await;
+            }
+        };
+        let _ = tokio::time::timeout(deadline, wait).await;
+        self.received()
     }
 
     pub fn received(&self) -> Vec<Received> {
