@@ -65,6 +65,7 @@ fn cors() -> CorsLayer {
             Method::GET,
             Method::POST,
             Method::PATCH,
+            Method::PUT,
             Method::DELETE,
             Method::HEAD,
             Method::OPTIONS,

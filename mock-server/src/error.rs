@@ -257,6 +257,14 @@ impl ApiError {
         self
     }
 
+    /// Gives a control-API `validation_error` about the query string as a whole its violation.
+    pub(crate) fn with_violation_in_query(mut self) -> ApiError {
+        if self.code == "validation_error" {
+            self.details = json!({ "violations": [{ "in": "query", "reason": self.message }] });
+        }
+        self
+    }
+
     /// A JSON body for control-API errors that are not part of v1 but use its shape.
     pub(crate) fn control(
         status: StatusCode,

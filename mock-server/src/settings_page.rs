@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::control::sim_routes::{field_error, workspace_of};
+use crate::control::sim_routes::{KeyIn, field_error, workspace_of};
 use crate::error::ApiError;
 use crate::sim::EndpointRequest;
 use crate::state::Shared;
@@ -277,7 +277,7 @@ async fn add(State(st): State<Shared>, headers: HeaderMap, body: Bytes) -> Respo
     };
     let key = field(&pairs, "key").map(str::to_owned);
     let run = async {
-        let ws = workspace_of(&st, key.as_deref()).await?;
+        let ws = workspace_of(&st, key.as_deref(), KeyIn::Body).await?;
         let key = ws.read().key.clone();
         let req = EndpointRequest {
             key: Some(key.clone()),

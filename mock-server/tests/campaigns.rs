@@ -246,3 +246,36 @@ async fn bad_campaigns_are_refused_with_the_field() {
     assert_error(s, &v, 404, "not_found");
     assert!(rx.received().is_empty());
 }
+
+#[tokio::test]
+async fn control_query_errors_name_the_parameter() {
+    let (mock, _rx) = setup().await;
+    for (path, name) in [
+        ("/campaigns".to_owned(), "key"),
+        ("/campaigns?key=nope".to_owned(), "key"),
+        (format!("/campaigns?key={KEY}&key={KEY}"), "key"),
+        ("/campaigns/cmp_x?key=".to_owned(), "key"),
+        ("/webhooks?key=va_short".to_owned(), "key"),
+        ("/webhooks/deliveries?limit=abc".to_owned(), "limit"),
+        ("/webhooks/deliveries?limit=10001".to_owned(), "limit"),
+        ("/webhooks/deliveries?state=lost".to_owned(), "state"),
+        (
+            "/webhooks/deliveries?state=failed&state=pending".to_owned(),
+            "state",
+        ),
+        ("/requests?limit=-1".to_owned(), "limit"),
+        ("/requests?status=5".to_owned(), "status"),
+        ("/state".to_owned(), "key"),
+    ] {
+        let (s, v) = mock.control(Method::GET, &path, None).await;
+        let d = assert_error(s, &v, 400, "validation_error");
+        assert_eq!(d["violations"][0]["in"], "query", "{path}: {v}");
+        assert_eq!(d["violations"][0]["name"], name, "{path}: {v}");
+    }
+    // An empty chaos document is {}: everything off.
+    let (s, v) = mock
+        .control_raw(Method::PUT, "/chaos", None, Vec::new())
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["statusHeader"], false);
+}

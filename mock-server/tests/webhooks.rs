@@ -673,8 +673,34 @@ async fn any_event_can_be_triggered_with_overrides_and_payloads_are_checked() {
         )
         .await;
     assert_eq!(s, 201, "{v}");
-    assert_eq!(rx.received()[6].json["data"]["call"]["durationSec"], 999);
-    assert_eq!(rx.received()[6].json["data"]["call"]["status"], "completed");
+    let call = &rx.received()[6].json["data"]["call"];
+    assert_eq!(call["durationSec"], 999);
+    assert_eq!(call["status"], "completed");
+    assert!(
+        call["connectedAt"].is_string() && call["endedAt"].is_string(),
+        "{call}"
+    );
+    // Every triggered call event describes a call in that state.
+    for r in &got[..4] {
+        let call = &r.json["data"]["call"];
+        let status = r.event_type().strip_prefix("call.").unwrap();
+        assert_eq!(call["status"], status);
+        assert_eq!(
+            call["endedAt"].is_null(),
+            matches!(status, "queued" | "connected"),
+            "{call}"
+        );
+        assert_eq!(
+            call["connectedAt"].is_null(),
+            matches!(status, "queued" | "failed"),
+            "{call}"
+        );
+        assert_eq!(
+            call["failureReason"].is_null(),
+            status != "failed",
+            "{call}"
+        );
+    }
 
     let (s, v) = mock
         .control(

@@ -42,6 +42,50 @@ pub(crate) fn bad_request(message: impl Into<String>) -> ApiError {
     ApiError::control(StatusCode::BAD_REQUEST, "validation_error", message).with_violation_in_body()
 }
 
+/// A 400 `validation_error` about one query parameter.
+pub(crate) fn query_error(name: &str, reason: impl Into<String>) -> ApiError {
+    let reason = reason.into();
+    ApiError::validation(
+        StatusCode::BAD_REQUEST,
+        format!("query parameter '{name}' is invalid: {reason}"),
+        &[spec::Violation {
+            location: spec::Location::Query {
+                name: name.to_owned(),
+            },
+            reason,
+        }],
+    )
+}
+
+/// A 400 for a query string that did not deserialise (a repeated or mistyped parameter), naming
+/// the parameter when the deserialiser does.
+pub(crate) fn query_rejected(e: &axum::extract::rejection::QueryRejection) -> ApiError {
+    let text = e.body_text();
+    let detail = text
+        .split_once("query string: ")
+        .map_or(text.as_str(), |(_, d)| d);
+    let param =
+        |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    // "limit: invalid digit found in string", or "duplicate field `key`".
+    let named = match detail.split_once(": ") {
+        Some((n, rest)) if param(n) => Some((n, rest)),
+        _ => detail
+            .split('`')
+            .nth(1)
+            .filter(|n| param(n))
+            .map(|n| (n, detail)),
+    };
+    match named {
+        Some((n, reason)) => query_error(n, reason.to_owned()),
+        None => ApiError::control(
+            StatusCode::BAD_REQUEST,
+            "validation_error",
+            format!("the query string is invalid: {detail}"),
+        )
+        .with_violation_in_query(),
+    }
+}
+
 /// Parses an optional JSON body; an empty body is `{}`.
 pub(crate) fn json_body<T: for<'de> Deserialize<'de> + Default>(
     bytes: &Bytes,
@@ -96,9 +140,17 @@ struct KeyQuery {
     key: Option<String>,
 }
 
-async fn export(State(st): State<Shared>, Query(q): Query<KeyQuery>) -> Response {
+async fn export(
+    State(st): State<Shared>,
+    q: Result<Query<KeyQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let q = match q {
+        Ok(Query(q)) => q,
+        Err(e) => return query_rejected(&e).into_response(),
+    };
     let Some(key) = q.key else {
-        return bad_request("the query parameter 'key' is required").into_response();
+        return query_error("key", "required: the API key whose workspace to export")
+            .into_response();
     };
     let ws = st.store.workspace(&key);
     let doc = snapshot::export(&ws.read());
@@ -203,13 +255,13 @@ async fn requests(
     State(st): State<Shared>,
     q: Result<Query<JournalQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let Ok(Query(q)) = q else {
-        return bad_request("invalid query: sinceSeq and limit are non-negative integers")
-            .into_response();
+    let q = match q {
+        Ok(Query(q)) => q,
+        Err(e) => return query_rejected(&e).into_response(),
     };
     let status = match q.status.as_deref().map(StatusFilter::parse) {
         Some(None) => {
-            return bad_request("'status' is a code like 404 or a class like 4xx").into_response();
+            return query_error("status", "a code like 404 or a class like 4xx").into_response();
         }
         Some(s) => s,
         None => None,
@@ -224,7 +276,7 @@ async fn requests(
         limit: match q.limit {
             None => 100,
             Some(l) if l <= 10_000 => l,
-            Some(_) => return bad_request("'limit' must be at most 10000").into_response(),
+            Some(_) => return query_error("limit", "must be at most 10000").into_response(),
         },
     });
     ok(serde_json::to_value(page).unwrap_or(Value::Null))

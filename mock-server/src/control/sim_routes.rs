@@ -81,23 +81,52 @@ fn sim_error(e: SimError) -> ApiError {
     }
 }
 
-/// The workspace a control request names with `key` (seeded on first use, like an API call).
-pub(crate) async fn workspace_of(
+/// Where a control request carries `key`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyIn {
+    /// A JSON or form body field (a bad key is 422 at `/key`).
+    Body,
+    /// A query parameter (a bad key is 400 naming the parameter).
+    Query,
+}
+
+/// Checks a `key` a control request names: present, well formed, accepted by the key policy.
+pub(crate) fn check_key<'a>(
     st: &Shared,
-    key: Option<&str>,
-) -> Result<SharedWorkspace, ApiError> {
-    let key = key
-        .ok_or_else(|| field_error("key", "required: the API key whose workspace this is about"))?;
+    key: Option<&'a str>,
+    place: KeyIn,
+) -> Result<&'a str, ApiError> {
+    let refuse = |reason: &str| match place {
+        KeyIn::Body => field_error("key", reason),
+        KeyIn::Query => super::query_error("key", reason),
+    };
+    let key = key.ok_or_else(|| refuse("required: the API key whose workspace this is about"))?;
     if !crate::auth::well_formed(key) {
-        return Err(field_error(
-            "key",
+        return Err(refuse(
             "not a well-formed API key (va_ followed by 16 to 64 letters, digits or underscores)",
         ));
     }
     if crate::auth::authenticate(st, Some(&format!("Bearer {key}"))).is_err() {
-        return Err(field_error("key", "not accepted by the mock's key policy"));
+        return Err(refuse("not accepted by the mock's key policy"));
     }
+    Ok(key)
+}
+
+/// The workspace a control request names with `key` (seeded on first use, like an API call).
+pub(crate) async fn workspace_of(
+    st: &Shared,
+    key: Option<&str>,
+    place: KeyIn,
+) -> Result<SharedWorkspace, ApiError> {
+    let key = check_key(st, key, place)?;
     Ok(workspace_seeded(st, key).await)
+}
+
+/// A query string, or the 400 for one that does not deserialise.
+type QueryOf<T> = Result<Query<T>, axum::extract::rejection::QueryRejection>;
+
+fn query<T>(q: QueryOf<T>) -> Result<T, ApiError> {
+    q.map(|Query(v)| v).map_err(|e| super::query_rejected(&e))
 }
 
 fn created(value: Value) -> Response {
@@ -113,7 +142,7 @@ fn parse<T: for<'de> Deserialize<'de> + Default>(body: &Bytes) -> Result<T, ApiE
 async fn start_call(State(st): State<Shared>, body: Bytes) -> Response {
     let run = async {
         let req: lifecycle::CallRequest = parse(&body)?;
-        let ws = workspace_of(&st, req.key.as_deref()).await?;
+        let ws = workspace_of(&st, req.key.as_deref(), KeyIn::Body).await?;
         let seq = {
             let mut w = ws.write();
             st.sim.start_call(&st, &mut w, &req).map_err(sim_error)?
@@ -132,7 +161,7 @@ async fn start_call(State(st): State<Shared>, body: Bytes) -> Response {
 async fn start_campaign(State(st): State<Shared>, body: Bytes) -> Response {
     let run = async {
         let req: campaigns::CampaignRequest = parse(&body)?;
-        let ws = workspace_of(&st, req.key.as_deref()).await?;
+        let ws = workspace_of(&st, req.key.as_deref(), KeyIn::Body).await?;
         let seq = {
             let w = ws.read();
             st.sim.start_campaign(&st, &w, &req).map_err(sim_error)?
@@ -167,9 +196,10 @@ fn campaign_seq(id: &str, w: &crate::store::Workspace) -> Result<u32, ApiError> 
         })
 }
 
-async fn list_campaigns(State(st): State<Shared>, Query(q): Query<KeyQuery>) -> Response {
+async fn list_campaigns(State(st): State<Shared>, q: QueryOf<KeyQuery>) -> Response {
     let run = async {
-        let ws = workspace_of(&st, q.key.as_deref()).await?;
+        let q = query(q)?;
+        let ws = workspace_of(&st, q.key.as_deref(), KeyIn::Query).await?;
         let w = ws.read();
         let data = st.sim.campaigns_view(&w, None);
         Ok::<_, ApiError>(ok(json!({ "data": data, "total": data.len() })))
@@ -180,10 +210,11 @@ async fn list_campaigns(State(st): State<Shared>, Query(q): Query<KeyQuery>) -> 
 async fn get_campaign(
     State(st): State<Shared>,
     Path(id): Path<String>,
-    Query(q): Query<KeyQuery>,
+    q: QueryOf<KeyQuery>,
 ) -> Response {
     let run = async {
-        let ws = workspace_of(&st, q.key.as_deref()).await?;
+        let q = query(q)?;
+        let ws = workspace_of(&st, q.key.as_deref(), KeyIn::Query).await?;
         let w = ws.read();
         let seq = campaign_seq(&id, &w)?;
         let view = st.sim.campaigns_view(&w, Some(seq)).pop().ok_or_else(|| {
@@ -205,7 +236,7 @@ async fn resume_campaign(
 ) -> Response {
     let run = async {
         let req: KeyBody = parse(&body)?;
-        let ws = workspace_of(&st, req.key.as_deref()).await?;
+        let ws = workspace_of(&st, req.key.as_deref(), KeyIn::Body).await?;
         let seq = campaign_seq(&id, &ws.read())?;
         st.sim
             .resume_campaign(&st, &ws.read().key.clone(), seq)
@@ -233,7 +264,7 @@ struct KeyBody {
 async fn trigger(State(st): State<Shared>, body: Bytes) -> Response {
     let run = async {
         let req: events::TriggerRequest = parse(&body)?;
-        let ws = workspace_of(&st, req.key.as_deref()).await?;
+        let ws = workspace_of(&st, req.key.as_deref(), KeyIn::Body).await?;
         let emitted = {
             let w = ws.read();
             st.sim.trigger(&st, &w, req).map_err(sim_error)?
@@ -249,11 +280,15 @@ async fn trigger(State(st): State<Shared>, body: Bytes) -> Response {
 
 // ----- webhook endpoints -----
 
-async fn list_endpoints(State(st): State<Shared>, Query(q): Query<KeyQuery>) -> Response {
-    if let Some(k) = &q.key
-        && !crate::auth::well_formed(k)
+async fn list_endpoints(State(st): State<Shared>, q: QueryOf<KeyQuery>) -> Response {
+    let q = match query(q) {
+        Ok(q) => q,
+        Err(e) => return e.into_response(),
+    };
+    if q.key.is_some()
+        && let Err(e) = check_key(&st, q.key.as_deref(), KeyIn::Query)
     {
-        return field_error("key", "not a well-formed API key").into_response();
+        return e.into_response();
     }
     let data: Vec<Value> = st
         .sim
@@ -267,7 +302,7 @@ async fn list_endpoints(State(st): State<Shared>, Query(q): Query<KeyQuery>) -> 
 async fn add_endpoint(State(st): State<Shared>, body: Bytes) -> Response {
     let run = async {
         let req: EndpointRequest = parse(&body)?;
-        let ws = workspace_of(&st, req.key.as_deref()).await?;
+        let ws = workspace_of(&st, req.key.as_deref(), KeyIn::Body).await?;
         let key = ws.read().key.clone();
         let ep = st
             .sim
@@ -315,21 +350,18 @@ async fn remove_endpoint(State(st): State<Shared>, Path(id): Path<String>) -> Re
 
 // ----- deliveries -----
 
-async fn list_deliveries(
-    State(st): State<Shared>,
-    q: Result<Query<DeliveryFilter>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let Ok(Query(f)) = q else {
-        return super::bad_request("invalid query: limit is a non-negative integer")
-            .into_response();
+async fn list_deliveries(State(st): State<Shared>, q: QueryOf<DeliveryFilter>) -> Response {
+    let f = match query(q) {
+        Ok(f) => f,
+        Err(e) => return e.into_response(),
     };
     if f.limit.is_some_and(|l| l > 10_000) {
-        return super::bad_request("'limit' must be at most 10000").into_response();
+        return super::query_error("limit", "must be at most 10000").into_response();
     }
     if let Some(s) = &f.state
         && !matches!(s.as_str(), "pending" | "delivered" | "failed")
     {
-        return super::bad_request("'state' is pending, delivered or failed").into_response();
+        return super::query_error("state", "one of pending, delivered or failed").into_response();
     }
     let (total, data) = st.sim.deliveries(&f);
     ok(json!({ "data": data, "total": total }))
@@ -383,11 +415,10 @@ async fn get_chaos(State(st): State<Shared>) -> Response {
 
 /// Replaces every chaos setting (a field left out is off).
 async fn put_chaos(State(st): State<Shared>, body: Bytes) -> Response {
-    let doc: ChaosDoc = match serde_json::from_slice(&body) {
+    // An empty body is `{}`, as on the other control routes: every fault off.
+    let doc: ChaosDoc = match json_body(&body) {
         Ok(c) => c,
-        Err(e) => {
-            return super::bad_request(format!("request body is invalid: {e}")).into_response();
-        }
+        Err(e) => return e.into_response(),
     };
     if let Err(m) = doc.webhooks.check() {
         return field_error("webhooks", m).into_response();

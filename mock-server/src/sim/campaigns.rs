@@ -148,7 +148,7 @@ pub(crate) fn plan(
         None => {
             return Err(invalid(
                 "contactListId",
-                "required: import a CSV with POST /contact-lists/import and use its id",
+                "required: import a CSV with POST /contact-lists and use its id",
             ));
         }
     };

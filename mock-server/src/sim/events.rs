@@ -68,26 +68,19 @@ pub(crate) fn sample_data(
             Some(id) => ws
                 .resolve(Kind::Call, id)
                 .ok_or(("callId", format!("no call '{id}' in this workspace")))?,
-            None => match ws.calls.len() {
-                0 => {
-                    return Err((
-                        "callId",
-                        "the workspace has no call yet; start one with POST /_mock/calls".into(),
-                    ));
-                }
-                n => n as u32 - 1,
-            },
+            // The newest call already in the event's state, or else the newest call.
+            None => (0..ws.calls.len() as u32)
+                .rev()
+                .find(|&s| ws.calls[s as usize].status.as_str() == status)
+                .or_else(|| ws.calls.len().checked_sub(1).map(|n| n as u32))
+                .ok_or((
+                    "callId",
+                    "the workspace has no call yet; start one with POST /_mock/calls".to_owned(),
+                ))?,
         };
         let mut data = call_data(ws, seq);
-        // The call as the event describes it: its status is the event's.
         if let Some(call) = data.get_mut("call").and_then(Value::as_object_mut) {
-            call.insert("status".into(), json!(status));
-            if status == "failed" && call.get("failureReason").is_none_or(Value::is_null) {
-                call.insert("failureReason".into(), json!("no_answer"));
-            }
-            if status != "failed" {
-                call.insert("failureReason".into(), Value::Null);
-            }
+            as_if(call, status);
         }
         return Ok(data);
     }
@@ -119,6 +112,57 @@ pub(crate) fn sample_data(
         calls: Vec::new(),
     };
     Ok(campaign_data(&c, ws))
+}
+
+/// Makes a call summary read as a call in `status`, when the chosen call is in another one: the
+/// fields that state implies (times, duration, recording, cost, failure reason) are made
+/// consistent with it, so a triggered `call.completed` never shows a call without an end.
+fn as_if(call: &mut Map<String, Value>, status: &str) {
+    if call.get("status").and_then(Value::as_str) == Some(status) {
+        return;
+    }
+    let secs = |v: Option<&Value>| {
+        v.and_then(Value::as_str)
+            .and_then(crate::clock::parse_rfc3339)
+            .map(|ms| ms.div_euclid(1000))
+    };
+    let started = secs(call.get("startedAt")).unwrap_or(0);
+    let connected = secs(call.get("connectedAt")).unwrap_or(started + 5);
+    let duration = call
+        .get("durationSec")
+        .and_then(Value::as_i64)
+        .filter(|d| *d > 0)
+        .unwrap_or(60);
+    let not_connected = |call: &mut Map<String, Value>| {
+        call.insert("durationSec".into(), json!(0));
+        call.insert("hasRecording".into(), json!(false));
+        call.insert("cost".into(), json!({"amountCents": 0, "currency": "USD"}));
+    };
+    call.insert("status".into(), json!(status));
+    call.insert("failureReason".into(), Value::Null);
+    match status {
+        "queued" => {
+            call.insert("connectedAt".into(), Value::Null);
+            call.insert("endedAt".into(), Value::Null);
+            not_connected(call);
+        }
+        "connected" => {
+            call.insert("connectedAt".into(), json!(ts(connected)));
+            call.insert("endedAt".into(), Value::Null);
+            not_connected(call);
+        }
+        "completed" => {
+            call.insert("connectedAt".into(), json!(ts(connected)));
+            call.insert("endedAt".into(), json!(ts(connected + duration)));
+            call.insert("durationSec".into(), json!(duration));
+        }
+        _ => {
+            call.insert("connectedAt".into(), Value::Null);
+            call.insert("endedAt".into(), json!(ts(started + 5)));
+            call.insert("failureReason".into(), json!("no_answer"));
+            not_connected(call);
+        }
+    }
 }
 
 /// Merges `over` into `base`: objects key by key (recursively), anything else replaces.

@@ -436,7 +436,10 @@ impl Sim {
                         manual,
                         chaos: None,
                     });
-                    d.state = DeliveryState::Failed;
+                    // A delivered event stays delivered; only an undelivered one has failed.
+                    if d.state != DeliveryState::Delivered {
+                        d.state = DeliveryState::Failed;
+                    }
                     d.next_attempt_ms = None;
                 }
                 return;
