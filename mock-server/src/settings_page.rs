@@ -19,6 +19,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::control::ControlBody;
 use crate::control::sim_routes::{KeyIn, field_error, workspace_of};
 use crate::error::ApiError;
 use crate::sim::EndpointRequest;
@@ -270,7 +271,11 @@ fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
-async fn add(State(st): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+async fn add(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    ControlBody(body): ControlBody,
+) -> Response {
     let pairs = match form(&headers, &body) {
         Ok(p) => p,
         Err(e) => return refused(&st, &headers, None, e).await,
@@ -310,7 +315,7 @@ async fn remove(
     State(st): State<Shared>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    ControlBody(body): ControlBody,
 ) -> Response {
     let pairs = match form(&headers, &body) {
         Ok(p) => p,
@@ -346,7 +351,7 @@ async fn redeliver(
     State(st): State<Shared>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    ControlBody(body): ControlBody,
 ) -> Response {
     let pairs = match form(&headers, &body) {
         Ok(p) => p,

@@ -279,3 +279,26 @@ async fn control_query_errors_name_the_parameter() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["statusHeader"], false);
 }
+
+#[tokio::test]
+async fn oversized_control_bodies_get_the_error_shape() {
+    let (mock, _rx) = setup().await;
+    let big = vec![b' '; 2 << 20];
+    for path in ["/calls", "/clock/advance", "/events", "/webhooks", "/reset"] {
+        let (s, v) = mock
+            .control_raw(Method::POST, path, Some("application/json"), big.clone())
+            .await;
+        assert_error(s, &v, 413, "payload_too_large");
+    }
+    let res = mock
+        .client
+        .post(format!("{}/settings/webhooks", mock.origin()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    let (s, v) = common::status_json(res).await;
+    assert_error(s, &v, 413, "payload_too_large");
+}

@@ -326,7 +326,7 @@ async fn run(
 
 /// Whether reading a body failed because it passed the size limit (rather than, say, a broken
 /// chunked encoding or a client that hung up): only the former is a 413.
-fn is_length_limit(e: &axum::Error) -> bool {
+pub(crate) fn is_length_limit(e: &axum::Error) -> bool {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = cur {
         if err.is::<http_body_util::LengthLimitError>() {

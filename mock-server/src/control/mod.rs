@@ -42,6 +42,31 @@ pub(crate) fn bad_request(message: impl Into<String>) -> ApiError {
     ApiError::control(StatusCode::BAD_REQUEST, "validation_error", message).with_violation_in_body()
 }
 
+/// Largest body of a control request other than a state import.
+pub(crate) const CONTROL_BODY_LIMIT: usize = 1 << 20;
+
+/// The body of a control request (and of the settings page's forms), read up to
+/// [`CONTROL_BODY_LIMIT`]. Axum's own `Bytes` extractor answers a body over its limit with a
+/// plain-text 413; this one answers in the error shape, like everything else.
+pub(crate) struct ControlBody(pub(crate) Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for ControlBody {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, _: &S) -> Result<Self, Self::Rejection> {
+        axum::body::to_bytes(req.into_body(), CONTROL_BODY_LIMIT)
+            .await
+            .map(ControlBody)
+            .map_err(|e| {
+                if crate::api::is_length_limit(&e) {
+                    ApiError::too_large(CONTROL_BODY_LIMIT).into_response()
+                } else {
+                    bad_request(format!("request body could not be read: {e}")).into_response()
+                }
+            })
+    }
+}
+
 /// A 400 `validation_error` about one query parameter.
 pub(crate) fn query_error(name: &str, reason: impl Into<String>) -> ApiError {
     let reason = reason.into();
@@ -114,7 +139,7 @@ struct ResetBody {
     key: Option<String>,
 }
 
-async fn reset(State(st): State<Shared>, body: Bytes) -> Response {
+async fn reset(State(st): State<Shared>, ControlBody(body): ControlBody) -> Response {
     let body: ResetBody = match json_body(&body) {
         Ok(b) => b,
         Err(e) => return e.into_response(),
@@ -209,7 +234,7 @@ struct AdvanceBody {
     seconds: Option<f64>,
 }
 
-async fn advance(State(st): State<Shared>, body: Bytes) -> Response {
+async fn advance(State(st): State<Shared>, ControlBody(body): ControlBody) -> Response {
     let body: AdvanceBody = match json_body(&body) {
         Ok(b) => b,
         Err(e) => return e.into_response(),

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use spec::{Location, Violation};
 
-use super::{json_body, ok};
+use super::{ControlBody, json_body, ok};
 use crate::error::ApiError;
 use crate::render;
 use crate::sim::{
@@ -139,7 +139,7 @@ fn parse<T: for<'de> Deserialize<'de> + Default>(body: &Bytes) -> Result<T, ApiE
 
 // ----- calls -----
 
-async fn start_call(State(st): State<Shared>, body: Bytes) -> Response {
+async fn start_call(State(st): State<Shared>, ControlBody(body): ControlBody) -> Response {
     let run = async {
         let req: lifecycle::CallRequest = parse(&body)?;
         let ws = workspace_of(&st, req.key.as_deref(), KeyIn::Body).await?;
@@ -158,7 +158,7 @@ async fn start_call(State(st): State<Shared>, body: Bytes) -> Response {
 
 // ----- campaigns -----
 
-async fn start_campaign(State(st): State<Shared>, body: Bytes) -> Response {
+async fn start_campaign(State(st): State<Shared>, ControlBody(body): ControlBody) -> Response {
     let run = async {
         let req: campaigns::CampaignRequest = parse(&body)?;
         let ws = workspace_of(&st, req.key.as_deref(), KeyIn::Body).await?;
@@ -232,7 +232,7 @@ async fn get_campaign(
 async fn resume_campaign(
     State(st): State<Shared>,
     Path(id): Path<String>,
-    body: Bytes,
+    ControlBody(body): ControlBody,
 ) -> Response {
     let run = async {
         let req: KeyBody = parse(&body)?;
@@ -261,7 +261,7 @@ struct KeyBody {
 
 // ----- events -----
 
-async fn trigger(State(st): State<Shared>, body: Bytes) -> Response {
+async fn trigger(State(st): State<Shared>, ControlBody(body): ControlBody) -> Response {
     let run = async {
         let req: events::TriggerRequest = parse(&body)?;
         let ws = workspace_of(&st, req.key.as_deref(), KeyIn::Body).await?;
@@ -299,7 +299,7 @@ async fn list_endpoints(State(st): State<Shared>, q: QueryOf<KeyQuery>) -> Respo
     ok(json!({ "data": data, "total": data.len() }))
 }
 
-async fn add_endpoint(State(st): State<Shared>, body: Bytes) -> Response {
+async fn add_endpoint(State(st): State<Shared>, ControlBody(body): ControlBody) -> Response {
     let run = async {
         let req: EndpointRequest = parse(&body)?;
         let ws = workspace_of(&st, req.key.as_deref(), KeyIn::Body).await?;
@@ -325,7 +325,7 @@ async fn get_endpoint(State(st): State<Shared>, Path(id): Path<String>) -> Respo
 async fn update_endpoint(
     State(st): State<Shared>,
     Path(id): Path<String>,
-    body: Bytes,
+    ControlBody(body): ControlBody,
 ) -> Response {
     let run = async {
         let req: EndpointRequest = parse(&body)?;
@@ -414,7 +414,7 @@ async fn get_chaos(State(st): State<Shared>) -> Response {
 }
 
 /// Replaces every chaos setting (a field left out is off).
-async fn put_chaos(State(st): State<Shared>, body: Bytes) -> Response {
+async fn put_chaos(State(st): State<Shared>, ControlBody(body): ControlBody) -> Response {
     // An empty body is `{}`, as on the other control routes: every fault off.
     let doc: ChaosDoc = match json_body(&body) {
         Ok(c) => c,
