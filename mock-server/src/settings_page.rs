@@ -112,8 +112,15 @@ async fn refused(st: &Shared, headers: &HeaderMap, key: Option<&str>, e: ApiErro
     render(st, status, key, Some(&message)).await
 }
 
-async fn page(State(st): State<Shared>, Query(q): Query<PageQuery>) -> Response {
-    render(&st, StatusCode::OK, q.key.as_deref(), None).await
+async fn page(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    match q {
+        Ok(Query(q)) => render(&st, StatusCode::OK, q.key.as_deref(), None).await,
+        Err(e) => refused(&st, &headers, None, crate::control::query_rejected(&e)).await,
+    }
 }
 
 async fn render(
