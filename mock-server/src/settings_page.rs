@@ -270,6 +270,15 @@ fn form(headers: &HeaderMap, body: &Bytes) -> Result<Vec<(String, String)>, ApiE
     Ok(crate::api::query_pairs(Some(text)))
 }
 
+/// The `key` field of a form that needs nothing else (remove, redeliver).
+fn form_key(headers: &HeaderMap, body: &Bytes) -> Result<String, ApiError> {
+    let pairs = form(headers, body)?;
+    field(&pairs, "key")
+        .filter(|k| crate::auth::well_formed(k))
+        .map(str::to_owned)
+        .ok_or_else(|| field_error("key", "required: a well-formed API key"))
+}
+
 fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs
         .iter()
@@ -306,10 +315,7 @@ async fn add(
         };
         st.sim
             .add_endpoint(&key, &req, st.clock.now_ms())
-            .map_err(|e| match e {
-                crate::sim::SimError::Invalid { field, reason } => field_error(field, reason),
-                other => ApiError::internal(format!("{other:?}"), serde_json::json!({})),
-            })?;
+            .map_err(crate::control::sim_routes::sim_error)?;
         Ok::<_, ApiError>(see_other(&key))
     };
     match run.await {
@@ -324,32 +330,21 @@ async fn remove(
     headers: HeaderMap,
     ControlBody(body): ControlBody,
 ) -> Response {
-    let pairs = match form(&headers, &body) {
-        Ok(p) => p,
+    let key = match form_key(&headers, &body) {
+        Ok(k) => k,
         Err(e) => return refused(&st, &headers, None, e).await,
     };
-    let Some(key) = field(&pairs, "key").filter(|k| crate::auth::well_formed(k)) else {
-        return refused(
-            &st,
-            &headers,
-            None,
-            field_error("key", "required: a well-formed API key"),
-        )
-        .await;
-    };
+    let key = key.as_str();
     match st.sim.remove_endpoint(Some(key), &id) {
         Ok(()) => see_other(key),
         Err(e) => {
-            let e = match e {
-                crate::sim::SimError::NotFound(m) => {
-                    ApiError::control(StatusCode::NOT_FOUND, "not_found", m)
-                }
-                crate::sim::SimError::Conflict(m) => {
-                    ApiError::control(StatusCode::CONFLICT, "conflict", m)
-                }
-                crate::sim::SimError::Invalid { field, reason } => field_error(field, reason),
-            };
-            refused(&st, &headers, Some(key), e).await
+            refused(
+                &st,
+                &headers,
+                Some(key),
+                crate::control::sim_routes::sim_error(e),
+            )
+            .await
         }
     }
 }
@@ -360,19 +355,11 @@ async fn redeliver(
     headers: HeaderMap,
     ControlBody(body): ControlBody,
 ) -> Response {
-    let pairs = match form(&headers, &body) {
-        Ok(p) => p,
+    let key = match form_key(&headers, &body) {
+        Ok(k) => k,
         Err(e) => return refused(&st, &headers, None, e).await,
     };
-    let Some(key) = field(&pairs, "key").filter(|k| crate::auth::well_formed(k)) else {
-        return refused(
-            &st,
-            &headers,
-            None,
-            field_error("key", "required: a well-formed API key"),
-        )
-        .await;
-    };
+    let key = key.as_str();
     // Only the workspace's own deliveries can be redelivered from its page.
     let owned = st
         .sim

@@ -73,7 +73,8 @@ pub(crate) fn field_error(field: &str, reason: impl Into<String>) -> ApiError {
     )
 }
 
-fn sim_error(e: SimError) -> ApiError {
+/// The error answer of a refused simulation request.
+pub(crate) fn sim_error(e: SimError) -> ApiError {
     match e {
         SimError::Invalid { field, reason } => field_error(field, reason),
         SimError::NotFound(m) => ApiError::control(StatusCode::NOT_FOUND, "not_found", m),

@@ -7,6 +7,7 @@
 //! contact and a message); `POST /_mock/campaigns/{id}/resume` goes on, skipping a do-not-call
 //! contact. After the last contact the campaign is `completed` (the page names no event for it).
 
+use super::{Invalid, invalid};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -110,16 +111,6 @@ pub(crate) struct Campaign {
     pub(crate) pause: Option<Pause>,
     /// Calls placed, by slot.
     pub(crate) calls: Vec<u32>,
-}
-
-/// A refused request: the body field and why.
-pub(crate) type Invalid = super::lifecycle::Invalid;
-
-fn invalid(field: &'static str, reason: impl Into<String>) -> Invalid {
-    Invalid {
-        field,
-        reason: reason.into(),
-    }
 }
 
 /// Checks a `POST /_mock/campaigns` body against the workspace.

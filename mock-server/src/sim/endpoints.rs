@@ -4,6 +4,7 @@
 //! every workspace (given with `--webhook` on the command line). Each has a secret, an event
 //! filter (empty means every event) and an enabled flag.
 
+use super::{Invalid, invalid};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -76,20 +77,6 @@ struct EndpointOut<'a> {
     events: &'a [String],
     enabled: bool,
     created_at: String,
-}
-
-/// Why an endpoint setting is refused: the field and the reason.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Invalid {
-    pub(crate) field: &'static str,
-    pub(crate) reason: String,
-}
-
-fn invalid(field: &'static str, reason: impl Into<String>) -> Invalid {
-    Invalid {
-        field,
-        reason: reason.into(),
-    }
 }
 
 /// Checks a delivery URL: absolute `http` or `https` with a host.

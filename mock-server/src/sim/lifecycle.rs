@@ -6,6 +6,7 @@
 //! call gets its duration, cost and recording, from which the transcript, line items and WAV
 //! derive exactly as for seeded calls.
 
+use super::{Invalid, invalid};
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -36,20 +37,6 @@ pub(crate) struct CallRequest {
     pub(crate) ring_sec: Option<u32>,
     pub(crate) duration_sec: Option<u32>,
     pub(crate) recording: Option<bool>,
-}
-
-/// A refused request: the body field and why.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Invalid {
-    pub(crate) field: &'static str,
-    pub(crate) reason: String,
-}
-
-fn invalid(field: &'static str, reason: impl Into<String>) -> Invalid {
-    Invalid {
-        field,
-        reason: reason.into(),
-    }
 }
 
 /// The next change of a call.

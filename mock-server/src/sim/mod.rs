@@ -155,17 +155,23 @@ pub(crate) enum SimError {
     Conflict(String),
 }
 
-impl From<lifecycle::Invalid> for SimError {
-    fn from(i: lifecycle::Invalid) -> SimError {
-        SimError::Invalid {
-            field: i.field,
-            reason: i.reason,
-        }
+/// A refused request body: the field and why (turned into a 422 at `/field`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Invalid {
+    pub(crate) field: &'static str,
+    pub(crate) reason: String,
+}
+
+/// An [`Invalid`].
+pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Invalid {
+    Invalid {
+        field,
+        reason: reason.into(),
     }
 }
 
-impl From<endpoints::Invalid> for SimError {
-    fn from(i: endpoints::Invalid) -> SimError {
+impl From<Invalid> for SimError {
+    fn from(i: Invalid) -> SimError {
         SimError::Invalid {
             field: i.field,
             reason: i.reason,
