@@ -212,15 +212,28 @@ fn quota_headers(res: &mut Response, q: &Quota) {
     h.insert(RATE_RESET, HeaderValue::from(q.reset_sec));
 }
 
-/// The entry point of every `/api/v1` request.
+/// The entry point of every `/api/v1` request that goes through the full router: the address
+/// comes from `ConnectInfo`, and what the journal needs rides on the response for `observe`.
 pub(crate) async fn dispatch(State(state): State<Shared>, req: Request) -> Response {
     let addr = req
         .extensions()
         .get::<ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0);
+    let (mut res, info) = handle(&state, req, addr).await;
+    res.extensions_mut().insert(info);
+    res
+}
+
+/// The v1 pipeline for one request from `addr`: the response, and what the journal needs to
+/// know about the request that only the pipeline learnt.
+pub(crate) async fn handle(
+    state: &Shared,
+    req: Request,
+    addr: Option<std::net::SocketAddr>,
+) -> (Response, JournalInfo) {
     let req_method_is_head = req.method() == Method::HEAD;
     let mut info = JournalInfo::default();
-    let (quota, mut res) = run(&state, req, addr, &mut info).await;
+    let (quota, mut res) = run(state, req, addr, &mut info).await;
     // A request that reached the limiter carries the quota of its decision (the same numbers a
     // second look at the bucket would give, without taking its lock again); one that did not
     // (no such route or method) shows its address's quota, admitting nothing.
@@ -237,8 +250,7 @@ pub(crate) async fn dispatch(State(state): State<Shared>, req: Request) -> Respo
         let head = req_method_is_head;
         res = crate::response_check::check(op, res, head).await;
     }
-    res.extensions_mut().insert(info);
-    res
+    (res, info)
 }
 
 /// Steps 1 to 6; returns the quota of the rate-limit decision (for the headers), if one was
