@@ -14,29 +14,29 @@ use axum::response::Response;
 
 use crate::api::JournalInfo;
 use crate::error::ErrorCode;
-use crate::journal::{JournalEntry, capture_body, capture_headers};
+use crate::journal::{JournalEntry, Received, RequestId, capture_body};
 use crate::state::AppState;
 
 /// The request id header, read from requests and set on every response.
 pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The id a response carries: the client's own (when usable) or the next of the server's.
-pub(crate) enum RequestId {
+enum ResponseId {
     /// `req_` and ten digits of the server's counter; formatted only when shown.
     Seq(u64),
     /// The client's `X-Request-Id`, already checked to be visible ASCII of a sane length.
     Given(HeaderValue),
 }
 
-impl RequestId {
+impl ResponseId {
     /// The client's id if it is non-empty visible ASCII of at most 128 bytes, else the next one.
-    fn of(state: &AppState, req: &Request) -> RequestId {
+    fn of(state: &AppState, req: &Request) -> ResponseId {
         match req.headers().get(&REQUEST_ID).filter(|v| {
             let b = v.as_bytes();
             !b.is_empty() && b.len() <= 128 && b.iter().all(u8::is_ascii_graphic)
         }) {
-            Some(v) => RequestId::Given(v.clone()),
-            None => RequestId::Seq(state.request_seq.fetch_add(1, Ordering::Relaxed) + 1),
+            Some(v) => ResponseId::Given(v.clone()),
+            None => ResponseId::Seq(state.request_seq.fetch_add(1, Ordering::Relaxed) + 1),
         }
     }
 
@@ -44,12 +44,21 @@ impl RequestId {
     /// a stack buffer (no intermediate `String`).
     fn header_value(&self) -> Option<HeaderValue> {
         match self {
-            RequestId::Given(v) => Some(v.clone()),
-            RequestId::Seq(n) => {
+            ResponseId::Given(v) => Some(v.clone()),
+            ResponseId::Seq(n) => {
                 let mut buf = [0u8; 4 + 20];
                 let len = seq_id(*n, &mut buf);
                 HeaderValue::from_bytes(&buf[..len]).ok()
             }
+        }
+    }
+
+    /// The id for the journal. A client's id is copied: the header value shares the buffer the
+    /// request was read into, which a journal entry must not keep alive.
+    fn for_journal(&self) -> RequestId {
+        match self {
+            ResponseId::Seq(n) => RequestId::Seq(*n),
+            ResponseId::Given(v) => RequestId::Given(v.to_str().unwrap_or_default().into()),
         }
     }
 }
@@ -66,12 +75,12 @@ fn seq_id(n: u64, buf: &mut [u8; 24]) -> usize {
     4 + pad + digits.len()
 }
 
-impl fmt::Display for RequestId {
+impl fmt::Display for ResponseId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RequestId::Seq(n) => write!(f, "req_{n:010}"),
+            ResponseId::Seq(n) => write!(f, "req_{n:010}"),
             // Checked to be ASCII when it was accepted.
-            RequestId::Given(v) => f.write_str(v.to_str().unwrap_or_default()),
+            ResponseId::Given(v) => f.write_str(v.to_str().unwrap_or_default()),
         }
     }
 }
@@ -80,20 +89,21 @@ impl fmt::Display for RequestId {
 pub(crate) struct Observation {
     started: Instant,
     at: i64,
-    request_id: RequestId,
+    request_id: ResponseId,
     method: Method,
     uri: Uri,
-    /// The request headers as the journal shows them, when this request is journaled.
-    headers: Option<Vec<(String, String)>>,
+    /// The request's path, query and headers, when this request is journaled.
+    received: Option<Received>,
 }
 
 impl Observation {
     /// Notes the receipt of `req`: time, id, method and URI (cheap clones: a standard method is
-    /// inline, a URI shares its bytes), and the headers when the request will be journaled.
+    /// inline, a URI shares its bytes), and a raw copy of what the journal shows of it when the
+    /// request will be journaled.
     pub(crate) fn begin(state: &AppState, req: &Request) -> Observation {
         let started = Instant::now();
         let at = state.clock.now_ms();
-        let request_id = RequestId::of(state, req);
+        let request_id = ResponseId::of(state, req);
         let journaled = state.journal_enabled() && req.uri().path().starts_with("/api/");
         Observation {
             started,
@@ -101,7 +111,7 @@ impl Observation {
             request_id,
             method: req.method().clone(),
             uri: req.uri().clone(),
-            headers: journaled.then(|| capture_headers(req.headers())),
+            received: journaled.then(|| Received::capture(req.uri(), req.headers())),
         }
     }
 
@@ -124,7 +134,7 @@ impl Observation {
             error = error_code.unwrap_or(""),
             micros = elapsed.as_micros() as u64,
         );
-        let (Some(headers), Some(info)) = (self.headers, info) else {
+        let (Some(received), Some(info)) = (self.received, info) else {
             return;
         };
         let (request_body, request_body_truncated) = match &info.body {
@@ -133,19 +143,17 @@ impl Observation {
         };
         state.journal.record(JournalEntry {
             seq: 0,
-            request_id: self.request_id.to_string(),
+            request_id: self.request_id.for_journal(),
             at: self.at,
-            method: self.method.as_str().to_owned(),
-            path: path.to_owned(),
-            query: self.uri.query().map(str::to_owned),
+            method: self.method,
+            received,
             operation_id: info.operation_id,
             key: info.key,
             status,
             duration_us: elapsed.as_micros() as u64,
-            request_headers: headers,
             request_body,
             request_body_truncated,
-            error_code: error_code.map(str::to_owned),
+            error_code,
         });
     }
 }
@@ -163,6 +171,7 @@ mod tests {
                 std::str::from_utf8(&buf[..len]),
                 Ok(format!("req_{n:010}").as_str())
             );
+            assert_eq!(ResponseId::Seq(n).to_string(), format!("req_{n:010}"));
             assert_eq!(RequestId::Seq(n).to_string(), format!("req_{n:010}"));
         }
     }

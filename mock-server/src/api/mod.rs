@@ -42,8 +42,8 @@ pub(crate) const CSV_MAX_ROWS: u64 = 50_000;
 /// What the journal wants to know about a request that only the pipeline knows.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct JournalInfo {
-    pub(crate) key: Option<String>,
-    pub(crate) operation_id: Option<String>,
+    pub(crate) key: Option<Box<str>>,
+    pub(crate) operation_id: Option<&'static str>,
     pub(crate) body: Option<Bytes>,
 }
 
@@ -245,7 +245,6 @@ pub(crate) async fn handle(
     if state.config.validate_responses {
         let op = info
             .operation_id
-            .as_deref()
             .and_then(|id| state.contract.operation(id));
         let head = req_method_is_head;
         res = crate::response_check::check(op, res, head).await;
@@ -297,7 +296,7 @@ async fn run(
         }
         PathMatch::NotFound => return (None, ApiError::no_route(full_path).into_response()),
     };
-    info.operation_id = Some(op.id.clone());
+    info.operation_id = Some(op.id.as_str());
     let (bucket, workspace) = match identify(state, op, req.headers(), &path_params, addr).await {
         Ok(x) => x,
         Err(e) => {
@@ -313,7 +312,7 @@ async fn run(
         }
     };
     if op.requires_auth {
-        info.key = bucket.strip_prefix("key:").map(str::to_owned);
+        info.key = bucket.strip_prefix("key:").map(Into::into);
     }
     let quota = match state.limiter.check(&bucket, state.clock.now_ms()) {
         Decision::Refused {
