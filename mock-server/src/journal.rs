@@ -99,7 +99,7 @@ impl Serialize for JournalEntry {
         let mut e = s.serialize_struct("JournalEntry", 14)?;
         e.serialize_field("seq", &self.seq)?;
         e.serialize_field("requestId", &self.request_id)?;
-        e.serialize_field("at", &crate::clock::format_rfc3339_ms(self.at))?;
+        e.serialize_field("at", &crate::clock::Timestamp::from_ms(self.at))?;
         e.serialize_field("method", self.method.as_str())?;
         e.serialize_field("path", self.received.path())?;
         e.serialize_field("query", &self.received.query())?;

@@ -17,6 +17,7 @@ pub(crate) mod error;
 pub(crate) mod fake_data;
 pub(crate) mod front;
 pub(crate) mod journal;
+pub(crate) mod json_writer;
 pub(crate) mod observe;
 pub(crate) mod rate_limit;
 pub(crate) mod render;
