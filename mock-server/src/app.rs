@@ -1,13 +1,10 @@
 //! The router, the layers around it, and serving it on a listener.
 
 use std::future::Future;
-use std::net::SocketAddr;
-use std::sync::atomic::Ordering;
-use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::http::{HeaderName, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
@@ -16,15 +13,21 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::api::{self, JournalInfo};
-use crate::error::{ApiError, ErrorCode};
-use crate::journal::{JournalEntry, capture_body, capture_headers};
+use crate::error::ApiError;
+use crate::front::{Front, MakeFront};
+use crate::observe::{Observation, REQUEST_ID};
 use crate::state::Shared;
 
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
 /// The whole application: v1 under `/api/v1`, the control API under `/_mock`, and the error
-/// shape for everything else. Tests drive it with `tower::ServiceExt::oneshot`.
+/// shape for everything else. Tests drive it with `tower::ServiceExt::oneshot`; callers may layer
+/// it (its one route is the front service, so a layer wraps everything).
 pub fn app(state: Shared) -> Router {
+    Router::new().fallback_service(Front::new(state.clone(), full_router(state)))
+}
+
+/// The router with every route and layer. The front service ([`crate::front`]) answers plain v1
+/// requests itself, exactly as this would, and hands it everything else.
+pub(crate) fn full_router(state: Shared) -> Router {
     Router::new()
         .route("/api/v1", any(api::dispatch))
         .route("/api/v1/{*rest}", any(api::dispatch))
@@ -38,7 +41,8 @@ pub fn app(state: Shared) -> Router {
         .with_state(state)
 }
 
-/// Serves `app(state)` on `listener` until `shutdown` resolves.
+/// Serves the application on `listener` until `shutdown` resolves: the front service, made per
+/// connection with the peer's address.
 pub async fn serve(
     listener: TcpListener,
     state: Shared,
@@ -46,19 +50,17 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     // The simulation's background driver lives as long as the server.
     let driver = tokio::spawn(crate::sim::drive(state.clone()));
-    let served = axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let front = Front::new(state.clone(), full_router(state));
+    let served = axum::serve(listener, MakeFront(front))
+        .with_graceful_shutdown(shutdown)
+        .await;
     driver.abort();
     served
 }
 
 /// Browser clients (a dashboard calling the mock directly) need CORS, including the headers
 /// they must read: rate-limit state, request ids, ranges.
-fn cors() -> CorsLayer {
+pub(crate) fn cors() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::mirror_request())
         .allow_methods([
@@ -141,7 +143,7 @@ async fn method_not_allowed(req: Request) -> Response {
     ApiError::method_not_allowed(req.method().as_str(), allowed).into_response()
 }
 
-fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+pub(crate) fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     ApiError::internal(
         "the mock hit a bug while answering (a panic); please report it",
         serde_json::json!({}),
@@ -151,68 +153,9 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 
 /// Assigns the request id, times the request, logs it and records it in the journal.
 async fn observe(State(state): State<Shared>, req: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let at = state.clock.now_ms();
-    let request_id = req
-        .headers()
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
-        .map(str::to_owned)
-        .unwrap_or_else(|| {
-            format!(
-                "req_{:010}",
-                state.request_seq.fetch_add(1, Ordering::Relaxed) + 1
-            )
-        });
-    // Cheap clones (a standard method is inline, a URI shares its bytes): method, path and query
-    // are copied into strings only for a journal entry, not for every request.
-    let method = req.method().clone();
-    let uri = req.uri().clone();
-    let path = uri.path();
-    let journaled = state.journal_enabled() && path.starts_with("/api/");
-    let headers: Vec<(String, String)> = if journaled {
-        capture_headers(req.headers())
-    } else {
-        Vec::new()
-    };
+    let observation = Observation::begin(&state, &req);
     let mut res = next.run(req).await;
-    if let Ok(v) = HeaderValue::from_str(&request_id) {
-        res.headers_mut().insert(REQUEST_ID, v);
-    }
-    let status = res.status().as_u16();
-    let error_code = res.extensions().get::<ErrorCode>().map(|c| c.0);
-    let elapsed = started.elapsed();
-    tracing::info!(
-        target: "vici_mock::request",
-        request_id = %request_id,
-        method = %method,
-        path = %path,
-        status,
-        error = error_code.unwrap_or(""),
-        micros = elapsed.as_micros() as u64,
-    );
-    if journaled && let Some(info) = res.extensions_mut().remove::<JournalInfo>() {
-        let (request_body, request_body_truncated) = match &info.body {
-            Some(b) if !b.is_empty() => capture_body(b),
-            _ => (None, false),
-        };
-        state.journal.record(JournalEntry {
-            seq: 0,
-            request_id,
-            at,
-            method: method.as_str().to_owned(),
-            path: path.to_owned(),
-            query: uri.query().map(str::to_owned),
-            operation_id: info.operation_id,
-            key: info.key,
-            status,
-            duration_us: elapsed.as_micros() as u64,
-            request_headers: headers,
-            request_body,
-            request_body_truncated,
-            error_code: error_code.map(str::to_owned),
-        });
-    }
+    let info = res.extensions_mut().remove::<JournalInfo>();
+    observation.finish(&state, &mut res, info);
     res
 }

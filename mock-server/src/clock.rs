@@ -329,41 +329,97 @@ impl Clock {
 /// Values outside [`MIN_UNIX_MS`]..=[`MAX_UNIX_MS`] are clamped to that range, because RFC 3339
 /// has four-digit years and nothing else; the clock never produces such values.
 pub(crate) fn format_rfc3339_ms(unix_ms: i64) -> String {
-    let ms = unix_ms.clamp(MIN_UNIX_MS, MAX_UNIX_MS);
-    let secs = ms.div_euclid(1000);
-    let millis = ms.rem_euclid(1000);
-    // After the clamp the year is 0..=9999, inside what `time` represents, so this cannot fail;
-    // the fallback keeps the function total without an `unwrap`.
-    let Ok(dt) = OffsetDateTime::from_unix_timestamp(secs) else {
-        return String::from("1970-01-01T00:00:00Z");
-    };
-    // Digits by hand rather than `write!`: every rendered record has several timestamps (a list
-    // page dozens), and the formatting machinery (padding, `Display` per field) cost more than
-    // the date arithmetic.
-    fn digits(out: &mut String, n: u32, width: u32) {
+    Timestamp::from_ms(unix_ms).as_str().to_owned()
+}
+
+/// [`format_rfc3339_ms`] on the stack: responses render several timestamps per record, and a
+/// `String` each was a measurable share of a call detail's allocations. Serialises and displays
+/// as the text.
+#[derive(Clone, Copy)]
+pub(crate) struct Timestamp {
+    buf: [u8; 24],
+    len: u8,
+}
+
+impl Timestamp {
+    /// Formats Unix milliseconds (see [`format_rfc3339_ms`]).
+    pub(crate) fn from_ms(unix_ms: i64) -> Timestamp {
+        let ms = unix_ms.clamp(MIN_UNIX_MS, MAX_UNIX_MS);
+        let secs = ms.div_euclid(1000);
+        let millis = ms.rem_euclid(1000);
+        let mut out = Timestamp {
+            buf: [0; 24],
+            len: 0,
+        };
+        // After the clamp the year is 0..=9999, inside what `time` represents, so this cannot
+        // fail; the fallback keeps the function total without an `unwrap`.
+        let Ok(dt) = OffsetDateTime::from_unix_timestamp(secs) else {
+            out.push(b"1970-01-01T00:00:00Z");
+            return out;
+        };
+        // Digits by hand rather than `write!`: every rendered record has several timestamps (a
+        // list page dozens), and the formatting machinery (padding, `Display` per field) cost
+        // more than the date arithmetic.
+        out.digits(dt.year().clamp(0, 9999) as u32, 4);
+        out.push(b"-");
+        out.digits(u32::from(u8::from(dt.month())), 2);
+        out.push(b"-");
+        out.digits(u32::from(dt.day()), 2);
+        out.push(b"T");
+        out.digits(u32::from(dt.hour()), 2);
+        out.push(b":");
+        out.digits(u32::from(dt.minute()), 2);
+        out.push(b":");
+        out.digits(u32::from(dt.second()), 2);
+        if millis != 0 {
+            out.push(b".");
+            out.digits(millis as u32, 3);
+        }
+        out.push(b"Z");
+        out
+    }
+
+    /// Formats Unix seconds.
+    pub(crate) fn from_secs(unix_secs: i64) -> Timestamp {
+        Timestamp::from_ms(unix_secs.saturating_mul(1000))
+    }
+
+    // At most 24 bytes are ever written ("YYYY-MM-DDTHH:MM:SS.mmmZ"), the buffer's size.
+    fn push(&mut self, bytes: &[u8]) {
+        let start = usize::from(self.len);
+        self.buf[start..start + bytes.len()].copy_from_slice(bytes);
+        self.len += bytes.len() as u8;
+    }
+
+    fn digits(&mut self, n: u32, width: u32) {
         for i in (0..width).rev() {
-            out.push(char::from(b'0' + (n / 10u32.pow(i) % 10) as u8));
+            self.push(&[b'0' + (n / 10u32.pow(i) % 10) as u8]);
         }
     }
-    let mut out = String::with_capacity(24);
-    // After the clamp the year is 0..=9999.
-    digits(&mut out, dt.year().clamp(0, 9999) as u32, 4);
-    out.push('-');
-    digits(&mut out, u32::from(u8::from(dt.month())), 2);
-    out.push('-');
-    digits(&mut out, u32::from(dt.day()), 2);
-    out.push('T');
-    digits(&mut out, u32::from(dt.hour()), 2);
-    out.push(':');
-    digits(&mut out, u32::from(dt.minute()), 2);
-    out.push(':');
-    digits(&mut out, u32::from(dt.second()), 2);
-    if millis != 0 {
-        out.push('.');
-        digits(&mut out, millis as u32, 3);
+
+    /// The text.
+    pub(crate) fn as_str(&self) -> &str {
+        // Only ASCII digits and punctuation are ever written.
+        std::str::from_utf8(&self.buf[..usize::from(self.len)]).unwrap_or_default()
     }
-    out.push('Z');
-    out
+}
+
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 /// Parses an RFC 3339 timestamp with any offset (`Z`, `z` or `±HH:MM`; `T` or `t`) into Unix

@@ -21,11 +21,15 @@
 //! # What is kept
 //!
 //! The journal stores what it is given; the HTTP layer builds entries with the helpers here so
-//! that the rules live in one place: [`redact_authorization`] hides all but the last four
-//! characters of a bearer key, [`capture_headers`] applies it to `Authorization` and
-//! `Proxy-Authorization`, and [`capture_body`] keeps the first [`MAX_BODY_BYTES`] of a body as
-//! text. The `key` field does hold the full API key: this is a local development tool, and users
-//! filter by the key they configured, so the key is not a secret from them.
+//! that the rules live in one place. A request's path, query and headers are copied raw, in one
+//! allocation, by [`Received::capture`], and turned into text only when the journal is read:
+//! most entries are never read, and converting every header to a `String` (and redacting the
+//! credentials) on every request cost more than the rest of the journal together. When shown,
+//! [`redact_authorization`] hides all but the last four characters of a bearer key in
+//! `Authorization` and `Proxy-Authorization`, and invalid UTF-8 is replaced. [`capture_body`]
+//! keeps the first [`MAX_BODY_BYTES`] of a body as text. The `key` field does hold the full API
+//! key: this is a local development tool, and users filter by the key they configured, so the
+//! key is not a secret from them.
 
 // The rest of the crate, written concurrently, does not use every item here yet; the tests do,
 // so test builds still catch real dead code.
@@ -37,49 +41,207 @@
     )
 )]
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
 use std::sync::Arc;
 
+use http::Method;
 use parking_lot::Mutex;
+use serde::ser::{SerializeSeq, SerializeStruct};
 use serde::{Serialize, Serializer};
 
 /// How much of a request body the journal keeps: 8 KiB.
 pub(crate) const MAX_BODY_BYTES: usize = 8 * 1024;
 
-/// One received request and the mock's answer to it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// One received request and the mock's answer to it. Serialised (camelCase) as the control API
+/// shows it; see [`JournalEntry::serialize`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct JournalEntry {
     /// Position in the journal, assigned by [`Journal::record`]: strictly increasing from 1.
     pub(crate) seq: u64,
     /// The `X-Request-Id` the mock answered with.
-    pub(crate) request_id: String,
+    pub(crate) request_id: RequestId,
     /// The virtual clock at receipt, in Unix milliseconds; shown as RFC 3339. Formatted when the
     /// journal is read, not on every request (most entries are never read).
-    #[serde(serialize_with = "serialize_rfc3339")]
     pub(crate) at: i64,
     /// The request method, as received.
-    pub(crate) method: String,
-    /// The path as received, without the query.
-    pub(crate) path: String,
-    /// The raw query string without the `?`, if there was one.
-    pub(crate) query: Option<String>,
+    pub(crate) method: Method,
+    /// The path, query and headers as received.
+    pub(crate) received: Received,
     /// The contract operation the request was routed to, if it matched one.
-    pub(crate) operation_id: Option<String>,
+    pub(crate) operation_id: Option<&'static str>,
     /// The API key used, if any, in full (see the module documentation).
-    pub(crate) key: Option<String>,
+    pub(crate) key: Option<Box<str>>,
     /// The response status.
     pub(crate) status: u16,
     /// Time from receipt to response, in microseconds.
     pub(crate) duration_us: u64,
-    /// Request headers in received order, credentials redacted by [`capture_headers`].
-    pub(crate) request_headers: Vec<(String, String)>,
     /// The first [`MAX_BODY_BYTES`] of the body as text; `None` when the body was empty.
     pub(crate) request_body: Option<String>,
     /// Whether the body was longer than what `request_body` holds.
     pub(crate) request_body_truncated: bool,
     /// The `error` code of an error response, if any.
-    pub(crate) error_code: Option<String>,
+    pub(crate) error_code: Option<&'static str>,
+}
+
+impl JournalEntry {
+    /// The path as received, without the query.
+    pub(crate) fn path(&self) -> &str {
+        self.received.path()
+    }
+}
+
+impl Serialize for JournalEntry {
+    /// The control API's entry: the fields in declaration order, camelCase, with the time as
+    /// RFC 3339 and the headers as `[name, value]` pairs of text, credentials redacted.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut e = s.serialize_struct("JournalEntry", 14)?;
+        e.serialize_field("seq", &self.seq)?;
+        e.serialize_field("requestId", &self.request_id)?;
+        e.serialize_field("at", &crate::clock::Timestamp::from_ms(self.at))?;
+        e.serialize_field("method", self.method.as_str())?;
+        e.serialize_field("path", self.received.path())?;
+        e.serialize_field("query", &self.received.query())?;
+        e.serialize_field("operationId", &self.operation_id)?;
+        e.serialize_field("key", &self.key)?;
+        e.serialize_field("status", &self.status)?;
+        e.serialize_field("durationUs", &self.duration_us)?;
+        e.serialize_field("requestHeaders", &ShownHeaders(&self.received))?;
+        e.serialize_field("requestBody", &self.request_body)?;
+        e.serialize_field("requestBodyTruncated", &self.request_body_truncated)?;
+        e.serialize_field("errorCode", &self.error_code)?;
+        e.end()
+    }
+}
+
+/// A request id: the server's own, kept as its number until shown, or the client's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RequestId {
+    /// `req_` and the number zero-padded to ten digits.
+    Seq(u64),
+    /// The client's `X-Request-Id`.
+    Given(Box<str>),
+}
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RequestId::Seq(n) => write!(f, "req_{n:010}"),
+            RequestId::Given(id) => f.write_str(id),
+        }
+    }
+}
+
+impl Serialize for RequestId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// The path, query and headers of a request, copied raw into one buffer:
+/// the path, then the query, then per header its name's and value's lengths (4 bytes each,
+/// little-endian) and bytes. Decoded and made presentable only when shown.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Received {
+    bytes: Box<[u8]>,
+    /// End of the path in `bytes`.
+    path_end: u32,
+    /// End of the query, if there was one.
+    query_end: Option<u32>,
+}
+
+impl Received {
+    /// Copies `path`, `query` and the headers `headers()` yields (in that order); it is called
+    /// twice, to size the buffer first.
+    pub(crate) fn new<'h, I: Iterator<Item = (&'h str, &'h [u8])>>(
+        path: &str,
+        query: Option<&str>,
+        headers: impl Fn() -> I,
+    ) -> Received {
+        let query_len = query.map_or(0, str::len);
+        let headers_len: usize = headers().map(|(n, v)| 8 + n.len() + v.len()).sum();
+        let mut bytes = Vec::with_capacity(path.len() + query_len + headers_len);
+        bytes.extend_from_slice(path.as_bytes());
+        let path_end = bytes.len() as u32;
+        let query_end = query.map(|q| {
+            bytes.extend_from_slice(q.as_bytes());
+            bytes.len() as u32
+        });
+        for (name, value) in headers() {
+            bytes.extend_from_slice(&(name.len() as u32).to_le_bytes());
+            bytes.extend_from_slice(&(value.len() as u32).to_le_bytes());
+            bytes.extend_from_slice(name.as_bytes());
+            bytes.extend_from_slice(value);
+        }
+        Received {
+            bytes: bytes.into_boxed_slice(),
+            path_end,
+            query_end,
+        }
+    }
+
+    /// Copies the path and query of `uri` and every header of `headers`, in received order.
+    pub(crate) fn capture(uri: &http::Uri, headers: &http::HeaderMap) -> Received {
+        Received::new(uri.path(), uri.query(), || {
+            headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes()))
+        })
+    }
+
+    /// The path without the query.
+    pub(crate) fn path(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.path_end as usize]).unwrap_or_default()
+    }
+
+    /// The raw query without the `?`, if there was one.
+    pub(crate) fn query(&self) -> Option<&str> {
+        let end = self.query_end? as usize;
+        std::str::from_utf8(&self.bytes[self.path_end as usize..end]).ok()
+    }
+
+    /// The headers as received: name (lowercase) and raw value.
+    pub(crate) fn headers(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        let start = self.query_end.unwrap_or(self.path_end) as usize;
+        let mut rest = &self.bytes[start..];
+        std::iter::from_fn(move || {
+            let (lens, tail) = rest.split_first_chunk::<8>()?;
+            let name_len = u32::from_le_bytes([lens[0], lens[1], lens[2], lens[3]]) as usize;
+            let value_len = u32::from_le_bytes([lens[4], lens[5], lens[6], lens[7]]) as usize;
+            let (name, tail) = tail.split_at_checked(name_len)?;
+            let (value, tail) = tail.split_at_checked(value_len)?;
+            rest = tail;
+            Some((std::str::from_utf8(name).unwrap_or_default(), value))
+        })
+    }
+
+    /// The headers as the journal shows them: text (invalid UTF-8 replaced), with
+    /// `Authorization` and `Proxy-Authorization` passed through [`redact_authorization`].
+    pub(crate) fn shown_headers(&self) -> impl Iterator<Item = (&str, Cow<'_, str>)> {
+        self.headers().map(|(name, value)| {
+            let text = String::from_utf8_lossy(value);
+            let shown = if name == http::header::AUTHORIZATION.as_str()
+                || name == http::header::PROXY_AUTHORIZATION.as_str()
+            {
+                Cow::Owned(redact_authorization(&text))
+            } else {
+                text
+            };
+            (name, shown)
+        })
+    }
+}
+
+/// [`Received::shown_headers`] as a JSON array of `[name, value]` pairs.
+struct ShownHeaders<'a>(&'a Received);
+
+impl Serialize for ShownHeaders<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(None)?;
+        for (name, value) in self.0.shown_headers() {
+            seq.serialize_element(&(name, value))?;
+        }
+        seq.end()
+    }
 }
 
 /// A status filter: one code (`404`) or a class (`4xx`).
@@ -148,13 +310,13 @@ impl JournalFilter {
             && self
                 .method
                 .as_deref()
-                .is_none_or(|method| entry.method.eq_ignore_ascii_case(method))
+                .is_none_or(|method| entry.method.as_str().eq_ignore_ascii_case(method))
             && self
                 .path
                 .as_deref()
                 .is_none_or(|path| match path.strip_suffix('*') {
-                    Some(prefix) => entry.path.starts_with(prefix),
-                    None => entry.path == path,
+                    Some(prefix) => entry.path().starts_with(prefix),
+                    None => entry.path() == path,
                 })
             && self
                 .status
@@ -162,7 +324,7 @@ impl JournalFilter {
             && self
                 .operation_id
                 .as_deref()
-                .is_none_or(|op| entry.operation_id.as_deref() == Some(op))
+                .is_none_or(|op| entry.operation_id == Some(op))
     }
 }
 
@@ -190,11 +352,6 @@ pub(crate) struct JournalPage {
     pub(crate) total: usize,
     /// Tallies over all the matches.
     pub(crate) counts: JournalCounts,
-}
-
-/// Serializes Unix milliseconds as an RFC 3339 timestamp.
-fn serialize_rfc3339<S: Serializer>(unix_ms: &i64, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&crate::clock::format_rfc3339_ms(*unix_ms))
 }
 
 /// Serializes shared entries as plain entries; serde's own `Arc` support needs its `rc` feature,
@@ -292,9 +449,12 @@ impl Journal {
                 .by_status
                 .entry(entry.status.to_string())
                 .or_default() += 1;
-            *counts.by_method.entry(entry.method.clone()).or_default() += 1;
-            if let Some(op) = &entry.operation_id {
-                *counts.by_operation.entry(op.clone()).or_default() += 1;
+            *counts
+                .by_method
+                .entry(entry.method.as_str().to_owned())
+                .or_default() += 1;
+            if let Some(op) = entry.operation_id {
+                *counts.by_operation.entry(op.to_owned()).or_default() += 1;
             }
             if page.data.len() < filter.limit {
                 page.data.push(entry);
@@ -351,25 +511,6 @@ pub(crate) fn redact_authorization(value: &str) -> String {
     format!("Bearer {prefix}…{tail}")
 }
 
-/// Copies request headers for the journal in received order, as text (invalid UTF-8 replaced),
-/// with `Authorization` and `Proxy-Authorization` passed through [`redact_authorization`].
-pub(crate) fn capture_headers(headers: &http::HeaderMap) -> Vec<(String, String)> {
-    headers
-        .iter()
-        .map(|(name, value)| {
-            let text = String::from_utf8_lossy(value.as_bytes());
-            let shown = if *name == http::header::AUTHORIZATION
-                || *name == http::header::PROXY_AUTHORIZATION
-            {
-                redact_authorization(&text)
-            } else {
-                text.into_owned()
-            };
-            (name.as_str().to_owned(), shown)
-        })
-        .collect()
-}
-
 /// The journal's view of a body: the first [`MAX_BODY_BYTES`] as text and whether there was more.
 /// An empty body is `None`. The cut never splits a UTF-8 character (it backs up to the start of
 /// one), and invalid UTF-8 is replaced with U+FFFD, so the text is always valid.
@@ -397,10 +538,18 @@ mod tests {
 
     fn entry(method: &str, path: &str, status: u16) -> JournalEntry {
         JournalEntry {
-            method: method.to_owned(),
-            path: path.to_owned(),
+            seq: 0,
+            request_id: RequestId::Seq(0),
+            at: 0,
+            method: Method::from_bytes(method.as_bytes()).unwrap(),
+            received: Received::new(path, None, std::iter::empty),
+            operation_id: None,
+            key: None,
             status,
-            ..JournalEntry::default()
+            duration_us: 0,
+            request_body: None,
+            request_body_truncated: false,
+            error_code: None,
         }
     }
 
@@ -433,8 +582,8 @@ mod tests {
         ];
         for (method, path, status, key, op) in rows {
             journal.record(JournalEntry {
-                key: key.map(str::to_owned),
-                operation_id: op.map(str::to_owned),
+                key: key.map(Into::into),
+                operation_id: op,
                 ..entry(method, path, status)
             });
         }
@@ -465,7 +614,7 @@ mod tests {
         assert_eq!(journal.capacity(), 3);
         let page = journal.query(&all());
         assert_eq!(seqs(&page), [10, 9, 8]);
-        assert_eq!(page.data.first().map(|e| e.path.as_str()), Some("/calls/9"));
+        assert_eq!(page.data.first().map(|e| e.path()), Some("/calls/9"));
         assert_eq!(page.total, 3);
     }
 
@@ -689,7 +838,7 @@ mod tests {
     }
 
     #[test]
-    fn capture_headers_redacts_credentials_only() {
+    fn received_headers_are_shown_redacted_and_as_text() {
         let mut headers = http::HeaderMap::new();
         headers.insert(
             http::header::AUTHORIZATION,
@@ -709,12 +858,22 @@ mod tests {
         if let Ok(value) = invalid_utf8 {
             headers.insert("x-latin1", value);
         }
-        let captured = capture_headers(&headers);
+        let uri: http::Uri = "/api/v1/calls?limit=5&x=%20".parse().unwrap();
+        let received = Received::capture(&uri, &headers);
+        assert_eq!(received.path(), "/api/v1/calls");
+        assert_eq!(received.query(), Some("limit=5&x=%20"));
+        let raw: Vec<(&str, &[u8])> = received.headers().collect();
+        let expected: Vec<(&str, &[u8])> = headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_bytes()))
+            .collect();
+        assert_eq!(raw, expected, "every header, raw, in received order");
+        let shown: Vec<(&str, Cow<'_, str>)> = received.shown_headers().collect();
         let get = |name: &str| -> Vec<&str> {
-            captured
+            shown
                 .iter()
-                .filter(|(n, _)| n == name)
-                .map(|(_, v)| v.as_str())
+                .filter(|(n, _)| *n == name)
+                .map(|(_, v)| v.as_ref())
                 .collect()
         };
         assert_eq!(get("authorization"), ["Bearer va_…1234"]);
@@ -722,6 +881,16 @@ mod tests {
         assert_eq!(get("content-type"), ["application/json"]);
         assert_eq!(get("x-tag"), ["one", "two"]);
         assert_eq!(get("x-latin1"), ["caf\u{fffd}"]);
+    }
+
+    #[test]
+    fn received_without_query_or_headers() {
+        let received = Received::new("/", None, std::iter::empty);
+        assert_eq!(received.path(), "/");
+        assert_eq!(received.query(), None);
+        assert_eq!(received.headers().count(), 0);
+        let empty_query = Received::new("/a", Some(""), std::iter::empty);
+        assert_eq!(empty_query.query(), Some(""));
     }
 
     #[test]
@@ -764,13 +933,14 @@ mod tests {
     fn page_serializes_in_camel_case() {
         let journal = Journal::new(4);
         journal.record(JournalEntry {
-            request_id: "req_1".to_owned(),
+            request_id: RequestId::Given("req_1".into()),
             at: 1_715_616_000_000,
-            query: Some("limit=5".to_owned()),
-            operation_id: Some("listCalls".to_owned()),
-            key: Some("va_abcdefghijklmnop1234".to_owned()),
+            received: Received::new("/calls", Some("limit=5"), || {
+                [("accept", &b"application/json"[..])].into_iter()
+            }),
+            operation_id: Some("listCalls"),
+            key: Some("va_abcdefghijklmnop1234".into()),
             duration_us: 42,
-            request_headers: vec![("accept".to_owned(), "application/json".to_owned())],
             ..entry("GET", "/calls", 200)
         });
         let json = serde_json::to_value(journal.query(&all())).ok();

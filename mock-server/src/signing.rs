@@ -26,35 +26,62 @@ pub(crate) enum UrlCheck {
 /// Signs and checks recording URLs.
 #[derive(Clone)]
 pub(crate) struct UrlSigner {
-    secret: Vec<u8>,
+    /// HMAC keyed with the secret, before any message: cloned per signature, so the key
+    /// schedule (two SHA-256 blocks) is computed once rather than per URL.
+    keyed: Hmac<Sha256>,
+}
+
+/// A hex signature, on the stack.
+#[derive(Clone, Copy)]
+pub(crate) struct Signature([u8; 64]);
+
+impl Signature {
+    /// The 64 lowercase hex digits.
+    pub(crate) fn as_str(&self) -> &str {
+        // Only hex digits are written.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
 }
 
 impl UrlSigner {
     /// A signer with the given secret.
     pub(crate) fn new(secret: impl Into<Vec<u8>>) -> UrlSigner {
-        UrlSigner {
-            secret: secret.into(),
-        }
+        // HMAC accepts keys of any length, so this cannot fail; an empty key is still a key.
+        let keyed = <Hmac<Sha256> as KeyInit>::new_from_slice(&secret.into())
+            .unwrap_or_else(|_| unreachable_hmac());
+        UrlSigner { keyed }
     }
 
     fn mac(&self, path: &str, expires: i64) -> Hmac<Sha256> {
-        // HMAC accepts keys of any length, so this cannot fail; an empty key is still a key.
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.secret)
-            .unwrap_or_else(|_| unreachable_hmac());
+        let mut mac = self.keyed.clone();
         mac.update(path.as_bytes());
         mac.update(b"\n");
-        mac.update(expires.to_string().as_bytes());
+        mac.update(itoa::Buffer::new().format(expires).as_bytes());
         mac
     }
 
     /// The hex signature of `path` valid until `expires`.
-    pub(crate) fn sign(&self, path: &str, expires: i64) -> String {
-        hex::encode(self.mac(path, expires).finalize().into_bytes())
+    pub(crate) fn signature(&self, path: &str, expires: i64) -> Signature {
+        let mut out = Signature([b'0'; 64]);
+        // 32 bytes of MAC are exactly 64 hex digits, so this cannot fail.
+        let _ = hex::encode_to_slice(self.mac(path, expires).finalize().into_bytes(), &mut out.0);
+        out
     }
 
-    /// The query string (`expires=…&signature=…`) for `path`, valid until `expires`.
-    pub(crate) fn query(&self, path: &str, expires: i64) -> String {
-        format!("expires={expires}&signature={}", self.sign(path, expires))
+    /// The hex signature of `path` valid until `expires`, as a `String`.
+    #[cfg(test)]
+    pub(crate) fn sign(&self, path: &str, expires: i64) -> String {
+        self.signature(path, expires).as_str().to_owned()
+    }
+
+    /// Appends the query string (`?expires=…&signature=…`) signing `url[path_start..]`, the
+    /// path, valid until `expires`: the URL is built in one `String`.
+    pub(crate) fn sign_url(&self, url: &mut String, path_start: usize, expires: i64) {
+        let signature = self.signature(&url[path_start..], expires);
+        url.push_str("?expires=");
+        url.push_str(itoa::Buffer::new().format(expires));
+        url.push_str("&signature=");
+        url.push_str(signature.as_str());
     }
 
     /// Checks the raw `expires` and `signature` values of a request at time `now` (seconds).
@@ -118,6 +145,27 @@ mod tests {
         assert_eq!(
             hex::encode(mac.finalize().into_bytes()),
             "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+        );
+    }
+
+    #[test]
+    fn signed_urls_append_expiry_and_signature_of_the_path() {
+        let s = UrlSigner::new("secret");
+        let mut url = format!("http://host{PATH}");
+        s.sign_url(&mut url, "http://host".len(), 1_000);
+        assert_eq!(
+            url,
+            format!(
+                "http://host{PATH}?expires=1000&signature={}",
+                s.sign(PATH, 1_000)
+            )
+        );
+        // The signature is HMAC-SHA256 of "{path}\n{expires}" under the secret.
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(b"secret").unwrap();
+        mac.update(format!("{PATH}\n1000").as_bytes());
+        assert_eq!(
+            s.sign(PATH, 1_000),
+            hex::encode(mac.finalize().into_bytes())
         );
     }
 

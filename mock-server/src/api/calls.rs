@@ -88,18 +88,16 @@ pub(super) fn get(input: &Input<'_>) -> Result<Response, ApiError> {
             id: id.to_owned(),
         })?;
     let recording = ws.calls[seq as usize].has_recording.then(|| {
-        let path = format!(
-            "{}/calls/{}/recording.wav",
-            input.state.contract.server_base_path(),
-            ws.id(Kind::Call, seq)
-        );
         let expires = input.now() + URL_TTL_SECS;
-        let url = format!(
-            "{}{}?{}",
-            input.origin(),
-            path,
-            input.state.signer.query(&path, expires)
-        );
+        // Origin, path and signed query written into one `String`.
+        let mut url = String::with_capacity(192);
+        input.write_origin(&mut url);
+        let path_start = url.len();
+        url.push_str(input.state.contract.server_base_path());
+        url.push_str("/calls/");
+        url.push_str(ws.id(Kind::Call, seq).as_str());
+        url.push_str("/recording.wav");
+        input.state.signer.sign_url(&mut url, path_start, expires);
         (url, expires)
     });
     let body = render::call_detail_json(&ws, seq, recording, &input.state.detail_cache)

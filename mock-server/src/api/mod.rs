@@ -42,8 +42,8 @@ pub(crate) const CSV_MAX_ROWS: u64 = 50_000;
 /// What the journal wants to know about a request that only the pipeline knows.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct JournalInfo {
-    pub(crate) key: Option<String>,
-    pub(crate) operation_id: Option<String>,
+    pub(crate) key: Option<Box<str>>,
+    pub(crate) operation_id: Option<&'static str>,
     pub(crate) body: Option<Bytes>,
 }
 
@@ -82,9 +82,10 @@ impl Input<'_> {
         (get("offset", 0), get("limit", 20))
     }
 
-    /// Scheme and authority for absolute URLs. Built on demand: only recording URLs need it.
-    pub(crate) fn origin(&self) -> String {
-        origin(self.state, self.headers)
+    /// Appends the scheme and authority for absolute URLs. Built on demand: only recording URLs
+    /// need it.
+    pub(crate) fn write_origin(&self, out: &mut String) {
+        write_origin(self.state, self.headers, out);
     }
 
     /// Now, in Unix seconds, on the virtual clock.
@@ -112,16 +113,21 @@ pub(crate) fn serialise_failed(e: serde_json::Error) -> ApiError {
 
 /// A JSON answer already serialised.
 pub(crate) fn json_bytes(status: StatusCode, bytes: Vec<u8>) -> Response {
-    (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        bytes,
-    )
-        .into_response()
+    let mut res = Response::new(Body::from(bytes));
+    *res.status_mut() = status;
+    let headers = res.headers_mut();
+    // Room for every header a v1 answer ends up with (type, three rate-limit headers, request id,
+    // two CORS headers, length), so the map is allocated once rather than grown and rehashed.
+    headers.reserve(RESPONSE_HEADERS);
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    res
 }
+
+/// How many headers a v1 response is given room for.
+const RESPONSE_HEADERS: usize = 12;
 
 type Handler = fn(&Input<'_>) -> Result<Response, ApiError>;
 
@@ -156,16 +162,18 @@ fn ip_bucket(req_addr: Option<std::net::SocketAddr>) -> String {
     }
 }
 
-fn origin(state: &AppState, headers: &HeaderMap) -> String {
+fn write_origin(state: &AppState, headers: &HeaderMap, out: &mut String) {
     if let Some(u) = &state.config.public_url {
-        return u.trim_end_matches('/').to_owned();
+        out.push_str(u.trim_end_matches('/'));
+        return;
     }
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
         .unwrap_or("127.0.0.1");
-    format!("http://{host}")
+    out.push_str("http://");
+    out.push_str(host);
 }
 
 /// Splits a raw query string into decoded pairs (`+` is a space, as in HTML forms).
@@ -212,15 +220,28 @@ fn quota_headers(res: &mut Response, q: &Quota) {
     h.insert(RATE_RESET, HeaderValue::from(q.reset_sec));
 }
 
-/// The entry point of every `/api/v1` request.
+/// The entry point of every `/api/v1` request that goes through the full router: the address
+/// comes from `ConnectInfo`, and what the journal needs rides on the response for `observe`.
 pub(crate) async fn dispatch(State(state): State<Shared>, req: Request) -> Response {
     let addr = req
         .extensions()
         .get::<ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0);
+    let (mut res, info) = handle(&state, req, addr).await;
+    res.extensions_mut().insert(info);
+    res
+}
+
+/// The v1 pipeline for one request from `addr`: the response, and what the journal needs to
+/// know about the request that only the pipeline learnt.
+pub(crate) async fn handle(
+    state: &Shared,
+    req: Request,
+    addr: Option<std::net::SocketAddr>,
+) -> (Response, JournalInfo) {
     let req_method_is_head = req.method() == Method::HEAD;
     let mut info = JournalInfo::default();
-    let (quota, mut res) = run(&state, req, addr, &mut info).await;
+    let (quota, mut res) = run(state, req, addr, &mut info).await;
     // A request that reached the limiter carries the quota of its decision (the same numbers a
     // second look at the bucket would give, without taking its lock again); one that did not
     // (no such route or method) shows its address's quota, admitting nothing.
@@ -233,13 +254,11 @@ pub(crate) async fn dispatch(State(state): State<Shared>, req: Request) -> Respo
     {
         let op = info
             .operation_id
-            .as_deref()
             .and_then(|id| state.contract.operation(id));
         let head = req_method_is_head;
         res = crate::response_check::check(op, res, head).await;
     }
-    res.extensions_mut().insert(info);
-    res
+    (res, info)
 }
 
 /// Steps 1 to 6; returns the quota of the rate-limit decision (for the headers), if one was
@@ -286,7 +305,7 @@ async fn run(
         }
         PathMatch::NotFound => return (None, ApiError::no_route(full_path).into_response()),
     };
-    info.operation_id = Some(op.id.clone());
+    info.operation_id = Some(op.id.as_str());
     let (bucket, workspace) = match identify(state, op, req.headers(), &path_params, addr).await {
         Ok(x) => x,
         Err(e) => {
@@ -302,7 +321,7 @@ async fn run(
         }
     };
     if op.requires_auth {
-        info.key = bucket.strip_prefix("key:").map(str::to_owned);
+        info.key = bucket.strip_prefix("key:").map(Into::into);
     }
     let quota = match state.limiter.check(&bucket, state.clock.now_ms()) {
         Decision::Refused {

@@ -34,7 +34,7 @@ pub(super) fn get(input: &Input<'_>) -> Result<Response, ApiError> {
     ) {
         UrlCheck::Valid => {}
         UrlCheck::Invalid => return Err(ApiError::invalid_signature()),
-        UrlCheck::Expired(at) => return Err(ApiError::url_expired(&ts(at))),
+        UrlCheck::Expired(at) => return Err(ApiError::url_expired(ts(at).as_str())),
     }
     let Some(ws) = &input.workspace else {
         return Err(not_found().into());

@@ -72,7 +72,7 @@ pub(crate) struct Attempt {
 }
 
 fn ser_ms<S: serde::Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&ts(ms.div_euclid(1000)))
+    s.serialize_str(ts(ms.div_euclid(1000)).as_str())
 }
 
 /// One event on its way to one endpoint.
@@ -107,8 +107,10 @@ impl Delivery {
             event_type: &self.event_type,
             call_id: self.call_id.as_deref(),
             state: self.state,
-            created_at: ts(self.created_ms.div_euclid(1000)),
-            next_attempt_at: self.next_attempt_ms.map(|m| ts(m.div_euclid(1000))),
+            created_at: ts(self.created_ms.div_euclid(1000)).to_string(),
+            next_attempt_at: self
+                .next_attempt_ms
+                .map(|m| ts(m.div_euclid(1000)).to_string()),
             attempts: &self.attempts,
             payload: serde_json::from_slice(&self.body).unwrap_or(Value::Null),
         })

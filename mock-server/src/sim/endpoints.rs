@@ -60,7 +60,7 @@ impl Endpoint {
             secret: &self.secret,
             events: &self.events,
             enabled: self.enabled,
-            created_at: ts(self.created_ms.div_euclid(1000)),
+            created_at: ts(self.created_ms.div_euclid(1000)).to_string(),
         })
         .unwrap_or(Value::Null)
     }

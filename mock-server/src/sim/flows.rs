@@ -26,7 +26,7 @@ impl Sim {
             return;
         };
         let data = events::call_data(&ws, seq);
-        let call_id = ws.id(Kind::Call, seq);
+        let call_id = ws.id(Kind::Call, seq).to_string();
         self.emit(app, &ws, event, data, due_ms, Some(call_id));
         if let Some((at, step)) = next {
             self.push(
@@ -64,7 +64,7 @@ impl Sim {
         let now_s = now_ms.div_euclid(1000);
         let seq = lifecycle::insert(ws, planned, now_s);
         let data = events::call_data(ws, seq);
-        let call_id = ws.id(Kind::Call, seq);
+        let call_id = ws.id(Kind::Call, seq).to_string();
         self.emit(
             app,
             ws,
@@ -142,9 +142,11 @@ impl Sim {
             }
             campaigns::Step::Call(contact) => {
                 let req = lifecycle::CallRequest {
-                    contact_id: Some(ws.id(Kind::Contact, contact)),
-                    agent_id: Some(ws.id(Kind::Agent, campaign.agent)),
-                    phone_number_id: campaign.number.map(|n| ws.id(Kind::PhoneNumber, n)),
+                    contact_id: Some(ws.id(Kind::Contact, contact).to_string()),
+                    agent_id: Some(ws.id(Kind::Agent, campaign.agent).to_string()),
+                    phone_number_id: campaign
+                        .number
+                        .map(|n| ws.id(Kind::PhoneNumber, n).to_string()),
                     duration_sec: Some(campaign.duration_sec.unwrap_or_else(|| {
                         // Talk times vary per contact, deterministically.
                         30 + (crate::store::seed::mix(ws.seed, u64::from(contact)) % 240) as u32
@@ -275,7 +277,12 @@ impl Sim {
             events::merge(&mut data, over);
         }
         if req.validate.unwrap_or(true) {
-            let probe = events::payload(&ws.id(Kind::Event, 0), event_type, now, data.clone());
+            let probe = events::payload(
+                ws.id(Kind::Event, 0).as_str(),
+                event_type,
+                now,
+                data.clone(),
+            );
             let violations = hook.payload.validator.violations(&probe);
             if let Some(v) = violations.first() {
                 return Err(SimError::Invalid {

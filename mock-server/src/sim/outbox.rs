@@ -53,7 +53,7 @@ impl Sim {
         let counters = st.counters.entry(ws.key.clone()).or_default();
         let n = counters.events;
         counters.events += 1;
-        let id = ws.id(Kind::Event, n);
+        let id = ws.id(Kind::Event, n).to_string();
         let payload = events::payload(&id, event_type, at_ms, data);
         if app.config.validate_responses
             && let Some(hook) = app.contract.webhook(event_type)

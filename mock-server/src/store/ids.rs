@@ -78,18 +78,83 @@ pub(crate) fn tag_from_hash(mut h: u64) -> String {
 }
 
 /// Formats the id of resource `seq` of `kind` in the workspace tagged `tag`.
-pub(crate) fn encode(kind: Kind, tag: &str, seq: u32) -> String {
-    let mut out = String::with_capacity(kind.prefix().len() + TAG_LEN + SEQ_LEN);
-    out.push_str(kind.prefix());
-    out.push_str(tag);
+pub(crate) fn encode(kind: Kind, tag: &str, seq: u32) -> Id {
     let mut digits = [b'0'; SEQ_LEN];
     let mut n = u64::from(seq);
     for d in digits.iter_mut().rev() {
         *d = ALPHABET[(n % 62) as usize];
         n /= 62;
     }
-    out.extend(digits.iter().map(|&b| b as char));
-    out
+    let prefix = kind.prefix().as_bytes();
+    let len = prefix.len() + tag.len() + SEQ_LEN;
+    if tag.len() != TAG_LEN {
+        // Tags are always TAG_LEN long (made so, and checked on import); stay correct anyway.
+        let mut out = String::with_capacity(len);
+        out.push_str(kind.prefix());
+        out.push_str(tag);
+        out.extend(digits.iter().map(|&b| b as char));
+        return Id(IdRepr::Heap(out));
+    }
+    let mut buf = [0u8; MAX_ID_LEN];
+    buf[..prefix.len()].copy_from_slice(prefix);
+    buf[prefix.len()..prefix.len() + TAG_LEN].copy_from_slice(tag.as_bytes());
+    buf[prefix.len() + TAG_LEN..len].copy_from_slice(&digits);
+    Id(IdRepr::Inline {
+        buf,
+        len: len as u8,
+    })
+}
+
+/// The longest id: the longest prefix (`call_`), the tag and the sequence digits.
+const MAX_ID_LEN: usize = 5 + TAG_LEN + SEQ_LEN;
+
+/// A formatted id, on the stack: a call detail renders four ids and a list page dozens, and a
+/// `String` each was a measurable share of their allocations. Serialises and displays as the
+/// text.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Id(IdRepr);
+
+#[derive(Clone, PartialEq, Eq)]
+enum IdRepr {
+    Inline { buf: [u8; MAX_ID_LEN], len: u8 },
+    Heap(String),
+}
+
+impl Id {
+    /// The id's text.
+    pub(crate) fn as_str(&self) -> &str {
+        match &self.0 {
+            // Written from a prefix, a tag and base-62 digits; a tag is text.
+            IdRepr::Inline { buf, len } => {
+                std::str::from_utf8(&buf[..usize::from(*len)]).unwrap_or_default()
+            }
+            IdRepr::Heap(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for Id {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for Id {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl serde::Serialize for Id {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Id {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
 }
 
 /// Splits an id of `kind` into its tag and sequence number; `None` for anything that is not
@@ -126,13 +191,15 @@ mod tests {
         assert_eq!(encode(Kind::Agent, "AbC123", 0), "agt_AbC123000000");
         assert_eq!(encode(Kind::Call, "AbC123", 61), "call_AbC12300000z");
         assert_eq!(encode(Kind::Call, "AbC123", 62), "call_AbC123000010");
+        assert_eq!(encode(Kind::Call, "long_tag", 62), "call_long_tag000010");
     }
 
     #[test]
     fn rejects_other_kinds_lengths_and_characters() {
         let id = encode(Kind::Agent, "AbC123", 7);
-        assert_eq!(decode(Kind::Agent, &id), Some(("AbC123", 7)));
-        assert_eq!(decode(Kind::Call, &id), None);
+        let id = id.as_str();
+        assert_eq!(decode(Kind::Agent, id), Some(("AbC123", 7)));
+        assert_eq!(decode(Kind::Call, id), None);
         assert_eq!(decode(Kind::Agent, &format!("{id}0")), None);
         assert_eq!(decode(Kind::Agent, "agt_AbC123/00007"), None);
         assert_eq!(decode(Kind::Agent, "agt_AbC123zzzzzz"), None, "beyond u32");
@@ -152,8 +219,8 @@ mod tests {
         #[test]
         fn round_trips_and_string_order_is_sequence_order(a in any::<u32>(), b in any::<u32>()) {
             let (ia, ib) = (encode(Kind::Contact, "tagtag", a), encode(Kind::Contact, "tagtag", b));
-            prop_assert_eq!(decode(Kind::Contact, &ia), Some(("tagtag", a)));
-            prop_assert_eq!(ia.cmp(&ib), a.cmp(&b));
+            prop_assert_eq!(decode(Kind::Contact, ia.as_str()), Some(("tagtag", a)));
+            prop_assert_eq!(ia.as_str().cmp(ib.as_str()), a.cmp(&b));
         }
     }
 }

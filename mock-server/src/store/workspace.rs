@@ -103,7 +103,7 @@ impl Workspace {
     }
 
     /// The id of resource `seq` of `kind` in this workspace.
-    pub(crate) fn id(&self, kind: Kind, seq: u32) -> String {
+    pub(crate) fn id(&self, kind: Kind, seq: u32) -> ids::Id {
         ids::encode(kind, &self.tag, seq)
     }
 

@@ -20,9 +20,10 @@ fn is_ignored(p: &Parameter) -> bool {
 }
 
 /// Coerces and validates one parameter's raw values; `Ok(None)` when it is
-/// absent and optional.
+/// absent and optional. The location is only built for a violation: it
+/// copies the parameter's name, and most requests have none.
 fn check(
-    location: &Location,
+    location: impl Fn() -> Location,
     raws: &[&str],
     required: bool,
     schema: &Value,
@@ -32,21 +33,22 @@ fn check(
 ) -> Option<Value> {
     if raws.is_empty() {
         if required {
-            out.push(Violation::new(location.clone(), "is required"));
+            out.push(Violation::new(location(), "is required"));
         }
         return None;
     }
     let value = match coerce::values(raws, schema, split_commas) {
         Ok(value) => value,
         Err(reasons) => {
-            out.extend(
-                reasons
-                    .into_iter()
-                    .map(|r| Violation::new(location.clone(), r)),
-            );
+            out.extend(reasons.into_iter().map(|r| Violation::new(location(), r)));
             return None;
         }
     };
+    // The cheap yes/no first: collecting violations walks the schema again
+    // and allocates, which only a failing value needs.
+    if validator.is_valid(&value) {
+        return Some(value);
+    }
     let violations = validator.violations(&value);
     if violations.is_empty() {
         return Some(value);
@@ -57,9 +59,25 @@ fn check(
         } else {
             format!("at {}: {}", v.instance_pointer, v.message)
         };
-        Violation::new(location.clone(), reason)
+        Violation::new(location(), reason)
     }));
     None
+}
+
+/// The values `matching` yields, without allocating for the usual zero or
+/// one: `f` gets them as a slice.
+fn with_values<'r, T>(
+    mut matching: impl Iterator<Item = &'r str>,
+    f: impl FnOnce(&[&'r str]) -> T,
+) -> T {
+    match (matching.next(), matching.next()) {
+        (None, _) => f(&[]),
+        (Some(one), None) => f(&[one]),
+        (Some(a), Some(b)) => {
+            let all: Vec<&str> = [a, b].into_iter().chain(matching).collect();
+            f(&all)
+        }
+    }
 }
 
 fn header_values<'r>(headers: &'r [(String, String)], name: &str) -> Vec<&'r str> {
@@ -100,44 +118,44 @@ impl Operation {
     /// Which status to answer with is the caller's choice; see
     /// [`Operation::rejection_for`] for parameters that ask for a special
     /// one.
-    pub fn validate_parameters(&self, req: &RawRequest<'_>) -> Result<ParamValues, Vec<Violation>> {
+    pub fn validate_parameters<'r>(
+        &self,
+        req: &RawRequest<'r>,
+    ) -> Result<ParamValues, Vec<Violation>> {
         let mut values = ParamValues::default();
         let mut violations = Vec::new();
         for p in self.parameters.iter().filter(|p| !is_ignored(p)) {
-            let raws: Vec<&str> = match p.location {
-                ParamIn::Path => req
-                    .path_params
-                    .iter()
-                    .filter(|(n, _)| *n == p.name)
-                    .map(|(_, v)| v.as_str())
-                    .collect(),
-                ParamIn::Query => req
-                    .query
-                    .iter()
-                    .filter(|(n, _)| *n == p.name)
-                    .map(|(_, v)| v.as_str())
-                    .collect(),
-                ParamIn::Header => header_values(req.headers, &p.name),
-                ParamIn::Cookie => continue,
-            };
-            let location = Location::param(p.location, &p.name);
             let split_commas = !(p.style == "form" && p.explode);
-            if raws.is_empty()
-                && !p.required
-                && let Some(default) = p.default_value()
-            {
-                values.default_for(p.location, &p.name, default.clone());
-            }
-            if let Some(value) = check(
-                &location,
-                &raws,
-                p.required,
-                &p.schema,
-                &p.validator,
-                split_commas,
-                &mut violations,
-            ) {
-                values.supply(p.location, &p.name, value);
+            let mut one = |raws: &[&str]| {
+                if raws.is_empty()
+                    && !p.required
+                    && let Some(default) = p.default_value()
+                {
+                    values.default_for(p.location, &p.name, default.clone());
+                }
+                if let Some(value) = check(
+                    || Location::param(p.location, &p.name),
+                    raws,
+                    p.required,
+                    &p.schema,
+                    &p.validator,
+                    split_commas,
+                    &mut violations,
+                ) {
+                    values.supply(p.location, &p.name, value);
+                }
+            };
+            let named = |pairs: &'r [(String, String)]| {
+                pairs
+                    .iter()
+                    .filter(|(n, _)| *n == p.name)
+                    .map(|(_, v)| v.as_str())
+            };
+            match p.location {
+                ParamIn::Path => with_values(named(req.path_params), &mut one),
+                ParamIn::Query => with_values(named(req.query), &mut one),
+                ParamIn::Header => one(&header_values(req.headers, &p.name)),
+                ParamIn::Cookie => continue,
             }
         }
 
@@ -191,11 +209,10 @@ impl Response {
                 continue;
             }
             let raws = header_values(headers, &h.name);
-            let location = Location::Header {
-                name: h.name.clone(),
-            };
             check(
-                &location,
+                || Location::Header {
+                    name: h.name.clone(),
+                },
                 &raws,
                 h.required,
                 &h.schema,
