@@ -7,7 +7,6 @@
 //! `{param}`; so `/phone-numbers/search` wins over `/phone-numbers/{id}`.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use crate::error::SpecError;
 use crate::model::{Method, Operation};
@@ -133,7 +132,8 @@ impl Route {
 #[derive(Debug, Default)]
 pub(crate) struct Router {
     /// Routes grouped by segment count.
-    by_len: HashMap<usize, Vec<Route>>,
+    /// Routes by number of segments (index), so a lookup only tries templates of its length.
+    by_len: Vec<Vec<Route>>,
 }
 
 /// Splits a path into its segments after the leading `/`
@@ -199,9 +199,13 @@ impl Router {
             };
             route.methods[op.method.index()] = Some(index);
         }
-        let mut by_len: HashMap<usize, Vec<Route>> = HashMap::new();
+        let mut by_len: Vec<Vec<Route>> = Vec::new();
         for (_, route) in by_template {
-            by_len.entry(route.segments.len()).or_default().push(route);
+            let n = route.segments.len();
+            if by_len.len() <= n {
+                by_len.resize_with(n + 1, Vec::new);
+            }
+            by_len[n].push(route);
         }
         Ok(Self { by_len })
     }
@@ -214,14 +218,14 @@ impl Router {
         };
         // Decode each segment once; `%2F` stays inside its segment because
         // splitting happened first. Invalid UTF-8 cannot name anything.
-        let mut segments: Vec<Cow<'_, str>> = Vec::new();
+        let mut segments: Vec<Cow<'_, str>> = Vec::with_capacity(8);
         for raw in raw_segments {
             match percent_encoding::percent_decode_str(raw).decode_utf8() {
                 Ok(decoded) => segments.push(decoded),
                 Err(_) => return Lookup::NotFound,
             }
         }
-        let Some(candidates) = self.by_len.get(&segments.len()) else {
+        let Some(candidates) = self.by_len.get(segments.len()) else {
             return Lookup::NotFound;
         };
 

@@ -213,11 +213,47 @@ const RATE_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
 const RATE_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
 const RATE_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
 
+/// `0` to `60`, the values `X-RateLimit-Reset` takes with the one-minute window: static header
+/// values cost no allocation (an integer `HeaderValue` allocates its bytes).
+const SMALL: [&str; 61] = [
+    "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16",
+    "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31", "32",
+    "33", "34", "35", "36", "37", "38", "39", "40", "41", "42", "43", "44", "45", "46", "47", "48",
+    "49", "50", "51", "52", "53", "54", "55", "56", "57", "58", "59", "60",
+];
+
+fn small_or<T: Into<u64> + Copy>(n: T) -> HeaderValue
+where
+    HeaderValue: From<T>,
+{
+    match SMALL.get(usize::try_from(n.into()).unwrap_or(usize::MAX)) {
+        Some(s) => HeaderValue::from_static(s),
+        None => HeaderValue::from(n),
+    }
+}
+
+/// `X-RateLimit-Limit` is the same on every answer of a server: its value is made once per
+/// worker thread (a clone shares the bytes) and remade only if another limit turns up (tests run
+/// servers with different limits in one process).
+fn limit_value(limit: u32) -> HeaderValue {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(u32, HeaderValue)>> = const { std::cell::RefCell::new(None) };
+    }
+    LAST.with_borrow_mut(|last| match last {
+        Some((l, v)) if *l == limit => v.clone(),
+        _ => {
+            let v = small_or(limit);
+            *last = Some((limit, v.clone()));
+            v
+        }
+    })
+}
+
 fn quota_headers(res: &mut Response, q: &Quota) {
     let h = res.headers_mut();
-    h.insert(RATE_LIMIT, HeaderValue::from(q.limit));
-    h.insert(RATE_REMAINING, HeaderValue::from(q.remaining));
-    h.insert(RATE_RESET, HeaderValue::from(q.reset_sec));
+    h.insert(RATE_LIMIT, limit_value(q.limit));
+    h.insert(RATE_REMAINING, small_or(q.remaining));
+    h.insert(RATE_RESET, small_or(q.reset_sec));
 }
 
 /// The entry point of every `/api/v1` request that goes through the full router: the address
