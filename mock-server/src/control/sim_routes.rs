@@ -169,11 +169,7 @@ async fn start_campaign(State(st): State<Shared>, ControlBody(body): ControlBody
         };
         st.sim.run_due(&st).await;
         let w = ws.read();
-        let view = st
-            .sim
-            .campaigns_view(&w, Some(seq))
-            .pop()
-            .unwrap_or(Value::Null);
+        let view = campaign_view(&st, &w, seq).unwrap_or(Value::Null);
         Ok::<_, ApiError>(created(view))
     };
     run.await.unwrap_or_else(IntoResponse::into_response)
@@ -184,17 +180,24 @@ struct KeyQuery {
     key: Option<String>,
 }
 
+fn no_campaign(id: &str) -> ApiError {
+    ApiError::control(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no campaign '{id}' in this workspace"),
+    )
+}
+
 fn campaign_seq(id: &str, w: &crate::store::Workspace) -> Result<u32, ApiError> {
     ids::decode(Kind::Campaign, id)
         .filter(|(tag, _)| *tag == w.tag)
         .map(|(_, seq)| seq)
-        .ok_or_else(|| {
-            ApiError::control(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                format!("no campaign '{id}' in this workspace"),
-            )
-        })
+        .ok_or_else(|| no_campaign(id))
+}
+
+/// The control view of campaign `seq` of `w`, if it exists.
+fn campaign_view(st: &Shared, w: &crate::store::Workspace, seq: u32) -> Option<Value> {
+    st.sim.campaigns_view(w, Some(seq)).pop()
 }
 
 async fn list_campaigns(State(st): State<Shared>, q: QueryOf<KeyQuery>) -> Response {
@@ -218,13 +221,7 @@ async fn get_campaign(
         let ws = workspace_of(&st, q.key.as_deref(), KeyIn::Query).await?;
         let w = ws.read();
         let seq = campaign_seq(&id, &w)?;
-        let view = st.sim.campaigns_view(&w, Some(seq)).pop().ok_or_else(|| {
-            ApiError::control(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                format!("no campaign '{id}' in this workspace"),
-            )
-        })?;
+        let view = campaign_view(&st, &w, seq).ok_or_else(|| no_campaign(&id))?;
         Ok::<_, ApiError>(ok(view))
     };
     run.await.unwrap_or_else(IntoResponse::into_response)
@@ -238,17 +235,14 @@ async fn resume_campaign(
     let run = async {
         let req: KeyBody = parse(&body)?;
         let ws = workspace_of(&st, req.key.as_deref(), KeyIn::Body).await?;
-        let seq = campaign_seq(&id, &ws.read())?;
-        st.sim
-            .resume_campaign(&st, &ws.read().key.clone(), seq)
-            .map_err(sim_error)?;
+        let (key, seq) = {
+            let w = ws.read();
+            (w.key.clone(), campaign_seq(&id, &w)?)
+        };
+        st.sim.resume_campaign(&st, &key, seq).map_err(sim_error)?;
         st.sim.run_due(&st).await;
         let w = ws.read();
-        let view = st
-            .sim
-            .campaigns_view(&w, Some(seq))
-            .pop()
-            .unwrap_or(Value::Null);
+        let view = campaign_view(&st, &w, seq).unwrap_or(Value::Null);
         Ok::<_, ApiError>(ok(view))
     };
     run.await.unwrap_or_else(IntoResponse::into_response)

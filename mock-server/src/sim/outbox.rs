@@ -141,7 +141,6 @@ impl Sim {
             }
             let number = d.attempts.len() as u32 + 1;
             let first = d.attempts.is_empty();
-            let salt = d.salt();
             let Some(ep) = st.endpoints.iter().find(|e| e.id == endpoint).cloned() else {
                 let now = app.clock.now_ms();
                 if let Some(d) = st.deliveries.get_mut(&dseq) {
@@ -192,7 +191,6 @@ impl Sim {
             }
             let fault =
                 (!manual && number <= chaos.fail_first_attempts).then_some("failed_first_attempt");
-            let _ = salt;
             // A held delivery going out on its own (its hold ran out) is no longer held.
             if st.held.get(endpoint) == Some(&dseq) {
                 st.held.remove(endpoint);
