@@ -429,3 +429,38 @@ pub async fn start(id: Option<&'static str>) -> Running {
         task,
     }
 }
+
+/// The run every e2e test makes against a target: both conformance keys, every phase, four
+/// workers; the seed, case count and shrink budget are each test's own.
+pub fn run_config(
+    base_url: String,
+    seed: u64,
+    max_examples: usize,
+    max_shrink_steps: usize,
+) -> conformance::runner::RunConfig {
+    use conformance::case::Phase;
+    conformance::runner::RunConfig {
+        target: conformance::http::TargetConfig {
+            base_url,
+            api_key: "va_conformance_key_a_0001".into(),
+            api_key_b: Some("va_conformance_key_b_0002".into()),
+            timeout: std::time::Duration::from_secs(10),
+            max_body: 32 << 20,
+        },
+        seed,
+        max_examples,
+        time_budget: None,
+        workers: 4,
+        operations: Default::default(),
+        checks: conformance::exec::CheckFilter::default(),
+        phases: [
+            Phase::Examples,
+            Phase::Coverage,
+            Phase::Fuzzing,
+            Phase::Protocol,
+            Phase::Stateful,
+        ]
+        .into(),
+        max_shrink_steps,
+    }
+}

@@ -1,41 +1,14 @@
 //! The runner catches each deliberately deviant variant of the mock with the right check.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
-use conformance::case::Phase;
 use conformance::checks::catalogue::Level;
 use conformance::events::Verdict;
-use conformance::exec::CheckFilter;
-use conformance::http::TargetConfig;
 use conformance::runner::{RunConfig, run};
 use e2e_tests::{DEVIANTS, start};
 
 fn config(base_url: String) -> RunConfig {
-    RunConfig {
-        target: TargetConfig {
-            base_url,
-            api_key: "va_conformance_key_a_0001".into(),
-            api_key_b: Some("va_conformance_key_b_0002".into()),
-            timeout: Duration::from_secs(10),
-            max_body: 32 << 20,
-        },
-        seed: 99,
-        max_examples: 8,
-        time_budget: None,
-        workers: 4,
-        operations: Default::default(),
-        checks: CheckFilter::default(),
-        phases: [
-            Phase::Examples,
-            Phase::Coverage,
-            Phase::Fuzzing,
-            Phase::Protocol,
-            Phase::Stateful,
-        ]
-        .into(),
-        max_shrink_steps: 16,
-    }
+    e2e_tests::run_config(base_url, 99, 8, 16)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

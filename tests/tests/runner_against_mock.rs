@@ -1,11 +1,7 @@
 //! The harness tells the truth: the runner, pointed at the mock, finds nothing at all.
 
-use std::time::Duration;
-
 use conformance::case::Phase;
 use conformance::events::Verdict;
-use conformance::exec::CheckFilter;
-use conformance::http::TargetConfig;
 use conformance::runner::{RunConfig, run};
 use mock_server::{Config, Server};
 
@@ -17,30 +13,7 @@ async fn mock() -> Server {
 }
 
 fn config(base_url: String, max_examples: usize) -> RunConfig {
-    RunConfig {
-        target: TargetConfig {
-            base_url,
-            api_key: "va_conformance_key_a_0001".into(),
-            api_key_b: Some("va_conformance_key_b_0002".into()),
-            timeout: Duration::from_secs(10),
-            max_body: 32 << 20,
-        },
-        seed: 20_260_513,
-        max_examples,
-        time_budget: None,
-        workers: 4,
-        operations: Default::default(),
-        checks: CheckFilter::default(),
-        phases: [
-            Phase::Examples,
-            Phase::Coverage,
-            Phase::Fuzzing,
-            Phase::Protocol,
-            Phase::Stateful,
-        ]
-        .into(),
-        max_shrink_steps: 32,
-    }
+    e2e_tests::run_config(base_url, 20_260_513, max_examples, 32)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
