@@ -8,6 +8,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::binding::{Projections, Rule};
 use crate::error::SpecError;
 use crate::model::{
     HeaderSpec, MediaType, Method, Operation, ParamIn, Parameter, Rejection, RequestBody, Response,
@@ -260,6 +261,7 @@ fn parameter(p: &Value, pointer: &str) -> Result<Parameter, SpecError> {
         on_invalid,
         example: p.get("example").cloned(),
         examples: named_examples(p.get("examples"), &format!("{pointer}/examples"))?,
+        rule: Rule::of(p).unwrap_or_default(),
     })
 }
 
@@ -333,6 +335,7 @@ fn response(status: &str, r: &Value, pointer: &str) -> Result<Response, SpecErro
             .to_owned(),
         headers,
         content,
+        rule: Rule::of(r).unwrap_or_default(),
     })
 }
 
@@ -345,6 +348,7 @@ fn header(name: &str, h: &Value, pointer: &str) -> Result<HeaderSpec, SpecError>
         description: optional_str(h, "description", pointer)?.map(str::to_owned),
         validator: Validator::compile_at(&schema, &schema_pointer)?,
         schema,
+        rule: Rule::of(h).unwrap_or_default(),
     })
 }
 
@@ -368,6 +372,7 @@ fn media_type(name: &str, m: &Value, pointer: &str) -> Result<MediaType, SpecErr
         schema,
         validator,
         examples,
+        projections: Projections::default(),
     })
 }
 

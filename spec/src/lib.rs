@@ -60,10 +60,14 @@
 //! - `media`: `Content-Type` essence and wildcard matching.
 //! - [`request`]: validation shared by both consumers: parameter coercion
 //!   and checks, body classification, response header and body checks.
+//! - [`binding`]: where each rule comes from (page, contract, mock), read
+//!   from `x-vici-binding` annotations, and the projections that classify a
+//!   schema violation by binding.
 //! - `error`: [`SpecError`].
 
 #![deny(missing_docs)]
 
+pub mod binding;
 mod contract;
 mod error;
 mod index;
@@ -74,6 +78,7 @@ mod resolve;
 mod router;
 mod validator;
 
+pub use binding::{Binding, Classified, Rule};
 pub use contract::{Contract, OPENAPI_JSON};
 pub use error::SpecError;
 pub use model::{

@@ -10,6 +10,7 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
+use crate::binding::{Classified, Projections, Rule};
 use crate::media;
 use crate::validator::Validator;
 
@@ -179,6 +180,9 @@ pub struct Parameter {
     pub example: Option<Value>,
     /// The parameter's named `examples` (their `value`s), in document order.
     pub examples: Vec<(String, Value)>,
+    /// Its binding (`x-vici-binding`; contract when absent): what a refusal
+    /// of an invalid value rests on.
+    pub rule: Rule,
 }
 
 impl Parameter {
@@ -207,6 +211,8 @@ pub struct MediaType {
     /// Named examples (`examples.<name>.value`), plus `example` under the
     /// name `"example"`.
     pub examples: Vec<(String, Value)>,
+    /// The page and contract projections of `schema`, compiled on first use.
+    pub projections: Projections,
 }
 
 impl MediaType {
@@ -214,6 +220,13 @@ impl MediaType {
     /// whether bodies of this type are parsed and schema-checked.
     pub fn is_json(&self) -> bool {
         media::is_json(&self.media_type)
+    }
+
+    /// How `instance` breaks the schema, classified by binding (see
+    /// [`crate::binding`]); `None` when it is valid.
+    pub fn classify(&self, instance: &Value) -> Option<Classified> {
+        self.projections
+            .classify(&self.schema, &self.validator, instance)
     }
 }
 
@@ -249,6 +262,8 @@ pub struct HeaderSpec {
     pub schema: Value,
     /// `schema`, compiled.
     pub validator: Validator,
+    /// Its binding (`x-vici-binding`; contract when absent).
+    pub rule: Rule,
 }
 
 /// One documented response.
@@ -262,6 +277,8 @@ pub struct Response {
     pub headers: Vec<HeaderSpec>,
     /// Declared media types; empty for a response without a body.
     pub content: Vec<MediaType>,
+    /// Its binding (`x-vici-binding`; contract when absent).
+    pub rule: Rule,
 }
 
 impl Response {
@@ -349,6 +366,12 @@ impl Operation {
             .map(|(_, r)| r)
     }
 
+    /// The operation's binding (`x-vici-binding`; contract when absent):
+    /// page for the operations the reference page lists.
+    pub fn rule(&self) -> Rule {
+        Rule::of(&self.raw).unwrap_or_default()
+    }
+
     /// The response keys as written (`"200"`, `"4XX"`, `"default"`), in
     /// document order.
     pub fn documented_statuses(&self) -> Vec<String> {
@@ -406,6 +429,7 @@ mod tests {
             validator: Validator::compile(&schema).unwrap(),
             schema,
             examples: Vec::new(),
+            projections: Projections::default(),
         }
     }
 
@@ -415,6 +439,7 @@ mod tests {
             description: String::new(),
             headers: Vec::new(),
             content: Vec::new(),
+            rule: Rule::default(),
         }
     }
 
