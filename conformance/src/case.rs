@@ -1,6 +1,7 @@
 //! A test case: one concrete HTTP request the runner sends, and what it is meant to show.
 
 use serde::{Deserialize, Serialize};
+use spec::Binding;
 
 /// Which phase produced a case (Schemathesis' phases, made explicit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -39,6 +40,10 @@ pub enum Expectation {
     Accept {
         /// Acceptable statuses (e.g. `[201]`, or `[201, 409]` for a purchase that may conflict).
         statuses: Vec<u16>,
+        /// What a refusal breaks: `page` for the requests the reference page spells out (a plain
+        /// `GET /v1/calls`, a PATCH of a documented agent field), `contract` for the rest.
+        #[serde(default = "contract")]
+        binding: Binding,
     },
     /// An invalid request: the server must refuse it with `status` and `error`, naming at least
     /// one of `locations` in `details.violations` (empty for codes without violations).
@@ -50,9 +55,48 @@ pub enum Expectation {
         /// Where the violations are, as `query:limit`, `path:id`, `header:Range` or
         /// `body:/voice/speed`.
         locations: Vec<String>,
+        /// What accepting it breaks: `page` for a tampered or unsigned recording URL ("Signed-URL
+        /// gated"), `contract` for our validation rules.
+        #[serde(default = "contract")]
+        binding: Binding,
     },
     /// No expectation beyond the universal checks (schema, status documented, no 5xx).
     Observe,
+}
+
+fn contract() -> Binding {
+    Binding::Contract
+}
+
+impl Expectation {
+    /// A valid request of contract binding, accepted with one of `statuses`.
+    pub fn accept(statuses: &[u16]) -> Expectation {
+        Expectation::Accept {
+            statuses: statuses.to_vec(),
+            binding: Binding::Contract,
+        }
+    }
+
+    /// An invalid request of contract binding, refused with `status` and `error`.
+    pub fn reject(status: u16, error: &str, locations: Vec<String>) -> Expectation {
+        Expectation::Reject {
+            status,
+            error: error.to_owned(),
+            locations,
+            binding: Binding::Contract,
+        }
+    }
+
+    /// The same expectation, of `binding`.
+    pub fn bound(mut self, to: Binding) -> Expectation {
+        match &mut self {
+            Expectation::Accept { binding, .. } | Expectation::Reject { binding, .. } => {
+                *binding = to;
+            }
+            Expectation::Observe => {}
+        }
+        self
+    }
 }
 
 /// One concrete request.

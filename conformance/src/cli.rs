@@ -14,6 +14,7 @@ use crate::events::Verdict;
 use crate::exec::CheckFilter;
 use crate::exit_code;
 use crate::http::TargetConfig;
+use crate::profile::Profile;
 use crate::report::{self, Reporter};
 use crate::runner::{RunConfig, RunError};
 
@@ -65,6 +66,11 @@ pub struct RunArgs {
     /// Control API of the target where one exists (the mock's /_mock).
     #[arg(long, env = "VICI_CONTROL_URL")]
     pub control_url: Option<String>,
+    /// Which bindings fail the run: page (the reference page's promises; the default), contract
+    /// (also our contract's decisions, spec/DECISIONS.md) or strict (also our mock's own
+    /// behaviour). Departures the profile does not hold are reported as notes.
+    #[arg(long, env = "VICI_PROFILE", default_value = "page", value_parser = parse_profile)]
+    pub profile: Profile,
     /// Root seed: the same seed against the same target sends the same cases.
     #[arg(long, env = "VICI_SEED", default_value_t = 1)]
     pub seed: u64,
@@ -120,6 +126,13 @@ pub struct ReplayArgs {
         default_value = "vici-conformance-failures.json"
     )]
     pub failures: PathBuf,
+    /// Which bindings count as failing (as in `run`).
+    #[arg(long, env = "VICI_PROFILE", default_value = "page", value_parser = parse_profile)]
+    pub profile: Profile,
+}
+
+fn parse_profile(s: &str) -> Result<Profile, String> {
+    Profile::parse(s).ok_or_else(|| format!("unknown profile '{s}': use page, contract or strict"))
 }
 
 fn target_config(t: &TargetArgs) -> TargetConfig {
@@ -185,6 +198,7 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig, String> {
         },
         phases,
         max_shrink_steps: 64,
+        profile: a.profile,
     })
 }
 
@@ -206,9 +220,10 @@ fn print_checks() {
     let mut out = String::new();
     for c in CATALOGUE {
         out.push_str(&format!(
-            "{:<26} {:<6} {}\n{:<33} source: {}\n",
+            "{:<26} {:<6} {:<8} {}\n{:<42} source: {}\n",
             c.id,
             c.level.as_str(),
+            c.binding.as_str(),
             c.description,
             "",
             c.source
@@ -258,6 +273,7 @@ async fn run(a: RunArgs) -> u8 {
             match outcome.summary.verdict {
                 Verdict::Conformant => exit_code::CONFORMANT,
                 Verdict::Deviations | Verdict::Incomplete => exit_code::DEVIATIONS,
+                Verdict::NothingTested => exit_code::USAGE,
             }
         }
         Err(e) => {
@@ -314,6 +330,7 @@ async fn replay(a: ReplayArgs) -> u8 {
         contract: spec::Contract::v1(),
         target,
         checks: CheckFilter::default(),
+        profile: a.profile,
     };
     let mut failing = 0;
     for case in cases {
@@ -325,11 +342,7 @@ async fn replay(a: ReplayArgs) -> u8 {
             );
             return exit_code::RUNNER_ERROR;
         }
-        let must: Vec<_> = rec
-            .findings
-            .iter()
-            .filter(|f| f.level == crate::checks::catalogue::Level::Must)
-            .collect();
+        let must: Vec<_> = rec.findings.iter().filter(|f| f.is_failure()).collect();
         if must.is_empty() {
             println!("fixed   {}", rec.case.id);
         } else {

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::case::{Case, Phase};
-use crate::checks::catalogue::Level;
 use crate::finding::Finding;
+use crate::profile::Profile;
 
 /// What happens during a run, in order.
 #[derive(Debug, Clone, Serialize)]
@@ -44,6 +44,8 @@ pub struct RunInfo {
     pub started_at: String,
     /// The runner's version.
     pub version: &'static str,
+    /// The profile: which bindings fail the run.
+    pub profile: Profile,
 }
 
 /// The outcome of one check on one case.
@@ -52,8 +54,10 @@ pub struct RunInfo {
 pub enum Outcome {
     /// The check held.
     Passed,
-    /// The check found a deviation.
+    /// The check found a deviation that fails the run.
     Failed,
+    /// The check found a departure the profile does not hold (or a SHOULD): a note.
+    Noted,
 }
 
 /// One sent case and what the checks said.
@@ -82,6 +86,31 @@ pub enum Verdict {
     Deviations,
     /// The time budget ran out before every planned case ran: never a pass.
     Incomplete,
+    /// No case ran, or none of the selected checks applied to any: never a pass.
+    NothingTested,
+}
+
+impl Verdict {
+    /// `conformant`, `deviations`, `incomplete`, `nothing_tested`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Conformant => "conformant",
+            Verdict::Deviations => "deviations",
+            Verdict::Incomplete => "incomplete",
+            Verdict::NothingTested => "nothing_tested",
+        }
+    }
+}
+
+/// How often one check held, failed and noted a departure.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CheckCount {
+    /// Applied and held.
+    pub passed: usize,
+    /// Applied and failed (a failure under the profile).
+    pub failed: usize,
+    /// Applied and noted (a departure the profile does not hold, or a SHOULD).
+    pub noted: usize,
 }
 
 /// Per-operation statistics (what Schemathesis users ask for and do not get).
@@ -92,8 +121,8 @@ pub struct OperationStats {
     pub cases: usize,
     /// How often each status came back (`"none"` for no response).
     pub statuses: BTreeMap<String, usize>,
-    /// Per check: (passed, failed).
-    pub checks: BTreeMap<&'static str, (usize, usize)>,
+    /// Per check: how often it held, failed and noted.
+    pub checks: BTreeMap<&'static str, CheckCount>,
 }
 
 /// Everything the reports show at the end.
@@ -102,6 +131,8 @@ pub struct OperationStats {
 pub struct Summary {
     /// The verdict.
     pub verdict: Verdict,
+    /// The profile the verdict was reached under.
+    pub profile: Profile,
     /// Cases sent.
     pub cases: usize,
     /// Seconds the run took.
@@ -113,12 +144,23 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// MUST-level findings.
+    /// Findings that fail the run under its profile.
     pub fn must_failures(&self) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.level == Level::Must)
-            .count()
+        self.findings.iter().filter(|f| f.is_failure()).count()
+    }
+
+    /// Findings shown as notes (SHOULDs, and departures the profile does not hold).
+    pub fn notes(&self) -> usize {
+        self.findings.len() - self.must_failures()
+    }
+
+    /// How many check verdicts the run reached (passed, failed or noted), over every operation.
+    pub fn verdicts(&self) -> usize {
+        self.operations
+            .values()
+            .flat_map(|o| o.checks.values())
+            .map(|c| c.passed + c.failed + c.noted)
+            .sum()
     }
 }
 
@@ -149,8 +191,9 @@ impl Aggregator {
         for (check, outcome) in &rec.checks {
             let e = stats.checks.entry(check).or_default();
             match outcome {
-                Outcome::Passed => e.0 += 1,
-                Outcome::Failed => e.1 += 1,
+                Outcome::Passed => e.passed += 1,
+                Outcome::Failed => e.failed += 1,
+                Outcome::Noted => e.noted += 1,
             }
         }
         for f in &rec.findings {
@@ -160,26 +203,35 @@ impl Aggregator {
         }
     }
 
-    /// The summary so far.
-    pub fn summary(&self, duration_sec: f64, complete: bool) -> Summary {
+    /// The summary so far, under `profile`.
+    pub fn summary(&self, duration_sec: f64, complete: bool, profile: Profile) -> Summary {
         let mut findings = self.findings.clone();
         findings.sort_by(|a, b| {
-            (a.level, &a.operation_id, a.check, &a.title).cmp(&(
+            (a.severity, a.level, &a.operation_id, a.check, &a.title).cmp(&(
+                b.severity,
                 b.level,
                 &b.operation_id,
                 b.check,
                 &b.title,
             ))
         });
-        let must = findings.iter().any(|f| f.level == Level::Must);
+        let failed = findings.iter().any(Finding::is_failure);
+        let judged = self
+            .operations
+            .values()
+            .flat_map(|o| o.checks.values())
+            .any(|c| c.passed + c.failed + c.noted > 0);
         Summary {
-            verdict: if must {
+            verdict: if failed {
                 Verdict::Deviations
             } else if !complete {
                 Verdict::Incomplete
+            } else if self.cases == 0 || !judged {
+                Verdict::NothingTested
             } else {
                 Verdict::Conformant
             },
+            profile,
             cases: self.cases,
             duration_sec,
             operations: self.operations.clone(),

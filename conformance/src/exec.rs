@@ -9,8 +9,9 @@ use crate::case::Case;
 use crate::checks::catalogue::{self, Level};
 use crate::checks::response::{Applied, Ctx, RESPONSE_CHECKS};
 use crate::events::{CaseRecord, Outcome};
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
 use crate::http::{Exchange, Target, TransportError};
+use crate::profile::Profile;
 
 /// Which checks run: all, or those named, minus those excluded.
 #[derive(Debug, Clone, Default)]
@@ -36,6 +37,8 @@ pub struct Executor {
     pub target: Arc<Target>,
     /// Which checks run.
     pub checks: CheckFilter,
+    /// Which bindings fail the run (the others' findings are notes).
+    pub profile: Profile,
 }
 
 impl Executor {
@@ -68,29 +71,18 @@ impl Executor {
             .filter(|(id, _)| self.checks.enabled(id))
             .map(|(id, f)| (*id, f(&ctx, result)))
             .collect();
-        verdicts.extend(extra.into_iter().filter(|(id, _)| self.checks.enabled(id)));
-        let mut checks = Vec::new();
-        let mut findings = Vec::new();
-        for (id, v) in verdicts {
-            match v {
-                Applied::Skip => {}
-                Applied::Pass => checks.push((id, Outcome::Passed)),
-                Applied::Fail(f) => {
-                    checks.push((id, Outcome::Failed));
-                    findings.push(Finding {
-                        check: id,
-                        level: catalogue::info(id).map_or(Level::Must, |c| c.level),
-                        operation_id: case.operation_id.clone(),
-                        title: f.title,
-                        message: f.message,
-                        case_id: case.id.clone(),
-                        curl: case.to_curl(&self.target.config.base_url),
-                        instance_pointer: f.instance_pointer,
-                        schema_path: f.schema_path,
-                    });
-                }
-            }
+        // A 5xx or a broken exchange is one finding (not_a_server_error), not one per check
+        // that would judge the error page as content.
+        let broken = match result {
+            Ok(ex) => ex.status >= 500,
+            Err(_) => true,
+        };
+        if broken {
+            verdicts.retain(|(id, _)| *id == "not_a_server_error");
+        } else {
+            verdicts.extend(extra.into_iter().filter(|(id, _)| self.checks.enabled(id)));
         }
+        let (checks, findings) = self.findings(&case, verdicts);
         let status = result.as_ref().ok().map(|e| e.status);
         let elapsed_us = result
             .as_ref()
@@ -106,11 +98,84 @@ impl Executor {
     }
 }
 
-/// The MUST checks a record failed.
+impl Executor {
+    /// A record for verdicts derived from earlier exchanges (a read-back compared with what was
+    /// written): no request of its own, so no response checks.
+    pub fn derived(&self, case: Case, verdicts: Vec<(&'static str, Applied)>) -> CaseRecord {
+        let verdicts = verdicts
+            .into_iter()
+            .filter(|(id, _)| self.checks.enabled(id))
+            .collect();
+        let (checks, findings) = self.findings(&case, verdicts);
+        CaseRecord {
+            case,
+            status: None,
+            elapsed_us: 0,
+            checks,
+            findings,
+        }
+    }
+
+    /// Turns verdicts into check outcomes and findings, each finding with the binding of the rule
+    /// it breaks and its severity under the profile.
+    fn findings(
+        &self,
+        case: &Case,
+        verdicts: Vec<(&'static str, Applied)>,
+    ) -> (Vec<(&'static str, Outcome)>, Vec<Finding>) {
+        let mut checks = Vec::new();
+        let mut findings = Vec::new();
+        for (id, v) in verdicts {
+            match v {
+                Applied::Skip => {}
+                Applied::Pass => checks.push((id, Outcome::Passed)),
+                Applied::Fail(f) => {
+                    let info = catalogue::info(id);
+                    let level = info.map_or(Level::Must, |c| c.level);
+                    let rule = f.rule.unwrap_or_else(|| {
+                        info.map_or_else(spec::Rule::default, |c| {
+                            spec::Rule::new(c.binding, c.source)
+                        })
+                    });
+                    let severity = if level == Level::Must && self.profile.holds(rule.binding) {
+                        Severity::Failure
+                    } else {
+                        Severity::Note
+                    };
+                    checks.push((
+                        id,
+                        if severity == Severity::Failure {
+                            Outcome::Failed
+                        } else {
+                            Outcome::Noted
+                        },
+                    ));
+                    findings.push(Finding {
+                        check: id,
+                        level,
+                        binding: rule.binding,
+                        source: rule.source,
+                        severity,
+                        operation_id: case.operation_id.clone(),
+                        title: f.title,
+                        message: f.message,
+                        case_id: case.id.clone(),
+                        curl: case.to_curl(&self.target.config.base_url),
+                        instance_pointer: f.instance_pointer,
+                        schema_path: f.schema_path,
+                    });
+                }
+            }
+        }
+        (checks, findings)
+    }
+}
+
+/// The checks whose failures a record holds (severity failure, under the run's profile).
 pub fn must_failures(rec: &CaseRecord) -> BTreeSet<&'static str> {
     rec.findings
         .iter()
-        .filter(|f| f.level == Level::Must)
+        .filter(|f| f.is_failure())
         .map(|f| f.check)
         .collect()
 }

@@ -5,7 +5,7 @@
 //! expectation is derived from its final serialised form (after shrinking, after encoding), so a
 //! case that shrinking or serialisation made valid is judged as the valid request it became.
 
-use spec::{BodyError, Contract, Location, Operation, PathMatch, RawRequest};
+use spec::{Binding, BodyError, Contract, Location, Operation, PathMatch, RawRequest};
 
 use crate::case::{Case, Expectation};
 
@@ -48,21 +48,21 @@ pub fn expectation(contract: &Contract, op: &Operation, case: &Case) -> Expectat
         headers: &case.headers,
     };
     if let Err(violations) = op.validate_parameters(&raw) {
+        // Refusing an invalid parameter rests on the parameter's own binding: page for the
+        // recording URL's signature ("Signed-URL gated"), contract for our validation rules.
+        let binding = strongest_binding(op, &violations);
         if let Some(r) = op.rejection_for(&violations) {
-            return Expectation::Reject {
-                status: r.status,
-                error: r.error.clone(),
-                locations: Vec::new(),
-            };
+            return Expectation::reject(r.status, &r.error, Vec::new()).bound(binding);
         }
-        return Expectation::Reject {
-            status: 400,
-            error: "validation_error".to_owned(),
-            locations: violations
+        return Expectation::reject(
+            400,
+            "validation_error",
+            violations
                 .iter()
                 .map(|v| location_string(&v.location))
                 .collect(),
-        };
+        )
+        .bound(binding);
     }
     if op.request_body.is_some() {
         let (ct, bytes) = match &case.body {
@@ -71,11 +71,7 @@ pub fn expectation(contract: &Contract, op: &Operation, case: &Case) -> Expectat
         };
         let is_csv = ct.is_some_and(|c| c.trim().to_ascii_lowercase().starts_with("text/csv"));
         if !is_csv && bytes.len() > JSON_LIMIT {
-            return Expectation::Reject {
-                status: 413,
-                error: "payload_too_large".to_owned(),
-                locations: Vec::new(),
-            };
+            return Expectation::reject(413, "payload_too_large", Vec::new());
         }
         if let Err(e) = op.validate_body(ct, bytes) {
             let (status, error) = match &e {
@@ -83,18 +79,31 @@ pub fn expectation(contract: &Contract, op: &Operation, case: &Case) -> Expectat
                 BodyError::Malformed(_) => (400, "validation_error"),
                 BodyError::Invalid(_) => (422, "validation_error"),
             };
-            return Expectation::Reject {
+            return Expectation::reject(
                 status,
-                error: error.to_owned(),
-                locations: e
-                    .violations()
+                error,
+                e.violations()
                     .iter()
                     .map(|v| location_string(&v.location))
                     .collect(),
-            };
+            );
         }
     }
-    Expectation::Accept {
-        statuses: accept_statuses(op),
-    }
+    Expectation::accept(&accept_statuses(op))
+}
+
+/// The strongest binding among the parameters that `violations` name (contract when none is
+/// annotated).
+fn strongest_binding(op: &Operation, violations: &[spec::Violation]) -> Binding {
+    violations
+        .iter()
+        .filter_map(|v| match &v.location {
+            Location::Query { name } => op.parameter(name, spec::ParamIn::Query),
+            Location::Path { name } => op.parameter(name, spec::ParamIn::Path),
+            Location::Header { name } => op.parameter(name, spec::ParamIn::Header),
+            _ => None,
+        })
+        .map(|p| p.rule.binding)
+        .min()
+        .unwrap_or(Binding::Contract)
 }

@@ -2,8 +2,20 @@
 //! reporters can group, deduplicate and render it as they like.
 
 use serde::Serialize;
+use spec::Binding;
 
 use crate::checks::catalogue::Level;
+
+/// What a finding means under the run's profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// A MUST rule the profile holds failed: the gate fails.
+    Failure,
+    /// Shown, never failing: a SHOULD, or a rule of a binding the profile does not hold
+    /// ("differs from the reference contract").
+    Note,
+}
 
 /// One deviation (or, for SHOULD checks, a note) found by a check.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -13,6 +25,12 @@ pub struct Finding {
     pub check: &'static str,
     /// MUST or SHOULD.
     pub level: Level,
+    /// Where the broken rule comes from: the page, our contract or our mock.
+    pub binding: Binding,
+    /// The rule's source: a quote of the reference page, or a D-entry of spec/DECISIONS.md.
+    pub source: String,
+    /// Failure or note, under the run's profile.
+    pub severity: Severity,
     /// The operation, if the finding belongs to one.
     pub operation_id: Option<String>,
     /// A short title ("status 500 is a server error").
@@ -30,6 +48,11 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// Whether the finding fails the gate.
+    pub fn is_failure(&self) -> bool {
+        self.severity == Severity::Failure
+    }
+
     /// Findings with the same key are the same problem seen again; reports show it once.
     pub fn dedup_key(&self) -> (String, &'static str, String) {
         (

@@ -23,6 +23,7 @@ pub mod fixtures;
 pub mod generate;
 pub mod http;
 pub mod plan;
+pub mod profile;
 pub(crate) mod protocol;
 pub mod report;
 pub mod runner;

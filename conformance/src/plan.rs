@@ -129,16 +129,12 @@ impl Planner {
             .unwrap_or_default();
         match csv_verdict(&text) {
             CsvVerdict::Importable => e,
-            CsvVerdict::Unparseable => Expectation::Reject {
-                status: 400,
-                error: "validation_error".to_owned(),
-                locations: vec!["body:csv".to_owned()],
-            },
-            CsvVerdict::NoPhoneColumn => Expectation::Reject {
-                status: 422,
-                error: "validation_error".to_owned(),
-                locations: vec!["body:csv".to_owned()],
-            },
+            CsvVerdict::Unparseable => {
+                Expectation::reject(400, "validation_error", vec!["body:csv".to_owned()])
+            }
+            CsvVerdict::NoPhoneColumn => {
+                Expectation::reject(422, "validation_error", vec!["body:csv".to_owned()])
+            }
         }
     }
 

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use spec::Operation;
+use spec::{Binding, Operation};
 
 use crate::case::{Auth, Expectation, Phase, encode_segment};
 use crate::checks::response::Applied;
@@ -46,11 +46,7 @@ fn valid_body(op: &Operation) -> Option<crate::case::Body> {
 }
 
 fn reject(status: u16, error: &str) -> Expectation {
-    Expectation::Reject {
-        status,
-        error: error.to_owned(),
-        locations: Vec::new(),
-    }
+    Expectation::reject(status, error, Vec::new())
 }
 
 pub(crate) async fn run(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
@@ -339,17 +335,13 @@ async fn recording(shared: &Shared, fx: &Fixtures) {
     };
     // The whole file.
     let mut case = make("whole", "GET", "getCallRecording");
-    case.expect = Expectation::Accept {
-        statuses: vec![200],
-    };
+    case.expect = Expectation::accept(&[200]).bound(Binding::Page);
     case.note = format!("the signed URL of {call_id}");
     let whole = step(shared, case, |r| vec![("recording_audio", wav_verdict(r))]).await;
     let size = whole.as_ref().map(|e| e.body.len() as u64).unwrap_or(0);
     // HEAD: the same headers, no body.
     let mut case = make("head", "HEAD", "headCallRecording");
-    case.expect = Expectation::Accept {
-        statuses: vec![200],
-    };
+    case.expect = Expectation::accept(&[200]);
     let _ = step(shared, case, move |r| {
         let ok = r.as_ref().is_ok_and(|e| {
             e.status == 200
@@ -381,9 +373,7 @@ async fn recording(shared: &Shared, fx: &Fixtures) {
         case.expect = if want == 416 {
             reject(416, "range_not_satisfiable")
         } else {
-            Expectation::Accept {
-                statuses: vec![206],
-            }
+            Expectation::accept(&[206])
         };
         case.note = format!("Range: {range}");
         let _ = step(shared, case, move |r| {

@@ -40,6 +40,8 @@ pub struct RunConfig {
     pub phases: BTreeSet<Phase>,
     /// Most shrinking steps per failure.
     pub max_shrink_steps: usize,
+    /// Which bindings fail the run.
+    pub profile: crate::profile::Profile,
 }
 
 /// Why the run itself failed (not the target: that is a finding).
@@ -106,11 +108,7 @@ impl Shared {
 
     /// Emits a record whose findings were shown by `failing` (its shrunk form) if given.
     pub(crate) fn emit_with(&self, rec: CaseRecord, failing: Option<crate::case::Case>) {
-        if rec
-            .findings
-            .iter()
-            .any(|f| f.level == crate::checks::catalogue::Level::Must)
-        {
+        if rec.findings.iter().any(crate::finding::Finding::is_failure) {
             let case = failing.unwrap_or_else(|| rec.case.clone());
             let mut store = self.failing.lock();
             if !store.iter().any(|c| c.id == case.id && c == &case) {
@@ -162,6 +160,7 @@ pub async fn run(
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),
         version: env!("CARGO_PKG_VERSION"),
+        profile: cfg.profile,
     };
     for r in reporters.iter_mut() {
         r.on_event(&RunEvent::Started(info.clone()))?;
@@ -174,6 +173,7 @@ pub async fn run(
             contract,
             target,
             checks: cfg.checks.clone(),
+            profile: cfg.profile,
         },
         planner: Planner::new(contract, fixtures.clone()),
         deadline: cfg.time_budget.map(|b| started + b),
@@ -201,7 +201,7 @@ pub async fn run(
         }
     }
     let complete = producer.await.unwrap_or(false);
-    let summary = agg.summary(started.elapsed().as_secs_f64(), complete);
+    let summary = agg.summary(started.elapsed().as_secs_f64(), complete, cfg.profile);
     for r in reporters.iter_mut() {
         if let Err(e) = r.on_event(&RunEvent::Finished(summary.clone())) {
             report_error.get_or_insert(e);

@@ -8,22 +8,15 @@ use serde_json::Value;
 use crate::case::{Auth, Body, Expectation, Phase};
 use crate::checks::response::Applied;
 use crate::fixtures::Fixtures;
-use crate::http::{Exchange, TransportError};
 use crate::runner::Shared;
 use crate::steps::{body_of, json, manual, status_of, step, verdict};
 
 fn accept(statuses: &[u16]) -> Expectation {
-    Expectation::Accept {
-        statuses: statuses.to_vec(),
-    }
+    Expectation::accept(statuses)
 }
 
 fn reject(status: u16, error: &str) -> Expectation {
-    Expectation::Reject {
-        status,
-        error: error.to_owned(),
-        locations: Vec::new(),
-    }
+    Expectation::reject(status, error, Vec::new())
 }
 
 fn get(id: String, op: &str, path: String, query: &[(&str, String)]) -> crate::case::Case {
@@ -587,13 +580,7 @@ fn record(
         "GET",
         String::new(),
     );
-    let none: Result<Exchange, TransportError> = Err(TransportError::Broken(
-        "derived from earlier exchanges".to_owned(),
-    ));
     let v: Applied = verdict(ok, title, message);
-    let mut rec = shared.exec.judge(case, &none, vec![(check, v)]);
-    // Only the derived verdict belongs to this record; the response checks saw no response.
-    rec.checks.retain(|(c, _)| *c == check);
-    rec.findings.retain(|f| f.check == check);
+    let rec = shared.exec.derived(case, vec![(check, v)]);
     shared.emit(rec);
 }

@@ -44,6 +44,7 @@ pub(crate) fn failed(title: impl Into<String>, message: impl Into<String>) -> Ap
         message: message.into(),
         instance_pointer: None,
         schema_path: None,
+        rule: None,
     })
 }
 

@@ -87,6 +87,7 @@ fn config(base_url: String) -> RunConfig {
         checks: CheckFilter::default(),
         phases: [Phase::Examples].into(),
         max_shrink_steps: 4,
+        profile: conformance::profile::Profile::Strict,
     }
 }
 

@@ -47,7 +47,10 @@ use crate::validator::{SchemaViolation, Validator};
 pub const ANNOTATION: &str = "x-vici-binding";
 
 /// Where a rule comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Binding {
     /// The reference page promises it.
     Page,

@@ -462,5 +462,6 @@ pub fn run_config(
         ]
         .into(),
         max_shrink_steps,
+        profile: conformance::profile::Profile::Strict,
     }
 }

@@ -4,6 +4,7 @@
 //! is retired keeps its id out of use. `vici-conformance checks` prints this table.
 
 use serde::Serialize;
+use spec::Binding;
 
 /// How binding a check is (RFC 2119 words, as h2spec and Autobahn use them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -32,89 +33,101 @@ pub struct CheckInfo {
     pub id: &'static str,
     /// MUST or SHOULD.
     pub level: Level,
+    /// The binding of the rule, unless a finding names a more precise one (a schema violation
+    /// takes the binding of the schema node that failed).
+    pub binding: Binding,
     /// What the check enforces, one line.
     pub description: &'static str,
-    /// Where the rule is written: the reference page sentence or the contract/decision.
+    /// Where the rule is written: a quote of the reference page, or a D-entry.
     pub source: &'static str,
 }
 
 macro_rules! catalogue {
-    ($( $id:literal, $level:ident, $desc:literal, $src:literal; )*) => {
+    ($( $id:literal, $level:ident, $binding:ident, $desc:literal, $src:literal; )*) => {
         /// Every check the runner knows, in report order.
         pub const CATALOGUE: &[CheckInfo] = &[
-            $( CheckInfo { id: $id, level: Level::$level, description: $desc, source: $src }, )*
+            $( CheckInfo {
+                id: $id,
+                level: Level::$level,
+                binding: Binding::$binding,
+                description: $desc,
+                source: $src,
+            }, )*
         ];
     };
 }
 
 catalogue! {
-    "not_a_server_error", Must,
+    "not_a_server_error", Must, Page,
         "no request, valid or not, is answered with a 5xx or a broken connection",
-        "contract: no operation documents a 5xx; D-ERROR (internal_error is a bug)";
-    "status_code_documented", Must,
-        "every status is one the operation documents",
-        "contract: responses of each operation";
-    "content_type", Must,
-        "the Content-Type is the one documented for that status",
-        "contract: response content; page: \"REST + JSON\"";
-    "response_headers", Must,
-        "documented required headers are present and valid, rate-limit headers included",
-        "page: \"Rate limit: 300 requests / minute per key\"; D-RATE";
-    "response_schema", Must,
-        "the body validates against the documented schema",
-        "contract: response schemas";
-    "error_shape", Must,
+        "\"REST + JSON\": a 5xx or a broken exchange answers nothing";
+    "status_code_documented", Must, Contract,
+        "every status is one the operation documents explicitly",
+        "D-ERROR";
+    "content_type", Must, Page,
+        "JSON answers are JSON and the recording is audio; the exact media type is the contract's",
+        "\"REST + JSON\"; \"recording.wav — streamed audio\"";
+    "response_headers", Must, Contract,
+        "documented required headers are present and valid (each header carries its own binding)",
+        "D-RATE, D-AUTH, D-RECORDING";
+    "response_schema", Must, Contract,
+        "the body validates against the documented schema (each schema node carries its binding)",
+        "D-MODEL";
+    "error_shape", Must, Page,
         "every error is {error, message, details} with the code the status prescribes",
-        "page: \"JSON error shape … error is a stable machine code\"; D-ERROR";
-    "negative_data_rejection", Must,
+        "\"JSON error shape … error is a stable machine code; message is human-readable\"";
+    "negative_data_rejection", Must, Contract,
         "invalid input is refused with the prescribed 4xx, never accepted",
         "D-ERROR (400/422 rule), D-PARAMS, D-UNKNOWN";
-    "violation_named", Must,
+    "violation_named", Must, Contract,
         "a validation_error names the bad part (parameter, JSON pointer, CSV cell)",
-        "D-ERROR: \"lists every violation with its location\"";
-    "positive_data_acceptance", Must,
+        "D-ERROR";
+    "positive_data_acceptance", Must, Contract,
         "valid input is accepted",
-        "contract: request schemas and success responses";
-    "auth_required", Must,
-        "missing, malformed and foreign-scheme credentials get 401 with a Bearer challenge",
-        "page: \"Authenticate by sending the API key … as a Bearer token\"; D-AUTH";
-    "method_not_allowed", Must,
+        "D-MODEL (request schemas and success responses)";
+    "auth_required", Must, Page,
+        "missing, malformed and foreign-scheme credentials are refused with 401 (and a Bearer challenge)",
+        "\"Authenticate by sending the API key … as a Bearer token\"";
+    "method_not_allowed", Must, Contract,
         "a known path with an unknown method gets 405 with Allow",
-        "D-ERROR (method_not_allowed)";
-    "unknown_id", Must,
+        "D-ERROR";
+    "unknown_id", Must, Contract,
         "an id that names nothing, of every resource type, gets 404 not_found",
         "D-IDS, D-PARAMS";
-    "mutated_id", Must,
+    "mutated_id", Must, Contract,
         "ids mutated with suffixes, traversal and encodings are answered 4xx, never 2xx or 5xx",
-        "D-IDS (ids are opaque)";
-    "id_echo", Must,
+        "D-IDS";
+    "id_echo", Must, Page,
         "a detail response carries the id that was asked for",
-        "contract: GET /calls/{id}, PATCH /agents/{id}, PATCH /phone-numbers/{id}";
-    "create_read_back", Must,
+        "\"GET /v1/calls/:id — full call detail\"";
+    "create_read_back", Must, Page,
         "a created resource is listed afterwards",
-        "page: POST /v1/agents, POST to buy from inventory";
-    "patch_read_back", Must,
+        "\"GET /v1/agents · POST /v1/agents\"";
+    "patch_read_back", Must, Page,
         "a patched field reads back patched, and other fields are unchanged",
-        "page: \"PATCH body accepts name, soul, …\"; D-AGENTS";
-    "use_after_delete", Must,
+        "\"PATCH body accepts name, soul, mission, playbook, knowledgeBase, firstMessage, voice and transfer settings\"";
+    "use_after_delete", Must, Page,
         "a deleted resource is 404 and gone from lists",
-        "page: DELETE /v1/agents/:id; D-AGENTS";
-    "isolation", Must,
-        "a second key cannot see or change the first key's resources",
-        "page: \"per key\"; D-NUMBERS (each key's workspace)";
-    "list_order", Must,
+        "\"DELETE /v1/agents/:id\"";
+    "isolation", Must, Page,
+        "a key of another workspace cannot see or change the first key's resources",
+        "\"Authenticate by sending the API key\": a key opens its own workspace";
+    "list_order", Must, Contract,
         "lists are in the documented stable order and pages are consistent",
         "D-LIST";
-    "cost_sum", Must,
+    "cost_sum", Must, Contract,
         "a call's cost total equals the sum of its line items",
         "D-MONEY";
-    "recording_audio", Must,
-        "a recording is RIFF/WAVE, 8 kHz 16-bit mono PCM, with an exact Content-Length",
-        "page: \"recording.wav — streamed audio\"; D-RECORDING";
-    "recording_range", Must,
+    "recording_audio", Must, Page,
+        "a recording is a RIFF/WAVE file (8 kHz 16-bit mono PCM with an exact Content-Length, per the contract)",
+        "\"GET /v1/calls/:id/recording.wav — streamed audio\"";
+    "recording_range", Must, Contract,
         "single byte ranges get 206 with Content-Range, unsatisfiable ranges 416 with bytes */N",
         "D-RECORDING; RFC 9110 section 14";
-    "undocumented_field", Should,
+    "contract_drift", Must, Page,
+        "the target's own openapi.json has every operation the page lists (other drift is a note)",
+        "\"Machine-readable spec: OpenAPI 3.1 JSON: app.viciagent.com/api/v1/openapi.json\"";
+    "undocumented_field", Should, Contract,
         "responses carry no fields the schema does not list",
         "D-OPEN-RESPONSES (allowed, but worth knowing)";
 }

@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::case::{Auth, Body, Case, Expectation, Phase};
 use crate::checks::catalogue::{CATALOGUE, Level};
 use crate::events::{Aggregator, CaseRecord, Outcome, RunEvent, RunInfo, Summary};
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
+use crate::profile::Profile;
+use spec::Binding;
 
 pub(crate) const TARGET: &str = "http://127.0.0.1:8080/api/v1";
 
@@ -20,6 +22,7 @@ pub(crate) fn run_info() -> RunInfo {
         checks: CATALOGUE.iter().map(|c| c.id).collect(),
         started_at: "2025-01-02T03:04:05Z".to_owned(),
         version: "0.1.0",
+        profile: Profile::Contract,
     }
 }
 
@@ -71,13 +74,24 @@ fn record(
         .collect();
     let mut findings = Vec::new();
     for (check, level, title, message) in failed {
+        // The run is under profile contract: MUSTs here are contract-level failures, SHOULDs
+        // notes.
+        let (binding, severity, outcome) = match level {
+            Level::Must => (Binding::Contract, Severity::Failure, Outcome::Failed),
+            Level::Should => (Binding::Contract, Severity::Note, Outcome::Noted),
+        };
         match checks.iter_mut().find(|(c, _)| c == check) {
-            Some(entry) => entry.1 = Outcome::Failed,
-            None => checks.push((check, Outcome::Failed)),
+            Some(entry) => entry.1 = outcome,
+            None => checks.push((check, outcome)),
         }
         findings.push(Finding {
             check,
             level: *level,
+            binding,
+            source: crate::checks::catalogue::info(check)
+                .map(|c| c.source.to_owned())
+                .unwrap_or_default(),
+            severity,
             operation_id: case.operation_id.clone(),
             title: (*title).to_owned(),
             message: (*message).to_owned(),
@@ -97,17 +111,11 @@ fn record(
 }
 
 fn accept(statuses: &[u16]) -> Expectation {
-    Expectation::Accept {
-        statuses: statuses.to_vec(),
-    }
+    Expectation::accept(statuses)
 }
 
 fn reject(status: u16, location: &str) -> Expectation {
-    Expectation::Reject {
-        status,
-        error: "validation_error".to_owned(),
-        locations: vec![location.to_owned()],
-    }
+    Expectation::reject(status, "validation_error", vec![location.to_owned()])
 }
 
 fn phase(phase: Phase, planned: usize) -> RunEvent {
@@ -124,7 +132,11 @@ fn events(records: Vec<Vec<RunEvent>>, duration_sec: f64, complete: bool) -> Vec
         }
         out.push(e);
     }
-    out.push(RunEvent::Finished(agg.summary(duration_sec, complete)));
+    out.push(RunEvent::Finished(agg.summary(
+        duration_sec,
+        complete,
+        Profile::Contract,
+    )));
     out
 }
 

@@ -10,7 +10,7 @@ use crate::events::{RunEvent, RunInfo, Summary};
 
 /// The version of the JSON report's shape. It changes only when a field is removed, renamed or
 /// changes meaning; adding a field keeps it.
-pub const JSON_REPORT_VERSION: u32 = 1;
+pub const JSON_REPORT_VERSION: u32 = 2;
 
 /// The JSON report's document.
 #[derive(Debug, Serialize)]
@@ -99,7 +99,9 @@ mod tests {
     #[test]
     fn header_fields() {
         let v = written("json-header", &conformant_events());
-        assert_eq!(v["reportVersion"], 1);
+        assert_eq!(v["reportVersion"], 2);
+        assert_eq!(v["run"]["profile"], "contract");
+        assert_eq!(v["summary"]["profile"], "contract");
         assert_eq!(v["tool"], "vici-conformance");
         assert_eq!(v["run"]["seed"], 42);
         assert_eq!(v["checks"].as_array().unwrap().len(), CATALOGUE.len());

@@ -8,6 +8,8 @@ use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, Te
 
 use super::terminal::checks_in_order;
 use super::{ReportError, Reporter, write_atomically};
+use spec::Binding;
+
 use crate::checks::catalogue::{Level, info};
 use crate::events::{RunEvent, RunInfo, Summary, Verdict};
 use crate::finding::Finding;
@@ -23,17 +25,19 @@ const NAME: &str = "vici-conformance";
 /// check id, with the operation id as classname and the number of cases the check ran on as
 /// `assertions`.
 ///
-/// A failing MUST check gets a `<failure>` whose message is its first finding's title, whose
-/// type is `MUST`, and whose text is the finding's message and `curl` reproduction (further
-/// distinct findings of the same check and operation follow).
+/// A check with a failure under the run's profile gets a `<failure>` whose message is its first
+/// failing finding's title, whose type is `MUST`, and whose text is the finding's message, the
+/// rule it breaks and its `curl` reproduction (further distinct failures of the same check and
+/// operation follow).
 ///
-/// **SHOULD-level failures are reported as passing test cases**, with the notes in the test
-/// case's `<system-out>`: CI gates that count JUnit failures fail only on MUST deviations, which
-/// is the run's own verdict rule.
+/// **Notes are reported as passing test cases**, with the notes in the test case's
+/// `<system-out>`: SHOULDs, and departures from rules of a binding the profile does not hold
+/// ("differs from the reference contract"). CI gates that count JUnit failures fail exactly
+/// when the run's own verdict does. The profile is a property of every suite.
 ///
-/// An incomplete run (the time budget ran out before every case ran) is never a pass: it adds a
-/// suite `vici-conformance` whose test case `complete` fails with type `INCOMPLETE`, so a gate
-/// cannot mistake it for a green run.
+/// An incomplete run (the time budget ran out before every case ran) or one that tested nothing
+/// is never a pass: it adds a suite `vici-conformance` whose test case `complete` fails with type
+/// `INCOMPLETE` or `NOTHING_TESTED`, so a gate cannot mistake it for a green run.
 #[derive(Debug)]
 pub struct JunitReporter {
     path: PathBuf,
@@ -114,12 +118,14 @@ pub(super) fn junit_report(
             suite.add_property(Property::new("target", r.target.as_str()));
             suite.add_property(Property::new("seed", r.seed.to_string()));
         }
+        suite.add_property(Property::new("profile", summary.profile.as_str()));
         let ran = stats.into_iter().flat_map(|s| s.checks.keys().copied());
         for check in checks_in_order(ran, findings.iter().map(|f| f.check)) {
-            let (passed, failed) = stats
+            let counts = stats
                 .and_then(|s| s.checks.get(check))
                 .copied()
                 .unwrap_or_default();
+            let (passed, failed) = (counts.passed + counts.noted, counts.failed);
             let mine: Vec<&Finding> = findings
                 .iter()
                 .copied()
@@ -127,7 +133,7 @@ pub(super) fn junit_report(
                 .collect();
             let mut case = TestCase::new(check, check_status(check, failed, &mine));
             case.set_classname(op).set_assertions(passed + failed);
-            if let Some(notes) = should_notes(check, &mine) {
+            if let Some(notes) = notes_of(&mine) {
                 case.set_system_out(notes);
             }
             suite.add_test_case(case);
@@ -135,15 +141,28 @@ pub(super) fn junit_report(
         report.add_test_suite(suite);
     }
 
-    if summary.verdict == Verdict::Incomplete {
-        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-        status
-            .set_message("time budget spent before every case ran — not a pass")
-            .set_type("INCOMPLETE")
-            .set_description(format!(
+    let unfinished = match summary.verdict {
+        Verdict::Incomplete => Some((
+            "INCOMPLETE",
+            "time budget spent before every case ran — not a pass",
+            format!(
                 "{} cases ran before the time budget was spent",
                 summary.cases
-            ));
+            ),
+        )),
+        Verdict::NothingTested => Some((
+            "NOTHING_TESTED",
+            "no selected check applied to any exchange — not a pass",
+            format!("{} cases ran", summary.cases),
+        )),
+        Verdict::Conformant | Verdict::Deviations => None,
+    };
+    if let Some((kind, message, description)) = unfinished {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        status
+            .set_message(message)
+            .set_type(kind)
+            .set_description(description);
         let mut case = TestCase::new("complete", status);
         case.set_classname(NAME);
         let mut suite = TestSuite::new(NAME);
@@ -153,27 +172,24 @@ pub(super) fn junit_report(
     report
 }
 
-/// The level a failure of `check` has: its findings' level, else the catalogue's, else MUST (an
-/// unknown check never passes silently).
-fn level_of(check: &str, findings: &[&Finding]) -> Level {
-    findings
-        .first()
-        .map(|f| f.level)
-        .or_else(|| info(check).map(|c| c.level))
-        .unwrap_or(Level::Must)
-}
-
 fn check_status(check: &str, failed: usize, findings: &[&Finding]) -> TestCaseStatus {
-    if (failed == 0 && findings.is_empty()) || level_of(check, findings) == Level::Should {
+    let failures: Vec<&&Finding> = findings.iter().filter(|f| f.is_failure()).collect();
+    if failed == 0 && failures.is_empty() {
         return TestCaseStatus::success();
     }
     let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-    status.set_type(Level::Must.as_str());
-    match findings.split_first() {
+    status.set_type(info(check).map_or("MUST", |c| c.level.as_str()));
+    match failures.split_first() {
         Some((first, rest)) => {
-            let mut text = format!("{}\n\n{}", first.message, first.curl);
+            let mut text = format!("{}\n{}\n\n{}", first.message, rule_line(first), first.curl);
             for f in rest {
-                text.push_str(&format!("\n\n{}\n{}\n\n{}", f.title, f.message, f.curl));
+                text.push_str(&format!(
+                    "\n\n{}\n{}\n{}\n\n{}",
+                    f.title,
+                    f.message,
+                    rule_line(f),
+                    f.curl
+                ));
             }
             status
                 .set_message(first.title.as_str())
@@ -186,20 +202,27 @@ fn check_status(check: &str, failed: usize, findings: &[&Finding]) -> TestCaseSt
     status
 }
 
-fn should_notes(check: &str, findings: &[&Finding]) -> Option<String> {
-    if findings.is_empty() || level_of(check, findings) != Level::Should {
-        return None;
-    }
+fn rule_line(f: &Finding) -> String {
+    format!("rule ({}): {}", f.binding, f.source)
+}
+
+fn notes_of(findings: &[&Finding]) -> Option<String> {
     let notes: Vec<String> = findings
         .iter()
+        .filter(|f| !f.is_failure())
         .map(|f| {
+            let why = match (f.level, f.binding) {
+                (Level::Should, _) => "a SHOULD".to_owned(),
+                (_, Binding::Mock) => format!("differs from the reference mock ({})", f.source),
+                _ => format!("differs from the reference contract ({})", f.source),
+            };
             format!(
-                "[SHOULD] {} (a note: does not fail the run)\n{}\n\n{}",
+                "[note] {} ({why}; does not fail the run)\n{}\n\n{}",
                 f.title, f.message, f.curl
             )
         })
         .collect();
-    Some(notes.join("\n\n"))
+    (!notes.is_empty()).then(|| notes.join("\n\n"))
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{ReportError, Reporter};
-use crate::checks::catalogue::Level;
 use crate::events::RunEvent;
 
 const TEMPLATE: &str = "{prefix:>9} [{bar:30}] {pos}/{len} {elapsed} {wide_msg}";
@@ -85,7 +84,7 @@ impl Reporter for ProgressReporter {
                     // More cases than announced: grow rather than overflow the bar.
                     self.bar.inc_length(1);
                 }
-                if rec.findings.iter().any(|f| f.level == Level::Must) {
+                if rec.findings.iter().any(crate::finding::Finding::is_failure) {
                     self.failing_cases += 1;
                 }
                 let op = rec.case.operation_id.as_deref().unwrap_or("-");

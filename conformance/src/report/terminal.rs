@@ -9,8 +9,12 @@ use tabled::settings::object::Columns;
 use tabled::settings::{Alignment, Style};
 
 use super::{ReportError, Reporter};
-use crate::checks::catalogue::{CATALOGUE, Level, info};
-use crate::events::{RunEvent, RunInfo, Summary, Verdict};
+use spec::Binding;
+
+use crate::checks::catalogue::Level;
+use crate::checks::catalogue::{CATALOGUE, info};
+use crate::events::{CheckCount, RunEvent, RunInfo, Summary, Verdict};
+use crate::finding::{Finding, Severity};
 
 /// Writes the end-of-run summary to any writer: stdout in the binary, a `Vec<u8>` in tests.
 ///
@@ -67,18 +71,23 @@ pub fn render_summary(run: Option<&RunInfo>, summary: &Summary) -> String {
     s.push_str(&checks_table(run, summary));
     s.push_str("\n\n");
 
-    if !summary.findings.is_empty() {
-        s.push_str("Findings\n");
-        for f in &summary.findings {
-            let op = f.operation_id.as_deref().unwrap_or("-");
-            let _ = writeln!(s, "[{}] {} — {op}: {}", f.level.as_str(), f.check, f.title);
-            for line in f.message.lines() {
-                let _ = writeln!(s, "  {line}");
-            }
-            // Only the first line is indented: a multi-line body inside the command must stay
-            // byte for byte what the case sent.
-            let _ = writeln!(s, "    {}", f.curl);
-            s.push('\n');
+    let (failures, notes): (Vec<&Finding>, Vec<&Finding>) =
+        summary.findings.iter().partition(|f| f.is_failure());
+    if !failures.is_empty() {
+        let _ = writeln!(s, "Failures (profile {})", summary.profile);
+        for f in failures {
+            finding(&mut s, f);
+        }
+    }
+    if !notes.is_empty() {
+        let _ = writeln!(
+            s,
+            "Notes (they never fail the run under profile {}: SHOULDs, and departures from the \
+             reference contract or mock that a real implementation may choose)",
+            summary.profile
+        );
+        for f in notes {
+            finding(&mut s, f);
         }
     }
 
@@ -88,13 +97,56 @@ pub fn render_summary(run: Option<&RunInfo>, summary: &Summary) -> String {
     s
 }
 
+/// The longest curl command shown in the terminal; the JSON report keeps every command whole.
+const CURL_SHOWN: usize = 400;
+
+fn finding(s: &mut String, f: &Finding) {
+    let op = f.operation_id.as_deref().unwrap_or("-");
+    let _ = writeln!(
+        s,
+        "[{} {}] {} — {op}: {}",
+        f.level.as_str(),
+        f.binding,
+        f.check,
+        f.title
+    );
+    for line in f.message.lines() {
+        let _ = writeln!(s, "  {line}");
+    }
+    let rule = match (f.severity, f.level, f.binding) {
+        (Severity::Failure, ..) | (_, Level::Should, _) => {
+            format!("  rule ({}): {}", f.binding, f.source)
+        }
+        (_, _, Binding::Mock) => format!("  differs from the reference mock: {}", f.source),
+        _ => format!("  differs from the reference contract: {}", f.source),
+    };
+    let _ = writeln!(s, "{rule}");
+    // Only the first line is indented: a multi-line body inside the command must stay byte for
+    // byte what the case sent.
+    let _ = writeln!(s, "    {}", cut(&f.curl, CURL_SHOWN));
+    s.push('\n');
+}
+
+/// `text` cut to about `max` characters, saying how much was left out.
+pub(super) fn cut(text: &str, max: usize) -> String {
+    let total = text.chars().count();
+    if total <= max {
+        return text.to_owned();
+    }
+    let head: String = text.chars().take(max).collect();
+    format!(
+        "{head}… ({} more characters; the JSON report has the whole command)",
+        total - max
+    )
+}
+
 fn header(run: Option<&RunInfo>, summary: &Summary) -> String {
     let cases = plural(summary.cases, "case", "cases");
     let duration = format!("{:.2}s", summary.duration_sec);
     match run {
         Some(r) => format!(
-            "vici-conformance {}: {cases} against {} (seed {}) in {duration}",
-            r.version, r.target, r.seed
+            "vici-conformance {}: {cases} against {} (seed {}, profile {}) in {duration}",
+            r.version, r.target, r.seed, summary.profile
         ),
         None => format!("vici-conformance: {cases} in {duration}"),
     }
@@ -108,6 +160,7 @@ fn operations_table(summary: &Summary) -> String {
         "statuses",
         "checks passed",
         "checks failed",
+        "notes",
     ]);
     for (op, stats) in &summary.operations {
         let statuses: Vec<String> = stats
@@ -115,14 +168,16 @@ fn operations_table(summary: &Summary) -> String {
             .iter()
             .map(|(s, n)| format!("{s}×{n}"))
             .collect();
-        let passed: usize = stats.checks.values().map(|(p, _)| p).sum();
-        let failed: usize = stats.checks.values().map(|(_, f)| f).sum();
+        let passed: usize = stats.checks.values().map(|c| c.passed).sum();
+        let failed: usize = stats.checks.values().map(|c| c.failed).sum();
+        let noted: usize = stats.checks.values().map(|c| c.noted).sum();
         b.push_record([
             op.clone(),
             stats.cases.to_string(),
             statuses.join(" "),
             passed.to_string(),
             failed.to_string(),
+            noted.to_string(),
         ]);
     }
     let mut t = b.build();
@@ -149,30 +204,34 @@ pub(super) fn checks_in_order<'a>(
 }
 
 fn checks_table(run: Option<&RunInfo>, summary: &Summary) -> String {
-    let mut totals: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut totals: BTreeMap<&str, CheckCount> = BTreeMap::new();
     for stats in summary.operations.values() {
-        for (check, (p, f)) in &stats.checks {
+        for (check, c) in &stats.checks {
             let t = totals.entry(check).or_default();
-            t.0 += p;
-            t.1 += f;
+            t.passed += c.passed;
+            t.failed += c.failed;
+            t.noted += c.noted;
         }
     }
     let enabled = run.map(|r| r.checks.as_slice()).unwrap_or_default();
     let mut b = Builder::default();
-    b.push_record(["check", "level", "passed", "failed"]);
+    b.push_record(["check", "level", "binding", "passed", "failed", "notes"]);
     for id in checks_in_order(enabled.iter().copied(), totals.keys().copied()) {
-        let (p, f) = totals.get(id).copied().unwrap_or_default();
+        let c = totals.get(id).copied().unwrap_or_default();
         let level = info(id).map_or("?", |c| c.level.as_str());
+        let binding = info(id).map_or("?", |c| c.binding.as_str());
         b.push_record([
             id.to_owned(),
             level.to_owned(),
-            p.to_string(),
-            f.to_string(),
+            binding.to_owned(),
+            c.passed.to_string(),
+            c.failed.to_string(),
+            c.noted.to_string(),
         ]);
     }
     let mut t = b.build();
     t.with(Style::psql())
-        .modify(Columns::new(2..), Alignment::right());
+        .modify(Columns::new(3..), Alignment::right());
     trim_lines(&t.to_string())
 }
 
@@ -187,24 +246,21 @@ fn trim_lines(table: &str) -> String {
 
 /// The verdict, in words.
 pub(super) fn verdict_line(summary: &Summary) -> String {
-    let must = summary.must_failures();
-    let should = summary
-        .findings
-        .iter()
-        .filter(|f| f.level == Level::Should)
-        .count();
-    let notes = plural(should, "note", "notes");
+    let failures = summary.must_failures();
+    let notes = plural(summary.notes(), "note", "notes");
+    let profile = summary.profile;
     match summary.verdict {
-        Verdict::Conformant if should == 0 => "conformant".to_owned(),
-        Verdict::Conformant => format!("conformant, with {notes} (SHOULD)"),
-        Verdict::Deviations => {
-            format!(
-                "{} (MUST) and {notes} (SHOULD)",
-                plural(must, "deviation", "deviations")
-            )
-        }
+        Verdict::Conformant if summary.notes() == 0 => format!("conformant (profile {profile})"),
+        Verdict::Conformant => format!("conformant (profile {profile}), with {notes}"),
+        Verdict::Deviations => format!(
+            "{} (profile {profile}) and {notes}",
+            plural(failures, "failure", "failures")
+        ),
         Verdict::Incomplete => {
             "incomplete: time budget spent before every case ran — not a pass".to_owned()
+        }
+        Verdict::NothingTested => {
+            "nothing tested: no selected check applied to any exchange — not a pass".to_owned()
         }
     }
 }
@@ -249,11 +305,14 @@ mod tests {
     fn verdict_lines() {
         let events = failing_events();
         let mut s = summary_of(&events).clone();
-        assert_eq!(verdict_line(&s), "2 deviations (MUST) and 1 note (SHOULD)");
+        assert_eq!(verdict_line(&s), "2 failures (profile contract) and 1 note");
 
-        s.findings.retain(|f| f.level == Level::Should);
+        s.findings.retain(|f| !f.is_failure());
         s.verdict = Verdict::Conformant;
-        assert_eq!(verdict_line(&s), "conformant, with 1 note (SHOULD)");
+        assert_eq!(
+            verdict_line(&s),
+            "conformant (profile contract), with 1 note"
+        );
 
         s.verdict = Verdict::Incomplete;
         assert_eq!(
@@ -261,9 +320,24 @@ mod tests {
             "incomplete: time budget spent before every case ran — not a pass"
         );
 
+        s.verdict = Verdict::NothingTested;
+        assert_eq!(
+            verdict_line(&s),
+            "nothing tested: no selected check applied to any exchange — not a pass"
+        );
+
         s.findings.clear();
         s.verdict = Verdict::Conformant;
-        assert_eq!(verdict_line(&s), "conformant");
+        assert_eq!(verdict_line(&s), "conformant (profile contract)");
+    }
+
+    #[test]
+    fn long_commands_are_cut_in_the_terminal() {
+        assert_eq!(cut("curl x", 10), "curl x");
+        let long = "x".repeat(450);
+        let shown = cut(&long, 400);
+        assert!(shown.starts_with(&"x".repeat(400)));
+        assert!(shown.ends_with("… (50 more characters; the JSON report has the whole command)"));
     }
 
     #[test]
@@ -275,7 +349,7 @@ mod tests {
             "{text}"
         );
         let with = render_summary(Some(&run_info()), summary_of(&events));
-        assert!(with.starts_with("vici-conformance 0.1.0: 5 cases against http://127.0.0.1:8080/api/v1 (seed 42) in 0.50s\n"));
+        assert!(with.starts_with("vici-conformance 0.1.0: 5 cases against http://127.0.0.1:8080/api/v1 (seed 42, profile contract) in 0.50s\n"));
     }
 
     #[test]
