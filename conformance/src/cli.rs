@@ -34,7 +34,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the suites against a base URL.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List the check catalogue.
     Checks,
     /// Re-run stored failing cases against a base URL.
@@ -80,6 +80,14 @@ pub struct RunArgs {
     /// Stop after this many seconds; a spent budget is reported as incomplete, never as a pass.
     #[arg(long, env = "VICI_TIME_BUDGET")]
     pub time_budget: Option<f64>,
+    /// Whose contract judges the responses: `reference` (spec/openapi.json, the default) or
+    /// `target` (the target's own openapi.json, for implementations that publish a stricter one).
+    #[arg(long, env = "VICI_CONTRACT", default_value = "reference", value_parser = ["reference", "target"])]
+    pub contract: String,
+    /// Send at most this many requests; the plan spends them where they test the most (the
+    /// examples, the protocol and stateful suites, coverage, then fuzzing).
+    #[arg(long, env = "VICI_REQUEST_BUDGET")]
+    pub request_budget: Option<u64>,
     /// Cases in flight at once.
     #[arg(long, env = "VICI_WORKERS", default_value_t = 8)]
     pub workers: usize,
@@ -199,6 +207,9 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig, String> {
         phases,
         max_shrink_steps: 64,
         profile: a.profile,
+        control_url: a.control_url.clone(),
+        request_budget: a.request_budget,
+        judge_by_target_contract: a.contract == "target",
     })
 }
 
@@ -210,7 +221,7 @@ pub async fn main(cli: Cli) -> u8 {
             print_checks();
             exit_code::CONFORMANT
         }
-        Command::Run(a) => run(a).await,
+        Command::Run(a) => run(*a).await,
         Command::Replay(a) => replay(a).await,
     }
 }
@@ -283,7 +294,12 @@ async fn run(a: RunArgs) -> u8 {
                 RunError::Discovery(crate::fixtures::DiscoveryError::KeyRefused(_)) => {
                     exit_code::USAGE
                 }
-                RunError::Discovery(_) | RunError::Report(_) => exit_code::RUNNER_ERROR,
+                RunError::Preflight(p) if !p.is_unreachable() => exit_code::USAGE,
+                RunError::Discovery(_)
+                | RunError::Report(_)
+                | RunError::Preflight(_)
+                | RunError::TargetDown(_) => exit_code::RUNNER_ERROR,
+                RunError::TargetContract(_) => exit_code::USAGE,
             }
         }
     }

@@ -12,9 +12,12 @@ use crate::profile::Profile;
 /// What happens during a run, in order.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
+#[allow(clippy::large_enum_variant)]
 pub enum RunEvent {
     /// The run begins.
     Started(RunInfo),
+    /// The plan, before the first phase: how many requests, by phase.
+    Planned(Plan),
     /// A phase of one operation begins (for progress display).
     PhaseStarted {
         /// The phase.
@@ -26,6 +29,61 @@ pub enum RunEvent {
     CaseFinished(Box<CaseRecord>),
     /// The run ends.
     Finished(Summary),
+}
+
+/// How many requests the run plans to send, and how long that takes at the target's limit.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    /// Requests in all (shrinking and retries come on top).
+    pub requests: usize,
+    /// Requests by phase (protocol and stateful are estimates).
+    pub by_phase: Vec<(Phase, usize)>,
+    /// Fuzzing cases per operation.
+    pub fuzz_examples: usize,
+    /// Requests a minute the target admits for the key, if it says (`X-RateLimit-Limit`).
+    pub rate_limit: Option<u64>,
+    /// The request budget, if one was given.
+    pub request_budget: Option<u64>,
+}
+
+impl Plan {
+    /// The plan in one line, for a person ("about 1,234 requests …; at 300 a minute about 4 min 7 s").
+    pub fn describe(&self) -> String {
+        let phases: Vec<String> = self
+            .by_phase
+            .iter()
+            .map(|(p, n)| format!("{} {n}", p.as_str()))
+            .collect();
+        let mut s = format!(
+            "plan: about {} requests ({})",
+            self.requests,
+            phases.join(", ")
+        );
+        if let Some(b) = self.request_budget {
+            s.push_str(&format!(", within the request budget of {b}"));
+        }
+        match self.rate_limit {
+            Some(limit) if limit > 0 => {
+                let secs = (self.requests as u64 * 60).div_ceil(limit);
+                s.push_str(&format!(
+                    "; at the target's {limit} requests a minute that takes at least {}",
+                    duration_words(secs)
+                ));
+            }
+            _ => s.push_str("; the target states no rate limit"),
+        }
+        s
+    }
+}
+
+fn duration_words(secs: u64) -> String {
+    match (secs / 3600, secs % 3600 / 60, secs % 60) {
+        (0, 0, s) => format!("{s} s"),
+        (0, m, 0) => format!("{m} min"),
+        (0, m, s) => format!("{m} min {s} s"),
+        (h, m, _) => format!("{h} h {m} min"),
+    }
 }
 
 /// Facts about the run, for every report's header.

@@ -85,6 +85,20 @@ pub struct Target {
     pub config: TargetConfig,
     client: reqwest::Client,
     pacer: Pacer,
+    health: Health,
+}
+
+/// Consecutive transport failures after which the target counts as down and the run stops: a
+/// few, so a single reset is a finding, and a target that stopped answering ends the run within
+/// about twice the timeout (the requests in flight when it happens time out together).
+pub const DOWN_AFTER: usize = 5;
+
+/// Whether the target still answers, and how many requests the run may still send.
+#[derive(Default)]
+struct Health {
+    consecutive_failures: std::sync::atomic::AtomicUsize,
+    last_failure: Mutex<Option<String>>,
+    sent: std::sync::atomic::AtomicU64,
 }
 
 /// Why a target could not be set up.
@@ -117,7 +131,45 @@ impl Target {
             config,
             client,
             pacer: Pacer::default(),
+            health: Health::default(),
         })
+    }
+
+    /// Paces by advancing the virtual clock of the control API at `control_url` instead of
+    /// sleeping (the mock's `/_mock/clock/advance`), so a run against a mock with a real rate
+    /// limit stays fast.
+    pub fn pace_with_clock(&mut self, control_url: &str) {
+        self.pacer.clock = Some((
+            control_url.trim_end_matches('/').to_owned(),
+            self.client.clone(),
+        ));
+    }
+
+    /// Why the target counts as down (several consecutive transport failures), if it does.
+    pub fn down(&self) -> Option<String> {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.health.consecutive_failures.load(Relaxed) >= DOWN_AFTER).then(|| {
+            let last = self.health.last_failure.lock().clone().unwrap_or_default();
+            format!(
+                "the target stopped answering: {DOWN_AFTER} requests in a row failed (the last: {last})"
+            )
+        })
+    }
+
+    /// Requests sent so far (each attempt, retries included).
+    pub fn sent(&self) -> u64 {
+        self.health.sent.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn observe_result(&self, r: &Result<Exchange, TransportError>) {
+        use std::sync::atomic::Ordering::Relaxed;
+        match r {
+            Ok(_) => self.health.consecutive_failures.store(0, Relaxed),
+            Err(e) => {
+                *self.health.last_failure.lock() = Some(e.to_string());
+                self.health.consecutive_failures.fetch_add(1, Relaxed);
+            }
+        }
     }
 
     /// Sends `case` and reads the answer, within the deadline. Waits first if the target's
@@ -128,8 +180,16 @@ impl Target {
         let mut attempts = 0;
         let mut stale_retry = true;
         loop {
+            if let Some(why) = self.down() {
+                return Err(TransportError::Broken(why));
+            }
             self.pacer.wait().await;
-            let ex = match self.send_once(case).await {
+            self.health
+                .sent
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let result = self.send_once(case).await;
+            self.observe_result(&result);
+            let ex = match result {
                 // A pooled keep-alive connection the server closed (after refusing an oversized
                 // body, say) fails before the request is sent; one fresh attempt is the fix.
                 Err(TransportError::Broken(m)) if stale_retry && stale_connection(case, &m) => {
@@ -146,7 +206,7 @@ impl Target {
                     .and_then(|v| v.parse::<u64>().ok())
                     .unwrap_or(1)
                     .min(60);
-                tokio::time::sleep(Duration::from_secs(wait)).await;
+                self.pacer.pass(Duration::from_secs(wait)).await;
                 continue;
             }
             return Ok(ex);
@@ -260,14 +320,20 @@ fn source_chain(e: &dyn std::error::Error) -> String {
 
 /// Paces requests by the target's `X-RateLimit-Remaining` and `X-RateLimit-Reset`: when a few
 /// requests remain, wait until the window frees up. Against a mock started with a high limit it
-/// never waits; against a real 300-a-minute key it never trips the limit by accident.
+/// never waits; against a real 300-a-minute key it never trips the limit by accident. With a
+/// control API it advances the target's virtual clock instead of sleeping.
 #[derive(Default)]
 struct Pacer {
     state: Mutex<Option<(u64, Instant)>>,
+    clock: Option<(String, reqwest::Client)>,
 }
 
 /// Requests kept in reserve so concurrent workers do not overshoot.
 const RESERVE: u64 = 8;
+
+/// A reset above this is an epoch time (GitHub's convention), not a number of seconds (the IETF
+/// draft's and ours, D-RATE).
+const EPOCH_THRESHOLD: u64 = 1_000_000_000;
 
 impl Pacer {
     async fn wait(&self) {
@@ -283,22 +349,56 @@ impl Pacer {
             }
         };
         if let Some(t) = until {
-            tokio::time::sleep_until(t.into()).await;
+            self.pass(t.saturating_duration_since(Instant::now())).await;
             *self.state.lock() = None;
         }
+    }
+
+    /// Lets `d` pass: on the target's virtual clock where there is one, else by sleeping.
+    async fn pass(&self, d: Duration) {
+        if let Some((control, client)) = &self.clock {
+            let seconds = d.as_secs_f64().ceil().max(1.0) as u64;
+            let advanced = client
+                .post(format!("{control}/clock/advance"))
+                .json(&serde_json::json!({ "seconds": seconds }))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            if advanced {
+                return;
+            }
+        }
+        tokio::time::sleep(d).await;
     }
 
     fn observe(&self, ex: &Exchange) {
         let remaining = ex
             .header("x-ratelimit-remaining")
-            .and_then(|v| v.parse::<u64>().ok());
+            .and_then(|v| v.trim().parse::<u64>().ok());
         let reset = ex
             .header("x-ratelimit-reset")
-            .and_then(|v| v.parse::<u64>().ok());
+            .and_then(|v| v.trim().parse::<u64>().ok());
         if let (Some(r), Some(s)) = (remaining, reset) {
-            *self.state.lock() = Some((r, Instant::now() + Duration::from_secs(s.min(3_600))));
+            let wait = reset_seconds(s, now_epoch());
+            *self.state.lock() = Some((r, Instant::now() + Duration::from_secs(wait.min(3_600))));
         }
     }
+}
+
+/// Seconds until the window resets, from `X-RateLimit-Reset` read as delta seconds or, when it is
+/// that large, as an epoch time.
+fn reset_seconds(reset: u64, now_epoch: u64) -> u64 {
+    if reset >= EPOCH_THRESHOLD {
+        reset.saturating_sub(now_epoch)
+    } else {
+        reset
+    }
+}
+
+fn now_epoch() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 #[cfg(test)]
@@ -317,6 +417,17 @@ mod tests {
             elapsed: Duration::ZERO,
             parsed: std::sync::OnceLock::new(),
         }
+    }
+
+    #[test]
+    fn reset_reads_delta_seconds_and_epochs() {
+        assert_eq!(reset_seconds(30, 1_800_000_000), 30);
+        assert_eq!(reset_seconds(1_800_000_042, 1_800_000_000), 42);
+        assert_eq!(
+            reset_seconds(1_700_000_000, 1_800_000_000),
+            0,
+            "a past epoch waits for nothing"
+        );
     }
 
     #[tokio::test]

@@ -14,6 +14,7 @@
 pub mod case;
 pub mod checks;
 pub mod cli;
+pub mod drift;
 pub mod events;
 pub mod exec;
 pub mod exit_code;
@@ -23,6 +24,7 @@ pub mod fixtures;
 pub mod generate;
 pub mod http;
 pub mod plan;
+pub mod preflight;
 pub mod profile;
 pub(crate) mod protocol;
 pub mod report;

@@ -49,6 +49,39 @@ fn reject(status: u16, error: &str) -> Expectation {
     Expectation::reject(status, error, Vec::new())
 }
 
+/// About how many requests [`run`] sends for `ops` (for the plan; exact for auth and methods).
+pub(crate) fn estimate(
+    contract: &spec::Contract,
+    ops: &[&'static Operation],
+    fx: &Fixtures,
+) -> usize {
+    let auth = ops.iter().filter(|o| o.requires_auth).count() * 4;
+    let selected: BTreeSet<&str> = ops.iter().map(|o| o.path.as_str()).collect();
+    let mut methods: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for op in contract.operations() {
+        methods
+            .entry(op.path.as_str())
+            .or_default()
+            .insert(op.method.as_str());
+    }
+    let methods: usize = methods
+        .iter()
+        .filter(|(t, _)| selected.contains(*t))
+        .map(|(_, m)| 5 - m.iter().filter(|m| **m != "HEAD").count().min(5))
+        .sum();
+    let ids: usize = ops
+        .iter()
+        .filter(|o| prefix_for(o).is_some())
+        .map(|o| if o.id == "deleteAgent" { 1 } else { 11 })
+        .sum();
+    let recording = if fx.recording.is_some() && ops.iter().any(|o| o.id == "getCallRecording") {
+        8
+    } else {
+        0
+    };
+    auth + methods + ids + recording
+}
+
 pub(crate) async fn run(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
     auth(shared, ops, fx).await;
     methods(shared, ops, fx).await;

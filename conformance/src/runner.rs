@@ -2,7 +2,7 @@
 //! phases, then the protocol and stateful phases; every case becomes a `RunEvent` for the
 //! reporters. Fuzzing shrinks each new failure to a minimal request before reporting it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,8 +11,9 @@ use proptest::test_runner::{Config as PtConfig, RngAlgorithm, TestRng, TestRunne
 use spec::{Contract, Operation};
 use tokio::sync::{Semaphore, mpsc};
 
+use crate::case::Case;
 use crate::case::Phase;
-use crate::events::{Aggregator, CaseRecord, RunEvent, RunInfo, Summary};
+use crate::events::{Aggregator, CaseRecord, Plan, RunEvent, RunInfo, Summary};
 use crate::exec::{CheckFilter, Executor, must_failures};
 use crate::fixtures::{DiscoveryError, discover};
 use crate::http::{Target, TargetConfig, TargetError};
@@ -42,6 +43,14 @@ pub struct RunConfig {
     pub max_shrink_steps: usize,
     /// Which bindings fail the run.
     pub profile: crate::profile::Profile,
+    /// The target's control API (the mock's `/_mock`), if it has one: the runner then paces by
+    /// advancing the virtual clock instead of sleeping.
+    pub control_url: Option<String>,
+    /// The most requests the run may send (`None`: no cap).
+    pub request_budget: Option<u64>,
+    /// Judge responses by the target's own `openapi.json` instead of the reference contract
+    /// (for implementations that publish a stricter one). Cases are still planned from ours.
+    pub judge_by_target_contract: bool,
 }
 
 /// Why the run itself failed (not the target: that is a finding).
@@ -59,6 +68,15 @@ pub enum RunError {
     /// An operation filter names nothing.
     #[error("select operation '{0}': the contract has no such operationId")]
     UnknownOperation(String),
+    /// The target is not v1, refuses a key, or does not answer (before any phase).
+    #[error(transparent)]
+    Preflight(#[from] crate::preflight::PreflightError),
+    /// `--contract target`, but the target's document cannot be used.
+    #[error("judge by the target's own contract: {0}")]
+    TargetContract(String),
+    /// The target stopped answering during the run.
+    #[error("finish the run: {0}")]
+    TargetDown(String),
 }
 
 /// SplitMix64, for deriving per-operation seeds that never change between releases.
@@ -90,11 +108,26 @@ pub(crate) struct Shared {
     pub(crate) incomplete: std::sync::atomic::AtomicBool,
     /// The (shrunk) cases behind MUST findings, for `replay`.
     pub(crate) failing: Arc<parking_lot::Mutex<Vec<crate::case::Case>>>,
+    /// The target's rate limit (requests a minute), as preflight read it.
+    pub(crate) rate_limit: Option<u64>,
+    /// What preflight learnt (the target's own document among it).
+    pub(crate) preflight: crate::preflight::Preflight,
+    /// Fuzzing cases per operation: `max_examples`, or fewer to fit a request budget.
+    pub(crate) fuzz_examples: std::sync::atomic::AtomicUsize,
 }
 
 impl Shared {
+    pub(crate) fn fuzz_examples(&self) -> usize {
+        self.fuzz_examples
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     pub(crate) fn expired(&self) -> bool {
-        let out = self.deadline.is_some_and(|d| Instant::now() >= d);
+        let target = &self.exec.target;
+        let over_budget = self.cfg.request_budget.is_some_and(|b| target.sent() >= b);
+        let out = self.deadline.is_some_and(|d| Instant::now() >= d)
+            || over_budget
+            || target.down().is_some();
         if out {
             self.incomplete
                 .store(true, std::sync::atomic::Ordering::Relaxed);
@@ -108,6 +141,17 @@ impl Shared {
 
     /// Emits a record whose findings were shown by `failing` (its shrunk form) if given.
     pub(crate) fn emit_with(&self, rec: CaseRecord, failing: Option<crate::case::Case>) {
+        // A multi-step flow touches operations the user did not select; their verdicts are not
+        // part of this run (`--operation listAgents --check cost_sum` tests nothing).
+        if !self.cfg.operations.is_empty()
+            && rec
+                .case
+                .operation_id
+                .as_ref()
+                .is_some_and(|op| !self.cfg.operations.contains(op))
+        {
+            return;
+        }
         if rec.findings.iter().any(crate::finding::Finding::is_failure) {
             let case = failing.unwrap_or_else(|| rec.case.clone());
             let mut store = self.failing.lock();
@@ -140,8 +184,18 @@ pub async fn run(
         }
     }
     let started = Instant::now();
-    let target = Arc::new(Target::new(cfg.target.clone())?);
+    let mut target = Target::new(cfg.target.clone())?;
+    if let Some(control) = &cfg.control_url {
+        target.pace_with_clock(control);
+    }
+    let target = Arc::new(target);
+    let preflight = crate::preflight::run(&target).await?;
     let fixtures = Arc::new(discover(&target).await?);
+    let judge: &'static Contract = if cfg.judge_by_target_contract {
+        target_contract(&preflight)?
+    } else {
+        contract
+    };
     let ops: Vec<&'static Operation> = contract
         .operations()
         .iter()
@@ -168,9 +222,10 @@ pub async fn run(
     let (tx, mut rx) = mpsc::unbounded_channel();
     // Held apart from `Shared`, whose sender must drop for the event loop to end.
     let failing = Arc::new(parking_lot::Mutex::new(Vec::new()));
+    let shared_target = target.clone();
     let shared = Arc::new(Shared {
         exec: Executor {
-            contract,
+            contract: judge,
             target,
             checks: cfg.checks.clone(),
             profile: cfg.profile,
@@ -181,6 +236,9 @@ pub async fn run(
         tx,
         incomplete: std::sync::atomic::AtomicBool::new(false),
         failing: failing.clone(),
+        fuzz_examples: std::sync::atomic::AtomicUsize::new(cfg.max_examples),
+        rate_limit: preflight.rate_limit,
+        preflight: preflight.clone(),
     });
     let producer = {
         let shared = shared.clone();
@@ -201,6 +259,9 @@ pub async fn run(
         }
     }
     let complete = producer.await.unwrap_or(false);
+    if let Some(why) = shared_target.down() {
+        return Err(RunError::TargetDown(why));
+    }
     let summary = agg.summary(started.elapsed().as_secs_f64(), complete, cfg.profile);
     for r in reporters.iter_mut() {
         if let Err(e) = r.on_event(&RunEvent::Finished(summary.clone())) {
@@ -217,6 +278,20 @@ pub async fn run(
     }
 }
 
+/// The target's own document as a contract, loaded once for the run.
+fn target_contract(p: &crate::preflight::Preflight) -> Result<&'static Contract, RunError> {
+    let doc = p.openapi.as_ref().ok_or_else(|| {
+        RunError::TargetContract(format!(
+            "it serves no openapi.json ({})",
+            p.openapi_problem.as_deref().unwrap_or("no answer")
+        ))
+    })?;
+    let loaded = Contract::from_json(&doc.to_string())
+        .map_err(|e| RunError::TargetContract(format!("its openapi.json does not load: {e}")))?;
+    // One per run, alive until the process ends, like the reference contract.
+    Ok(Box::leak(Box::new(loaded)))
+}
+
 /// Runs the phases; returns whether every planned case ran.
 async fn produce(
     shared: Arc<Shared>,
@@ -226,21 +301,20 @@ async fn produce(
     let phases = shared.cfg.phases.clone();
     let sem = Arc::new(Semaphore::new(shared.cfg.workers.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
+    let (plan, mut listed) = plan(&shared, &ops, &fixtures);
+    shared
+        .fuzz_examples
+        .store(plan.fuzz_examples, std::sync::atomic::Ordering::Relaxed);
+    let _ = shared.tx.send(RunEvent::Planned(plan));
+    // Drift belongs to the examples phase: the target's own document is its first example.
+    if phases.contains(&Phase::Examples) && ops.iter().any(|o| o.id == "getOpenApiDocument") {
+        drift(&shared);
+    }
     for phase in [Phase::Examples, Phase::Coverage] {
         if !phases.contains(&phase) {
             continue;
         }
-        let cases: Vec<_> = ops
-            .iter()
-            .filter(|o| generic(o))
-            .flat_map(|o| {
-                if phase == Phase::Examples {
-                    shared.planner.examples(o)
-                } else {
-                    shared.planner.coverage(o)
-                }
-            })
-            .collect();
+        let cases = std::mem::take(listed.entry(phase).or_default());
         let _ = shared.tx.send(RunEvent::PhaseStarted {
             phase,
             planned: cases.len(),
@@ -264,7 +338,7 @@ async fn produce(
             ops.iter().copied().filter(|o| generic(o)).collect();
         let _ = shared.tx.send(RunEvent::PhaseStarted {
             phase: Phase::Fuzzing,
-            planned: fuzz_ops.len() * shared.cfg.max_examples,
+            planned: fuzz_ops.len() * shared.fuzz_examples(),
         });
         let handle = tokio::runtime::Handle::current();
         let mut blocking = Vec::new();
@@ -288,6 +362,129 @@ async fn produce(
         crate::stateful::run(&shared, &fixtures).await;
     }
     !shared.incomplete.load(std::sync::atomic::Ordering::Relaxed) && !shared.expired()
+}
+
+/// The requests the run will send, by phase, fitted to the request budget: the examples first,
+/// then the protocol and stateful suites, then coverage, and fuzzing gets what is left, spread
+/// evenly over the operations. Also the examples' and coverage's cases, which the count needs.
+fn plan(
+    shared: &Shared,
+    ops: &[&'static Operation],
+    fixtures: &crate::fixtures::Fixtures,
+) -> (Plan, BTreeMap<Phase, Vec<Case>>) {
+    let phases = &shared.cfg.phases;
+    let generic_ops: Vec<&'static Operation> = ops.iter().copied().filter(|o| generic(o)).collect();
+    let mut listed: BTreeMap<Phase, Vec<Case>> = BTreeMap::new();
+    if phases.contains(&Phase::Examples) {
+        listed.insert(
+            Phase::Examples,
+            generic_ops
+                .iter()
+                .flat_map(|o| shared.planner.examples(o))
+                .collect(),
+        );
+    }
+    if phases.contains(&Phase::Coverage) {
+        listed.insert(
+            Phase::Coverage,
+            generic_ops
+                .iter()
+                .flat_map(|o| shared.planner.coverage(o))
+                .collect(),
+        );
+    }
+    let protocol = if phases.contains(&Phase::Protocol) {
+        crate::protocol::estimate(shared.exec.contract, ops, fixtures)
+    } else {
+        0
+    };
+    let stateful = if phases.contains(&Phase::Stateful) {
+        crate::stateful::ESTIMATE
+    } else {
+        0
+    };
+    let fuzz_ops = if phases.contains(&Phase::Fuzzing) {
+        generic_ops.len()
+    } else {
+        0
+    };
+    let examples = listed.get(&Phase::Examples).map_or(0, Vec::len);
+    let mut fuzz_examples = shared.cfg.max_examples;
+    if let Some(budget) = shared.cfg.request_budget {
+        let budget = usize::try_from(budget).unwrap_or(usize::MAX);
+        let fixed = examples + protocol + stateful;
+        let coverage = listed.entry(Phase::Coverage).or_default();
+        coverage.truncate(budget.saturating_sub(fixed));
+        let left = budget.saturating_sub(fixed + coverage.len());
+        fuzz_examples = fuzz_examples.min(left.checked_div(fuzz_ops).unwrap_or(0));
+    }
+    let coverage = listed.get(&Phase::Coverage).map_or(0, Vec::len);
+    let mut by_phase = vec![
+        (Phase::Examples, examples),
+        (Phase::Coverage, coverage),
+        (Phase::Fuzzing, fuzz_ops * fuzz_examples),
+        (Phase::Protocol, protocol),
+        (Phase::Stateful, stateful),
+    ];
+    by_phase.retain(|(p, _)| phases.contains(p));
+    (
+        Plan {
+            requests: by_phase.iter().map(|(_, n)| n).sum(),
+            by_phase,
+            fuzz_examples,
+            rate_limit: shared.rate_limit,
+            request_budget: shared.cfg.request_budget,
+        },
+        listed,
+    )
+}
+
+/// The target's own document against the reference contract, as `contract_drift` verdicts on
+/// the (unauthenticated) request that fetched it.
+fn drift(shared: &Shared) {
+    let mut case = crate::steps::manual(
+        "getOpenApiDocument/drift".to_owned(),
+        Some("getOpenApiDocument"),
+        Phase::Examples,
+        "GET",
+        "/openapi.json".to_owned(),
+    );
+    case.auth = crate::case::Auth::None;
+    let verdicts: Vec<(&'static str, crate::checks::response::Applied)> = match (
+        &shared.preflight.openapi,
+        &shared.preflight.openapi_problem,
+    ) {
+        (Some(doc), _) => {
+            let found = crate::drift::compare(shared.exec.contract, doc);
+            let (must, notes): (Vec<_>, Vec<_>) = found.iter().partition(|d| d.must);
+            let mut v: Vec<(&'static str, crate::checks::response::Applied)> = Vec::new();
+            // Drift that is not a missing page operation never fails a run: it is judged
+            // by the SHOULD check document_drift.
+            for (check, list) in [("contract_drift", must), ("document_drift", notes)] {
+                if list.is_empty() {
+                    v.push((check, crate::checks::response::Applied::Pass));
+                }
+                v.extend(list.into_iter().map(|d| (check, crate::drift::verdict(d))));
+            }
+            v
+        }
+        (None, problem) => vec![(
+            "contract_drift",
+            crate::checks::response::fail_as(
+                spec::Rule::new(
+                    spec::Binding::Page,
+                    "\"Machine-readable spec: OpenAPI 3.1 JSON: app.viciagent.com/api/v1/openapi.json\"",
+                ),
+                "the target serves no openapi.json at its base URL",
+                format!(
+                    "GET /openapi.json without credentials: {}",
+                    problem.as_deref().unwrap_or("no answer")
+                ),
+            ),
+        )],
+    };
+    let rec = shared.exec.derived(case, verdicts);
+    shared.emit(rec);
 }
 
 /// Spreads operations over `n` workers, round robin.
@@ -314,7 +511,7 @@ fn fuzz(shared: &Shared, op: &'static Operation, handle: &tokio::runtime::Handle
         rng,
     );
     let mut reported: BTreeSet<&'static str> = BTreeSet::new();
-    for n in 0..shared.cfg.max_examples {
+    for n in 0..shared.fuzz_examples() {
         if shared.expired() {
             return;
         }

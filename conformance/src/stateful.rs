@@ -11,6 +11,9 @@ use crate::fixtures::Fixtures;
 use crate::runner::Shared;
 use crate::steps::{body_of, json, manual, status_of, step, verdict};
 
+/// About how many requests the stateful phase sends (for the plan).
+pub(crate) const ESTIMATE: usize = 45;
+
 fn accept(statuses: &[u16]) -> Expectation {
     Expectation::accept(statuses)
 }

@@ -139,6 +139,16 @@ pub const DEVIANTS: &[Deviant] = &[
         caught_by: "recording_range",
     },
     Deviant {
+        id: "openapi_missing_operation",
+        breaks: "the served openapi.json lacks GET /contacts, which the page lists",
+        caught_by: "contract_drift",
+    },
+    Deviant {
+        id: "openapi_drifts",
+        breaks: "the served openapi.json drops the hasRecording filter of GET /calls",
+        caught_by: "document_drift",
+    },
+    Deviant {
         id: "extra_field",
         breaks: "lists carry an undocumented field",
         caught_by: "undocumented_field",
@@ -377,6 +387,22 @@ async fn deviate(id: &'static str, mut req: Request, next: Next) -> Response {
             );
             res
         }
+        "openapi_missing_operation" if path.ends_with("/openapi.json") => {
+            rewrite_json(res, |v| {
+                if let Some(paths) = v["paths"].as_object_mut() {
+                    paths.remove("/contacts");
+                }
+            })
+            .await
+        }
+        "openapi_drifts" if path.ends_with("/openapi.json") => {
+            rewrite_json(res, |v| {
+                if let Some(params) = v["paths"]["/calls"]["get"]["parameters"].as_array_mut() {
+                    params.retain(|p| p["name"] != "hasRecording");
+                }
+            })
+            .await
+        }
         "extra_field" if path.ends_with("/api/v1/agents") && res.status() == StatusCode::OK => {
             rewrite_json(res, |v| v["next"] = Value::from("x")).await
         }
@@ -463,5 +489,8 @@ pub fn run_config(
         .into(),
         max_shrink_steps,
         profile: conformance::profile::Profile::Strict,
+        control_url: None,
+        request_budget: None,
+        judge_by_target_contract: false,
     }
 }

@@ -73,6 +73,8 @@ async fn deviations_exit_1_are_stored_and_replay_against_any_target() {
         "--no-progress",
         "--operation",
         "listAgents",
+        "--profile",
+        "contract",
         "--failures",
         f,
     ]))
@@ -87,6 +89,8 @@ async fn deviations_exit_1_are_stored_and_replay_against_any_target() {
             &broken.base_url,
             "--api-key",
             KEY,
+            "--profile",
+            "contract",
             "--failures",
             f
         ]))
@@ -214,4 +218,74 @@ async fn a_spent_time_budget_is_incomplete_never_a_pass() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(report["summary"]["verdict"], "incomplete");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_that_tests_nothing_exits_2_and_is_never_conformant() {
+    let mock = start(None).await;
+    let dir = tmp("nothing");
+    let json = dir.join("report.json");
+    let runs: [&[&str]; 2] = [
+        &["--max-examples", "0", "--phase", "fuzzing"],
+        &["--operation", "listAgents", "--check", "cost_sum"],
+    ];
+    for extra in runs {
+        let mut args = vec![
+            "run",
+            "--base-url",
+            &mock.base_url,
+            "--api-key",
+            KEY,
+            "--no-progress",
+        ];
+        let report = format!("json={}", json.display());
+        args.extend(["--report", &report]);
+        args.extend_from_slice(extra);
+        assert_eq!(main(cli(&args)).await, exit_code::USAGE, "{extra:?}");
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        assert_eq!(v["summary"]["verdict"], "nothing_tested", "{extra:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_base_url_and_one_key_twice_are_usage_errors() {
+    let mock = start(None).await;
+    let origin = mock.base_url.trim_end_matches("/api/v1").to_owned();
+    assert_eq!(
+        main(cli(&[
+            "run",
+            "--base-url",
+            &origin,
+            "--api-key",
+            KEY,
+            "--no-progress"
+        ]))
+        .await,
+        exit_code::USAGE
+    );
+    let err = conformance::runner::run(e2e_tests::run_config(origin.clone(), 1, 1, 1), &mut [])
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("this is not a VICIagent v1 API: 404")
+            && err.contains(&format!("did you mean {origin}/api/v1?")),
+        "{err}"
+    );
+    assert_eq!(
+        main(cli(&[
+            "run",
+            "--base-url",
+            &mock.base_url,
+            "--api-key",
+            KEY,
+            "--api-key-b",
+            KEY,
+            "--no-progress"
+        ]))
+        .await,
+        exit_code::USAGE
+    );
 }

@@ -127,6 +127,9 @@ catalogue! {
     "contract_drift", Must, Page,
         "the target's own openapi.json has every operation the page lists (other drift is a note)",
         "\"Machine-readable spec: OpenAPI 3.1 JSON: app.viciagent.com/api/v1/openapi.json\"";
+    "document_drift", Should, Contract,
+        "the target's openapi.json differs from the reference contract (parameters, required fields, enums, types, other operations)",
+        "D-MODEL: a real implementation may document more, or differently";
     "undocumented_field", Should, Contract,
         "responses carry no fields the schema does not list",
         "D-OPEN-RESPONSES (allowed, but worth knowing)";

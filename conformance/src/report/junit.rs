@@ -60,7 +60,7 @@ impl Reporter for JunitReporter {
     fn on_event(&mut self, event: &RunEvent) -> Result<(), ReportError> {
         match event {
             RunEvent::Started(info) => self.run = Some(info.clone()),
-            RunEvent::PhaseStarted { .. } => {}
+            RunEvent::Planned(_) | RunEvent::PhaseStarted { .. } => {}
             RunEvent::CaseFinished(rec) => {
                 let op = rec
                     .case

@@ -19,8 +19,9 @@ use crate::finding::{Finding, Severity};
 /// Writes the end-of-run summary to any writer: stdout in the binary, a `Vec<u8>` in tests.
 ///
 /// The output is plain text (no colours) and deterministic for a given [`Summary`] and
-/// [`RunInfo`]: only the duration varies between otherwise identical runs. It holds a header
-/// line, a table per operation, a table per check (catalogue order), every distinct finding with
+/// [`RunInfo`]: only the duration varies between otherwise identical runs. Before the phases it
+/// prints the plan (requests by phase and how long they take at the target's rate limit); at the
+/// end it prints a header line, a table per operation, a table per check (catalogue order), every distinct finding with
 /// its `curl` reproduction, and the verdict line.
 #[derive(Debug)]
 pub struct TerminalReporter<W> {
@@ -49,6 +50,11 @@ impl<W: Write + Send> Reporter for TerminalReporter<W> {
                 self.out
                     .write_all(text.as_bytes())
                     .map_err(ReportError::Output)?;
+                self.out.flush().map_err(ReportError::Output)?;
+            }
+            RunEvent::Planned(plan) => {
+                // Before the phases, so a person knows how long the run will take.
+                writeln!(self.out, "{}", plan.describe()).map_err(ReportError::Output)?;
                 self.out.flush().map_err(ReportError::Output)?;
             }
             RunEvent::PhaseStarted { .. } | RunEvent::CaseFinished(_) => {}
