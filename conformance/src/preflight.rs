@@ -134,17 +134,18 @@ pub async fn run(target: &Target) -> Result<Preflight, PreflightError> {
         .send(&probe("/agents", Auth::Primary))
         .await
         .map_err(|e| unreachable(target, &e))?;
-    if !v1_like(&agents) || agents.status == 404 || agents.status == 405 {
-        return Err(not_v1(target, &agents).await);
-    }
     let calls = target
         .send(&probe("/calls", Auth::Primary))
         .await
         .map_err(|e| unreachable(target, &e))?;
-    if !v1_like(&calls) || calls.status == 404 || calls.status == 405 {
-        return Err(not_v1(target, &calls).await);
+    // One of two list paths answering like v1 is enough: a target that breaks one of them (a 500
+    // on /agents) is a v1 with a bug, which the phases report; neither is a wrong base URL or
+    // another kind of server.
+    let like = |ex: &Exchange| v1_like(ex) && ex.status != 404 && ex.status != 405;
+    if !like(&agents) && !like(&calls) {
+        return Err(not_v1(target, &agents).await);
     }
-    if matches!(agents.status, 401 | 403) {
+    if matches!(agents.status, 401 | 403) && matches!(calls.status, 401 | 403) {
         return Err(PreflightError::KeyRefused {
             which: "API key",
             status: agents.status,
