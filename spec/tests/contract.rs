@@ -538,3 +538,119 @@ fn path_matching_finds_every_template_and_refuses_other_methods() {
     }
     assert_eq!(Method::parse("PATCH"), Some(Method::Patch));
 }
+
+/// Keywords whose value maps names to subschemas.
+const SCHEMA_MAPS: &[&str] = &["properties", "patternProperties", "$defs", "dependentSchemas"];
+/// Keywords whose value is one subschema.
+const SCHEMA_ONE: &[&str] = &[
+    "additionalProperties",
+    "unevaluatedProperties",
+    "propertyNames",
+    "items",
+    "unevaluatedItems",
+    "contains",
+    "not",
+    "if",
+    "then",
+    "else",
+];
+/// Keywords whose value is a list of subschemas.
+const SCHEMA_LIST: &[&str] = &["allOf", "anyOf", "oneOf", "prefixItems"];
+
+/// Every schema object in `schema` (itself first), each with its JSON pointer below `at`.
+fn subschemas<'a>(schema: &'a Value, at: &str, out: &mut Vec<(String, &'a Value)>) {
+    let Value::Object(node) = schema else {
+        return;
+    };
+    out.push((at.to_owned(), schema));
+    for (key, value) in node {
+        let here = format!("{at}/{key}");
+        if SCHEMA_MAPS.contains(&key.as_str()) {
+            for (name, sub) in value.as_object().into_iter().flatten() {
+                subschemas(sub, &format!("{here}/{name}"), out);
+            }
+        } else if SCHEMA_ONE.contains(&key.as_str()) {
+            subschemas(value, &here, out);
+        } else if SCHEMA_LIST.contains(&key.as_str()) {
+            for (i, sub) in value.as_array().into_iter().flatten().enumerate() {
+                subschemas(sub, &format!("{here}/{i}"), out);
+            }
+        }
+    }
+}
+
+/// Every (where, schema) a server sends: JSON response bodies of every operation, and webhook
+/// payloads.
+fn server_output_schemas() -> Vec<(String, &'static Value)> {
+    let mut out = Vec::new();
+    for op in contract().operations() {
+        for r in &op.responses {
+            for m in r.content.iter().filter(|m| m.is_json()) {
+                out.push((format!("{} {} {}", op.id, r.status, m.media_type), &m.schema));
+            }
+        }
+    }
+    for w in contract().webhooks() {
+        out.push((format!("webhook {}", w.event_type), &w.payload.schema));
+    }
+    out
+}
+
+#[test]
+fn response_schemas_are_open_at_every_depth() {
+    // D-OPEN-RESPONSES: adding a response field is a compatible change, so no schema a server
+    // fills may close its properties, however deep (a request-only `…Input` schema reused in a
+    // response would).
+    let mut nodes = 0;
+    for (what, schema) in server_output_schemas() {
+        let mut all = Vec::new();
+        subschemas(schema, "", &mut all);
+        for (at, node) in all {
+            nodes += 1;
+            for kw in ["additionalProperties", "unevaluatedProperties"] {
+                assert_ne!(
+                    node.get(kw),
+                    Some(&Value::Bool(false)),
+                    "{what}: {kw}: false at '{at}' closes a response object"
+                );
+            }
+        }
+    }
+    assert!(nodes > 1000, "only {nodes} response schema nodes walked");
+}
+
+fn is_object_schema(node: &Value) -> bool {
+    match node.get("type") {
+        Some(Value::String(t)) => t == "object",
+        Some(Value::Array(ts)) => ts.iter().any(|t| t == "object"),
+        _ => node.get("properties").is_some(),
+    }
+}
+
+#[test]
+fn request_bodies_reject_unknown_fields_at_every_depth() {
+    // D-UNKNOWN: every object a client sends is closed, nested ones included.
+    let mut objects = 0;
+    for op in contract().operations() {
+        let Some(body) = &op.request_body else {
+            continue;
+        };
+        for m in body.content.iter().filter(|m| m.is_json()) {
+            let mut all = Vec::new();
+            subschemas(&m.schema, "", &mut all);
+            for (at, node) in all.into_iter().filter(|(_, n)| is_object_schema(n)) {
+                objects += 1;
+                assert_eq!(
+                    node.get("additionalProperties"),
+                    Some(&Value::Bool(false)),
+                    "{} request {}: the object at '{at}' accepts unknown fields",
+                    op.id,
+                    m.media_type
+                );
+            }
+        }
+    }
+    // AgentCreate and AgentUpdate with voice, transfer, playbook step and knowledge entry each,
+    // the routing update and the purchase.
+    assert_eq!(objects, 12);
+}
