@@ -540,7 +540,12 @@ fn path_matching_finds_every_template_and_refuses_other_methods() {
 }
 
 /// Keywords whose value maps names to subschemas.
-const SCHEMA_MAPS: &[&str] = &["properties", "patternProperties", "$defs", "dependentSchemas"];
+const SCHEMA_MAPS: &[&str] = &[
+    "properties",
+    "patternProperties",
+    "$defs",
+    "dependentSchemas",
+];
 /// Keywords whose value is one subschema.
 const SCHEMA_ONE: &[&str] = &[
     "additionalProperties",
@@ -586,7 +591,10 @@ fn server_output_schemas() -> Vec<(String, &'static Value)> {
     for op in contract().operations() {
         for r in &op.responses {
             for m in r.content.iter().filter(|m| m.is_json()) {
-                out.push((format!("{} {} {}", op.id, r.status, m.media_type), &m.schema));
+                out.push((
+                    format!("{} {} {}", op.id, r.status, m.media_type),
+                    &m.schema,
+                ));
             }
         }
     }
