@@ -225,6 +225,15 @@ fn every_operation_documents_success_and_every_applicable_error_with_the_error_s
             op.id
         );
         assert!(has("429"), "{}: no 429", op.id);
+        // Any other error a real implementation sends (403 `forbidden`, a 503) is documented
+        // too, with the Error shape; explicit statuses stay as they are.
+        assert!(has("default"), "{}: no default response", op.id);
+        assert_eq!(
+            op.response(418).map(|r| r.status.as_str()),
+            Some("default"),
+            "{}: an unlisted status falls back to default",
+            op.id
+        );
         if op.requires_auth {
             assert!(has("401"), "{}: authenticated but no 401", op.id);
         }
@@ -253,7 +262,7 @@ fn every_operation_documents_success_and_every_applicable_error_with_the_error_s
                     r.status
                 );
             }
-            if code >= 400 {
+            if code >= 400 || r.status == "default" {
                 let json = r
                     .content
                     .iter()

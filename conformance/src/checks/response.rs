@@ -97,8 +97,13 @@ fn status_code_documented(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -
     let (Some(ex), Some(op)) = (ok(r), ctx.op) else {
         return Applied::Skip;
     };
-    // 429 is documented everywhere, and 5xx are reported by not_a_server_error.
-    if ex.status >= 500 || op.response(ex.status).is_some() {
+    // 429 is documented everywhere, and 5xx are reported by not_a_server_error. A `default`
+    // response documents any other *error* status (D-ERROR); a success or a redirect must be
+    // listed by its own status.
+    let documented = op
+        .response(ex.status)
+        .is_some_and(|r| r.status != "default" || ex.status >= 400);
+    if ex.status >= 500 || documented {
         return Applied::Pass;
     }
     fail(
@@ -620,14 +625,26 @@ mod tests {
     #[test]
     fn undocumented_status_fires() {
         let c = case("listAgents", Expectation::Observe);
-        assert!(matches!(
-            run("status_code_documented", &c, &ex(418, RL, json!({}))),
-            Applied::Fail(_)
-        ));
-        assert!(matches!(
-            run("status_code_documented", &c, &ex(302, RL, Value::Null)),
-            Applied::Fail(_)
-        ));
+        // `default` documents other errors only: a success or redirect must be listed.
+        for status in [203, 302] {
+            assert!(matches!(
+                run("status_code_documented", &c, &ex(status, RL, Value::Null)),
+                Applied::Fail(_)
+            ));
+        }
+        let forbidden = json!({ "error": "forbidden", "message": "no", "details": {} });
+        assert_eq!(
+            run(
+                "status_code_documented",
+                &c,
+                &ex(403, RL, forbidden.clone())
+            ),
+            Applied::Pass
+        );
+        assert_eq!(
+            run("error_shape", &c, &ex(403, RL, forbidden)),
+            Applied::Pass
+        );
     }
 
     #[test]
