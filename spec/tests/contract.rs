@@ -94,6 +94,25 @@ fn every_event_type_on_the_page_is_a_webhook_with_the_four_headers() {
             "{}: payload type is pinned to the event",
             w.event_type
         );
+        let event = w.headers.iter().find(|p| p.name == "X-VICIagent-Event");
+        let event = event.expect("checked above");
+        assert_eq!(
+            event.schema["const"], w.event_type,
+            "{}: the event header is pinned to the event",
+            w.event_type
+        );
+        assert!(
+            event
+                .validator
+                .is_valid(&Value::from(w.event_type.as_str()))
+        );
+        for other in PAGE_EVENTS.iter().filter(|e| **e != w.event_type) {
+            assert!(
+                !event.validator.is_valid(&Value::from(*other)),
+                "{}: the event header accepts {other}",
+                w.event_type
+            );
+        }
     }
 }
 
@@ -670,4 +689,125 @@ fn request_bodies_reject_unknown_fields_at_every_depth() {
     // AgentCreate and AgentUpdate with voice, transfer, playbook step and knowledge entry each,
     // the routing update and the purchase.
     assert_eq!(objects, 12);
+}
+
+/// The top-level `x-vici-webhook-signature` extension (D-WEBHOOK-SIGNATURE), typed.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SignatureScheme {
+    description: String,
+    header: String,
+    format: String,
+    timestamp_header: String,
+    algorithm: String,
+    key: String,
+    signed_payload: String,
+    encoding: String,
+    timestamp_signed: bool,
+    rotation: String,
+    verdict: Verdict,
+    #[serde(rename = "x-vici-binding")]
+    binding: Value,
+    replay: Judgement,
+    alternatives: Vec<Alternative>,
+}
+
+#[derive(Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Verdict {
+    Pass,
+    Note,
+    Fail,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Judgement {
+    verdict: Verdict,
+    binding: String,
+    source: String,
+    note: String,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Alternative {
+    signed_payload: String,
+    verdict: Verdict,
+    binding: String,
+    source: String,
+    reason: String,
+    note: String,
+}
+
+fn signature_scheme() -> SignatureScheme {
+    let raw = contract().document()["x-vici-webhook-signature"].clone();
+    serde_json::from_value(raw).expect("x-vici-webhook-signature parses")
+}
+
+#[test]
+fn the_signature_scheme_is_machine_readable_and_says_what_the_page_says() {
+    let s = signature_scheme();
+    assert!(s.description.contains("D-WEBHOOK-SIGNATURE"));
+    assert_eq!(s.algorithm, "HMAC-SHA256");
+    assert_eq!(s.encoding, "hex");
+    assert!(!s.key.is_empty() && !s.rotation.is_empty());
+    // The page's rule: HMAC-SHA256(secret, body), the v1= value; a sender that follows it passes.
+    assert_eq!(s.signed_payload, "{body}");
+    assert_eq!(s.verdict, Verdict::Pass);
+    assert_eq!(s.binding["binding"], "page");
+    assert_eq!(
+        s.binding["source"],
+        "\"Verify by recomputing HMAC-SHA256(secret, body) and matching the v1= value\""
+    );
+    // The timestamp is not signed: a contract-level note about replay, not a failure.
+    assert!(!s.timestamp_signed);
+    assert_eq!(s.replay.verdict, Verdict::Note);
+    assert_eq!(
+        (s.replay.binding.as_str(), s.replay.source.as_str()),
+        ("contract", "D-WEBHOOK-SIGNATURE")
+    );
+    assert!(!s.replay.note.is_empty());
+    // Signing "{t}.{body}" fails a receiver that follows the page: a page-level failure.
+    let stripe = s
+        .alternatives
+        .iter()
+        .find(|a| a.signed_payload == "{timestamp}.{body}")
+        .expect("the Stripe-style reading is listed");
+    assert_eq!(stripe.verdict, Verdict::Fail);
+    assert_eq!(stripe.binding, "page");
+    assert_eq!(stripe.source, s.binding["source"]);
+    assert!(!stripe.reason.is_empty() && !stripe.note.is_empty());
+    for a in &s.alternatives {
+        assert_ne!(a.signed_payload, s.signed_payload, "an alternative differs");
+        assert!(a.signed_payload.contains("{body}"));
+    }
+    // The headers it names are the webhooks' own, and its format is what their schemas accept.
+    let example = s
+        .format
+        .replace("{timestamp}", "1715616000")
+        .replace("{signature}", &"0a".repeat(32));
+    for w in contract().webhooks() {
+        let header = |name: &str| {
+            w.headers
+                .iter()
+                .find(|p| p.name == name)
+                .unwrap_or_else(|| panic!("{}: no header {name}", w.event_type))
+        };
+        assert!(header(&s.timestamp_header).required);
+        let sig = header(&s.header);
+        assert!(sig.required);
+        assert!(
+            sig.validator.is_valid(&Value::from(example.as_str())),
+            "{}: {example} does not match the header's schema",
+            w.event_type
+        );
+        let rotated = format!("{example},v1={}", "1b".repeat(32));
+        assert!(sig.validator.is_valid(&Value::from(rotated)));
+        assert!(
+            header(&s.timestamp_header)
+                .validator
+                .is_valid(&Value::from("1715616000"))
+        );
+    }
 }
