@@ -811,3 +811,387 @@ fn the_signature_scheme_is_machine_readable_and_says_what_the_page_says() {
         );
     }
 }
+
+/// The public reference page, verbatim (a copy of `shared/seed/viciagent-api-reference.txt`).
+const PAGE: &str = include_str!("../reference-page.txt");
+/// The decisions.
+const DECISIONS: &str = include_str!("../DECISIONS.md");
+
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The ids of every `### D-…` heading of DECISIONS.md.
+fn decision_ids() -> BTreeSet<&'static str> {
+    DECISIONS
+        .lines()
+        .filter_map(|l| l.strip_prefix("### "))
+        .filter_map(|l| l.split(':').next())
+        .filter(|id| id.starts_with("D-"))
+        .collect()
+}
+
+/// Every `x-vici-binding` of the document with its pointer.
+fn annotations<'a>(v: &'a Value, at: &str, out: &mut Vec<(String, &'a Value)>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(a) = m.get("x-vici-binding") {
+                out.push((at.to_owned(), a));
+            }
+            for (k, x) in m {
+                let seg = k.replace('~', "~0").replace('/', "~1");
+                annotations(x, &format!("{at}/{seg}"), out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                annotations(x, &format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Checks one `{binding, source}`: a page binding quotes the page verbatim, the others name a
+/// D-entry (or, for `mock`, one too).
+fn check_rule(at: &str, rule: &Value) {
+    let binding = rule["binding"].as_str().unwrap_or_default();
+    let source = rule["source"].as_str().unwrap_or_default();
+    match binding {
+        "page" => {
+            let quote = source
+                .strip_prefix('"')
+                .and_then(|s| s.strip_suffix('"'))
+                .unwrap_or_else(|| panic!("{at}: a page source is a quote in double quotes"));
+            assert!(
+                !quote.is_empty() && squash(PAGE).contains(&squash(quote)),
+                "{at}: {quote:?} is not on the reference page"
+            );
+        }
+        "contract" | "mock" => assert!(
+            decision_ids().contains(source),
+            "{at}: {source:?} is not a D-entry of DECISIONS.md"
+        ),
+        other => panic!("{at}: binding {other:?}"),
+    }
+}
+
+#[test]
+fn every_binding_annotation_is_well_formed_and_cites_the_page_or_a_decision() {
+    let mut all = Vec::new();
+    annotations(contract().document(), "", &mut all);
+    assert!(all.len() > 150, "only {} annotations", all.len());
+    for (at, a) in &all {
+        let keys: BTreeSet<&str> = a
+            .as_object()
+            .unwrap_or_else(|| panic!("{at}: not an object"))
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert!(
+            keys.is_subset(&["binding", "source", "keywords"].into_iter().collect()),
+            "{at}: fields {keys:?}"
+        );
+        check_rule(at, a);
+        for (kw, rule) in a["keywords"].as_object().into_iter().flatten() {
+            check_rule(&format!("{at} keyword {kw}"), rule);
+        }
+    }
+    // An annotation beside a `$ref` would not survive inlining onto an annotated target: it
+    // belongs on the referenced node.
+    fn no_ref_siblings(v: &Value, at: &str) {
+        match v {
+            Value::Object(m) => {
+                assert!(
+                    !(m.contains_key("$ref") && m.contains_key("x-vici-binding")),
+                    "{at}: x-vici-binding beside $ref"
+                );
+                for (k, x) in m {
+                    if k != "x-vici-binding" {
+                        no_ref_siblings(x, &format!("{at}/{k}"));
+                    }
+                }
+            }
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .for_each(|(i, x)| no_ref_siblings(x, &format!("{at}/{i}"))),
+            _ => {}
+        }
+    }
+    no_ref_siblings(contract().document(), "");
+    // Every schema component says where it comes from.
+    for name in contract().schema_names() {
+        assert!(
+            contract()
+                .schema(name)
+                .unwrap()
+                .get("x-vici-binding")
+                .is_some(),
+            "schema {name} is unannotated"
+        );
+    }
+}
+
+/// The `binding` of the resolved parameter object `name` of `op` (operation-level, else
+/// path-level); empty when unannotated.
+fn param_binding(op: &spec::Operation, name: &str) -> String {
+    let path_level = &contract().resolved()["paths"][op.path.as_str()]["parameters"];
+    [&op.raw["parameters"], path_level]
+        .into_iter()
+        .filter_map(Value::as_array)
+        .flatten()
+        .find(|p| p["name"] == name)
+        .and_then(|p| p["x-vici-binding"]["binding"].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// `(binding, source)` of `keyword` at `pointer` in a resolved schema, by the inheritance rule of
+/// DECISIONS.md "Bindings": the node's `keywords[keyword]`, else the node's binding, else the
+/// nearest annotated ancestor's, else contract D-MODEL.
+fn rule(schema: &Value, pointer: &str, keyword: &str) -> (String, String) {
+    let pair = |r: &Value| {
+        (
+            r["binding"].as_str().unwrap_or_default().to_owned(),
+            r["source"].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+    let mut inherited = ("contract".to_owned(), "D-MODEL".to_owned());
+    let mut node = schema;
+    for seg in pointer.split('/').skip(1) {
+        if let Some(a) = node.get("x-vici-binding") {
+            inherited = pair(a);
+        }
+        node = match node {
+            Value::Array(a) => &a[seg.parse::<usize>().unwrap()],
+            other => &other[seg],
+        };
+        assert!(!node.is_null(), "{pointer}: no {seg}");
+    }
+    assert!(
+        node.get(keyword).is_some(),
+        "{pointer} has no keyword {keyword}"
+    );
+    match node.get("x-vici-binding") {
+        Some(a) => a["keywords"]
+            .get(keyword)
+            .map(pair)
+            .unwrap_or_else(|| pair(a)),
+        None => inherited,
+    }
+}
+
+fn is(binding: &str, source: &str) -> (String, String) {
+    (binding.to_owned(), source.to_owned())
+}
+
+#[test]
+fn bindings_follow_the_table() {
+    let schema = |n: &str| contract().schema(n).unwrap();
+    let page = |q: &str| is("page", &format!("\"{q}\""));
+    // Ids: strings by contract; the prefix is only how our mock mints them.
+    let call = schema("Call");
+    assert_eq!(
+        rule(call, "/properties/id", "type"),
+        is("contract", "D-IDS")
+    );
+    assert_eq!(rule(call, "/properties/id", "pattern"), is("mock", "D-IDS"));
+    assert_eq!(
+        rule(call, "/properties/agentId/anyOf/0", "pattern"),
+        is("mock", "D-IDS")
+    );
+    // Timestamps: RFC 3339 and the Z-only pattern are both ours.
+    for kw in ["format", "pattern"] {
+        assert_eq!(
+            rule(call, "/properties/startedAt", kw),
+            is("contract", "D-TIME")
+        );
+    }
+    assert_eq!(rule(call, "", "required"), is("contract", "D-CALLS"));
+    assert_eq!(
+        rule(call, "/properties/cost/properties/lineItems", "type"),
+        is("contract", "D-MONEY")
+    );
+    assert_eq!(
+        rule(call, "/properties/recordingUrl", "format"),
+        is("contract", "D-RECORDING")
+    );
+    assert_eq!(
+        rule(schema("CallList"), "", "required"),
+        is("contract", "D-LIST")
+    );
+    // The error shape: what the page shows is page-bound, the rest is ours.
+    let error = schema("Error");
+    for kw in ["type", "required"] {
+        assert_eq!(rule(error, "", kw), page("JSON error shape"));
+    }
+    assert_eq!(error["required"], serde_json::json!(["error", "message"]));
+    assert_eq!(
+        rule(error, "/properties/error", "type"),
+        page("error is a stable machine code")
+    );
+    assert_eq!(
+        rule(error, "/properties/error", "enum"),
+        is("contract", "D-ERROR")
+    );
+    assert_eq!(
+        rule(error, "/properties/message", "type"),
+        page("message is human-readable")
+    );
+    assert_eq!(
+        rule(error, "/properties/message", "minLength"),
+        is("contract", "D-ERROR")
+    );
+    assert_eq!(
+        rule(error, "/properties/details", "type"),
+        is("contract", "D-ERROR")
+    );
+    assert_eq!(
+        rule(error, "/allOf/0", "required"),
+        is("contract", "D-ERROR")
+    );
+    assert_eq!(
+        rule(
+            error,
+            "/allOf/1/then/properties/details/properties/violations",
+            "minItems"
+        ),
+        is("contract", "D-ERROR")
+    );
+    let rate = "/allOf/2/then/properties/details/properties/retryAfterSec";
+    assert_eq!(
+        error["allOf"][2]["if"]["properties"]["error"]["const"],
+        "rate_limited"
+    );
+    assert_eq!(
+        rule(error, "/allOf/2/then", "required"),
+        page("\"error\": \"rate_limited\"")
+    );
+    assert_eq!(
+        rule(error, "/allOf/2/then/properties/details", "required"),
+        page("\"error\": \"rate_limited\"")
+    );
+    assert_eq!(rule(error, rate, "type"), page("{ \"retryAfterSec\": 12 }"));
+    assert_eq!(rule(error, rate, "minimum"), is("contract", "D-RATE"));
+    assert_eq!(
+        rule(error, "/allOf/3/then/properties/details", "required"),
+        is("contract", "D-ERROR")
+    );
+    // The agent PATCH accepts the page's fields; their shapes and limits are ours.
+    let update = &contract()
+        .operation("updateAgent")
+        .unwrap()
+        .request_body
+        .as_ref()
+        .unwrap()
+        .content[0]
+        .schema;
+    assert_eq!(
+        rule(update, "", "type"),
+        page(
+            "PATCH body accepts name, soul, mission, playbook, knowledgeBase, firstMessage, voice and transfer settings"
+        )
+    );
+    assert_eq!(
+        rule(update, "", "minProperties"),
+        is("contract", "D-AGENTS")
+    );
+    assert_eq!(
+        rule(update, "/properties/name", "maxLength"),
+        is("contract", "D-AGENTS")
+    );
+    assert_eq!(
+        rule(update, "/properties/voice/properties/speed", "maximum"),
+        is("contract", "D-AGENTS")
+    );
+    let routing = &contract()
+        .operation("updatePhoneNumber")
+        .unwrap()
+        .request_body
+        .as_ref()
+        .unwrap()
+        .content[0]
+        .schema;
+    assert_eq!(
+        rule(routing, "", "required"),
+        page("PATCH /v1/phone-numbers/:id { agentId } to assign inbound routing")
+    );
+    // Webhook headers: the page shows all four and their forms; lowercase hex is ours.
+    for w in contract().webhooks() {
+        for h in &w.headers {
+            assert_eq!(
+                param_binding(&w.operation, &h.name),
+                "page",
+                "{} {}",
+                w.event_type,
+                h.name
+            );
+        }
+        let header = |n: &str| &w.headers.iter().find(|h| h.name == n).unwrap().schema;
+        assert_eq!(
+            rule(header("X-VICIagent-Event"), "", "const"),
+            page("X-VICIagent-Event: call.completed")
+        );
+        assert_eq!(
+            rule(header("X-VICIagent-Delivery"), "", "format"),
+            page("X-VICIagent-Delivery: <uuid>")
+        );
+        let sig = header("X-VICIagent-Signature");
+        assert_eq!(
+            rule(sig, "", "pattern"),
+            page("X-VICIagent-Signature: t=1715616000,v1=<hex_hmac>")
+        );
+        assert_eq!(
+            rule(sig, "/allOf/0", "pattern"),
+            is("contract", "D-WEBHOOK-SIGNATURE")
+        );
+        let payload = &w.payload.schema;
+        assert_eq!(
+            rule(payload, "", "required"),
+            is("contract", "D-WEBHOOK-DELIVERY")
+        );
+    }
+}
+
+#[test]
+fn operations_are_bound_to_the_page_line_that_names_them() {
+    for op in contract().operations() {
+        let a = &op.raw["x-vici-binding"];
+        check_rule(&op.id, a);
+        let want = if op.id == "headCallRecording" {
+            "contract"
+        } else {
+            "page"
+        };
+        assert_eq!(a["binding"], want, "{}", op.id);
+        for p in &op.parameters {
+            assert!(
+                !param_binding(op, &p.name).is_empty(),
+                "{} parameter {} is unannotated",
+                op.id,
+                p.name
+            );
+        }
+    }
+    let buy = &contract().operation("buyPhoneNumber").unwrap().raw["x-vici-binding"];
+    assert_eq!(buy["source"], "\"POST to buy from inventory\"");
+    assert_eq!(buy["keywords"]["path"]["source"], "D-NUMBERS");
+    let list = contract().operation("listCalls").unwrap();
+    for p in &list.parameters {
+        assert_eq!(
+            param_binding(list, &p.name),
+            "page",
+            "listCalls parameter {}",
+            p.name
+        );
+    }
+    for name in ["limit", "offset"] {
+        let agents = contract().operation("listAgents").unwrap();
+        assert_eq!(param_binding(agents, name), "contract", "listAgents {name}");
+    }
+    let rec = contract().operation("getCallRecording").unwrap();
+    for name in ["expires", "signature"] {
+        assert_eq!(param_binding(rec, name), "page", "{name}");
+    }
+}
