@@ -831,6 +831,19 @@ fn decision_ids() -> BTreeSet<&'static str> {
         .collect()
 }
 
+/// The `- Binding:` text of D-entry `id` (up to the next bullet).
+fn decision_binding(id: &str) -> String {
+    let head = format!("\n### {id}:");
+    let start = DECISIONS.find(&head).unwrap_or_else(|| panic!("no {id}")) + head.len();
+    let entry = &DECISIONS[start..];
+    let entry = &entry[..entry.find("\n#").unwrap_or(entry.len())];
+    let at = entry
+        .find("\n- Binding: ")
+        .unwrap_or_else(|| panic!("{id}: no binding line"));
+    let line = &entry[at + "\n- Binding: ".len()..];
+    line[..line.find("\n- ").unwrap_or(line.len())].to_owned()
+}
+
 /// Every `x-vici-binding` of the document with its pointer.
 fn annotations<'a>(v: &'a Value, at: &str, out: &mut Vec<(String, &'a Value)>) {
     match v {
@@ -868,10 +881,18 @@ fn check_rule(at: &str, rule: &Value) {
                 "{at}: {quote:?} is not on the reference page"
             );
         }
-        "contract" | "mock" => assert!(
-            decision_ids().contains(source),
-            "{at}: {source:?} is not a D-entry of DECISIONS.md"
-        ),
+        "contract" | "mock" => {
+            assert!(
+                decision_ids().contains(source),
+                "{at}: {source:?} is not a D-entry of DECISIONS.md"
+            );
+            // The entry's own `- Binding:` line admits this binding.
+            let line = decision_binding(source).to_ascii_lowercase();
+            assert!(
+                line.contains(binding),
+                "{at}: {binding} {source}, but {source} says \"Binding: {line}\""
+            );
+        }
         other => panic!("{at}: binding {other:?}"),
     }
 }
@@ -1194,4 +1215,40 @@ fn operations_are_bound_to_the_page_line_that_names_them() {
     for name in ["expires", "signature"] {
         assert_eq!(param_binding(rec, name), "page", "{name}");
     }
+}
+
+#[test]
+fn every_decision_states_its_binding_and_the_alternatives() {
+    let ids = decision_ids();
+    assert!(ids.len() > 20, "{ids:?}");
+    let mut rest = DECISIONS;
+    let mut seen = 0;
+    while let Some(start) = rest.find("\n### D-") {
+        seen += 1;
+        let entry = &rest[start + 1..];
+        let end = entry[4..]
+            .find("\n## ")
+            .into_iter()
+            .chain(entry[4..].find("\n### "))
+            .min()
+            .map_or(entry.len(), |e| e + 4);
+        let (entry, next) = entry.split_at(end);
+        let id = entry[4..].split(':').next().unwrap_or_default();
+        let binding = entry
+            .lines()
+            .find_map(|l| l.strip_prefix("- Binding: "))
+            .unwrap_or_else(|| panic!("{id}: no '- Binding:' line"));
+        assert!(
+            ["page", "contract", "mock"]
+                .iter()
+                .any(|b| binding.starts_with(b)),
+            "{id}: binding {binding:?}"
+        );
+        assert!(
+            entry.contains("\n- Alternatives a real implementation may choose: "),
+            "{id}: no alternatives line"
+        );
+        rest = next;
+    }
+    assert_eq!(seen, ids.len());
 }
