@@ -258,7 +258,15 @@ fn call_common<'a>(ws: &'a Workspace, seq: u32, c: &'a CallRec) -> CallCommon<'a
 pub(crate) struct CallSummaryOut<'a> {
     #[serde(flatten)]
     common: CallCommon<'a>,
-    cost: Money,
+    cost: CostSummaryOut,
+}
+
+/// Schema `CallCostSummary`: the fields of `CallCost` without the line items (D-MONEY).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CostSummaryOut {
+    currency: &'static str,
+    total_cents: i64,
 }
 
 /// Renders call `seq` as a list item.
@@ -266,7 +274,10 @@ pub(crate) fn call_summary(ws: &Workspace, seq: u32) -> CallSummaryOut<'_> {
     let c = &ws.calls[seq as usize];
     CallSummaryOut {
         common: call_common(ws, seq, c),
-        cost: usd(i64::from(c.cost_cents)),
+        cost: CostSummaryOut {
+            currency: cost::CURRENCY,
+            total_cents: i64::from(c.cost_cents),
+        },
     }
 }
 

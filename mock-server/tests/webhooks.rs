@@ -645,6 +645,70 @@ async fn the_timestamp_body_scheme_signs_t_dot_body() {
     assert_ne!(hmac_hex(SECRET, &msg), hmac_hex(SECRET, &r.body));
 }
 
+/// The bytes a `signedPayload` template of `x-vici-webhook-signature` names for a delivery.
+fn signed_payload(template: &str, t: &str, body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, part) in template.split("{body}").enumerate() {
+        if i > 0 {
+            out.extend_from_slice(body);
+        }
+        out.extend_from_slice(part.replace("{timestamp}", t).as_bytes());
+    }
+    out
+}
+
+/// The `v1=` values of a signature header.
+fn v1_values(header: &str) -> Vec<&str> {
+    header
+        .split(',')
+        .filter_map(|p| p.strip_prefix("v1="))
+        .collect()
+}
+
+/// A receiver that verifies as `x-vici-webhook-signature` says (the page's rule) accepts the
+/// mock's default deliveries and rejects the Stripe-style option, which its `alternatives`
+/// list as failing a page-following receiver.
+#[tokio::test]
+async fn the_signature_extension_verifies_the_default_and_rejects_the_stripe_reading() {
+    let scheme = &spec::Contract::v1().document()["x-vici-webhook-signature"];
+    let page = scheme["signedPayload"].as_str().unwrap();
+    let stripe = scheme["alternatives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["verdict"] == "fail")
+        .and_then(|a| a["signedPayload"].as_str())
+        .unwrap();
+    let header = scheme["header"].as_str().unwrap().to_ascii_lowercase();
+    let ts_header = scheme["timestampHeader"]
+        .as_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    for (option, accepted_by_page) in [
+        (SignatureScheme::Body, true),
+        (SignatureScheme::TimestampBody, false),
+    ] {
+        let rx = Receiver::start().await;
+        let url = rx.url.clone();
+        let mock = Mock::with(|c| {
+            c.webhooks = vec![url];
+            c.webhook_secret = SECRET.to_owned();
+            c.webhook_signature = option;
+        })
+        .await;
+        start_call(&mock, json!({"key": KEY})).await;
+        let r = &rx.received()[0];
+        let t = r.header(&ts_header);
+        let sent = v1_values(r.header(&header));
+        let matches = |template: &str| {
+            let want = hmac_hex(SECRET, &signed_payload(template, t, &r.body));
+            sent.contains(&want.as_str())
+        };
+        assert_eq!(matches(page), accepted_by_page, "{option:?}");
+        assert_eq!(matches(stripe), !accepted_by_page, "{option:?}");
+    }
+}
+
 #[tokio::test]
 async fn any_event_can_be_triggered_with_overrides_and_payloads_are_checked() {
     let (mock, rx) = mock_with_receiver().await;

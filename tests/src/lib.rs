@@ -34,8 +34,8 @@ pub const DEVIANTS: &[Deviant] = &[
         caught_by: "not_a_server_error",
     },
     Deviant {
-        id: "teapot_status",
-        breaks: "GET /contacts answers 418",
+        id: "undocumented_success_status",
+        breaks: "GET /contacts answers 203 (only 200 is documented; default covers errors only)",
         caught_by: "status_code_documented",
     },
     Deviant {
@@ -314,9 +314,9 @@ async fn deviate(id: &'static str, mut req: Request, next: Next) -> Response {
     }
     let res = next.run(req).await;
     match id {
-        "teapot_status" if path.ends_with("/api/v1/contacts") => {
+        "undocumented_success_status" if path.ends_with("/api/v1/contacts") => {
             let (mut parts, _, bytes) = body_json(res).await;
-            parts.status = StatusCode::IM_A_TEAPOT;
+            parts.status = StatusCode::NON_AUTHORITATIVE_INFORMATION;
             rebuild(parts, bytes.to_vec())
         }
         "html_content_type"

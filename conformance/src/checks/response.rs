@@ -116,19 +116,18 @@ fn status_code_documented(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -
     let (Some(ex), Some(op)) = (ok(r), ctx.op) else {
         return Applied::Skip;
     };
-    // 5xx are reported by not_a_server_error.
+    // 5xx are reported by not_a_server_error. A `default` response documents any other
+    // *error* status (D-ERROR: a real implementation may send 403 forbidden, say); a success or
+    // a redirect must be listed by its own status.
     if ex.status >= 500 {
         return Applied::Skip;
     }
-    let explicit = op
-        .responses
-        .iter()
-        .any(|d| d.status.parse::<u16>() == Ok(ex.status));
-    if explicit {
+    let documented = op
+        .response(ex.status)
+        .is_some_and(|r| r.status != "default" || ex.status >= 400);
+    if documented {
         return Applied::Pass;
     }
-    // A status only the `default` response covers is allowed (D-ERROR: a real implementation may
-    // send 403 forbidden, say), but it is not one the contract lists.
     fail(
         format!("status {} is not documented", ex.status),
         format!(
@@ -737,14 +736,26 @@ mod tests {
     #[test]
     fn undocumented_status_fires() {
         let c = case("listAgents", Expectation::Observe);
-        assert!(matches!(
-            run("status_code_documented", &c, &ex(418, RL, json!({}))),
-            Applied::Fail(_)
-        ));
-        assert!(matches!(
-            run("status_code_documented", &c, &ex(302, RL, Value::Null)),
-            Applied::Fail(_)
-        ));
+        // `default` documents other errors only: a success or redirect must be listed.
+        for status in [203, 302] {
+            assert!(matches!(
+                run("status_code_documented", &c, &ex(status, RL, Value::Null)),
+                Applied::Fail(_)
+            ));
+        }
+        let forbidden = json!({ "error": "forbidden", "message": "no", "details": {} });
+        assert_eq!(
+            run(
+                "status_code_documented",
+                &c,
+                &ex(403, RL, forbidden.clone())
+            ),
+            Applied::Pass
+        );
+        assert_eq!(
+            run("error_shape", &c, &ex(403, RL, forbidden)),
+            Applied::Pass
+        );
     }
 
     #[test]

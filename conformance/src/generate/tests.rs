@@ -282,8 +282,13 @@ fn invalid_params_fail_validate_parameters() {
         let label = label(op, p);
         let pairs = samples(&invalid_param(&p.schema), SAMPLES);
         if pairs.iter().all(|(_, note)| note == NO_INVALID) {
+            // Vendor extensions (`x-vici-binding`) assert nothing.
+            let mut keywords = p.schema.clone();
+            if let Some(m) = keywords.as_object_mut() {
+                m.retain(|k, _| !k.starts_with("x-"));
+            }
             assert_eq!(
-                p.schema,
+                keywords,
                 json!({"type": "string"}),
                 "{label}: no invalid raw value"
             );

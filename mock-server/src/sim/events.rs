@@ -136,7 +136,7 @@ fn as_if(call: &mut Map<String, Value>, status: &str) {
     let not_connected = |call: &mut Map<String, Value>| {
         call.insert("durationSec".into(), json!(0));
         call.insert("hasRecording".into(), json!(false));
-        call.insert("cost".into(), json!({"amountCents": 0, "currency": "USD"}));
+        call.insert("cost".into(), json!({"currency": "USD", "totalCents": 0}));
     };
     call.insert("status".into(), json!(status));
     call.insert("failureReason".into(), Value::Null);
@@ -188,14 +188,14 @@ mod tests {
 
     #[test]
     fn merge_is_deep_for_objects_and_replaces_the_rest() {
-        let mut base = json!({"call": {"id": "a", "cost": {"amountCents": 1}}, "x": [1]});
+        let mut base = json!({"call": {"id": "a", "cost": {"totalCents": 1}}, "x": [1]});
         merge(
             &mut base,
-            json!({"call": {"cost": {"amountCents": 5}, "status": "failed"}, "x": [2, 3]}),
+            json!({"call": {"cost": {"totalCents": 5}, "status": "failed"}, "x": [2, 3]}),
         );
         assert_eq!(
             base,
-            json!({"call": {"id": "a", "cost": {"amountCents": 5}, "status": "failed"}, "x": [2, 3]})
+            json!({"call": {"id": "a", "cost": {"totalCents": 5}, "status": "failed"}, "x": [2, 3]})
         );
     }
 
