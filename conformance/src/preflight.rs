@@ -115,10 +115,12 @@ fn seconds(d: Duration) -> String {
     }
 }
 
-/// Whether an exchange looks like v1 answering a request for a resource list.
+/// Whether an exchange looks like v1 answering a request for a resource list: a JSON object,
+/// with a success or a refusal other than "no such path" (404) or "no such method" (405).
 fn v1_like(ex: &Exchange) -> bool {
     let json = ex.json_ref().is_some_and(Value::is_object);
     match ex.status {
+        404 | 405 => false,
         200..=299 | 400..=499 => json,
         _ => false,
     }
@@ -141,8 +143,7 @@ pub async fn run(target: &Target) -> Result<Preflight, PreflightError> {
     // One of two list paths answering like v1 is enough: a target that breaks one of them (a 500
     // on /agents) is a v1 with a bug, which the phases report; neither is a wrong base URL or
     // another kind of server.
-    let like = |ex: &Exchange| v1_like(ex) && ex.status != 404 && ex.status != 405;
-    if !like(&agents) && !like(&calls) {
+    if !v1_like(&agents) && !v1_like(&calls) {
         return Err(not_v1(target, &agents).await);
     }
     if matches!(agents.status, 401 | 403) && matches!(calls.status, 401 | 403) {
@@ -221,7 +222,7 @@ async fn answers_like_v1(target: &Target, base: &str) -> bool {
     other
         .send(&probe("/agents", Auth::Primary))
         .await
-        .is_ok_and(|ex| v1_like(&ex) && ex.status != 404)
+        .is_ok_and(|ex| v1_like(&ex))
 }
 
 #[cfg(test)]

@@ -108,8 +108,6 @@ pub(crate) struct Shared {
     pub(crate) incomplete: std::sync::atomic::AtomicBool,
     /// The (shrunk) cases behind MUST findings, for `replay`.
     pub(crate) failing: Arc<parking_lot::Mutex<Vec<crate::case::Case>>>,
-    /// The target's rate limit (requests a minute), as preflight read it.
-    pub(crate) rate_limit: Option<u64>,
     /// What preflight learnt (the target's own document among it).
     pub(crate) preflight: crate::preflight::Preflight,
     /// Fuzzing cases per operation: `max_examples`, or fewer to fit a request budget.
@@ -237,7 +235,6 @@ pub async fn run(
         incomplete: std::sync::atomic::AtomicBool::new(false),
         failing: failing.clone(),
         fuzz_examples: std::sync::atomic::AtomicUsize::new(cfg.max_examples),
-        rate_limit: preflight.rate_limit,
         preflight: preflight.clone(),
     });
     let producer = {
@@ -432,7 +429,7 @@ fn plan(
             requests: by_phase.iter().map(|(_, n)| n).sum(),
             by_phase,
             fuzz_examples,
-            rate_limit: shared.rate_limit,
+            rate_limit: shared.preflight.rate_limit,
             request_budget: shared.cfg.request_budget,
         },
         listed,

@@ -428,7 +428,7 @@ fn negative_data_rejection(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) 
         // Accepting it breaks the rule the case was built on (the page's, for a tampered
         // recording signature; the contract's for most).
         return fail_as(
-            Rule::new(*binding, rejection_source(*binding, &ctx.case.note)),
+            Rule::new(*binding, rejection_source(*binding)),
             format!("invalid input accepted ({})", ctx.case.note),
             message,
         );
@@ -444,7 +444,7 @@ fn negative_data_rejection(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) 
     )
 }
 
-fn rejection_source(binding: Binding, _note: &str) -> &'static str {
+fn rejection_source(binding: Binding) -> &'static str {
     match binding {
         Binding::Page => "\"GET /v1/calls/:id/recording.wav — streamed audio. Signed-URL gated.\"",
         _ => "D-ERROR, D-PARAMS, D-UNKNOWN",
