@@ -88,6 +88,22 @@ pub struct RunArgs {
     /// examples, the protocol and stateful suites, coverage, then fuzzing).
     #[arg(long, env = "VICI_REQUEST_BUDGET")]
     pub request_budget: Option<u64>,
+    /// Send only requests that change nothing (GET and HEAD): operations that write are not
+    /// tested.
+    #[arg(long, env = "VICI_READ_ONLY")]
+    pub read_only: bool,
+    /// Allow at most N phone number purchases (they cost money). Default: none, unless the
+    /// control URL answers like vici-mock's, where purchases are free and unlimited.
+    #[arg(long, env = "VICI_ALLOW_PURCHASES", value_name = "N")]
+    pub allow_purchases: Option<u64>,
+    /// Allow at most N CSV imports (v1 cannot delete the contacts they create). Default as for
+    /// purchases.
+    #[arg(long, env = "VICI_ALLOW_IMPORTS", value_name = "N")]
+    pub allow_imports: Option<u64>,
+    /// Print the plan (operations, requests, what the run would create or change) and send
+    /// nothing, not even to the target's control API.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Cases in flight at once.
     #[arg(long, env = "VICI_WORKERS", default_value_t = 8)]
     pub workers: usize,
@@ -210,6 +226,11 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig, String> {
         control_url: a.control_url.clone(),
         request_budget: a.request_budget,
         judge_by_target_contract: a.contract == "target",
+        safety: crate::safety::Safety {
+            read_only: a.read_only,
+            allow_purchases: a.allow_purchases,
+            allow_imports: a.allow_imports,
+        },
     })
 }
 
@@ -224,6 +245,11 @@ pub async fn main(cli: Cli) -> u8 {
         Command::Run(a) => run(*a).await,
         Command::Replay(a) => replay(a).await,
     }
+}
+
+#[allow(clippy::print_stdout)]
+fn print_text(text: &str) {
+    print!("{text}");
 }
 
 #[allow(clippy::print_stdout)]
@@ -251,6 +277,18 @@ async fn run(a: RunArgs) -> u8 {
             return exit_code::USAGE;
         }
     };
+    if a.dry_run {
+        return match crate::runner::dry_run(&cfg) {
+            Ok(text) => {
+                print_text(&text);
+                exit_code::CONFORMANT
+            }
+            Err(e) => {
+                eprintln!("vici-conformance: failed to {e}");
+                exit_code::USAGE
+            }
+        };
+    }
     let mut reporters: Vec<Box<dyn Reporter>> = Vec::new();
     for r in &a.reports {
         match report::parse_report_arg(r) {

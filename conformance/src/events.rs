@@ -45,6 +45,10 @@ pub struct Plan {
     pub rate_limit: Option<u64>,
     /// The request budget, if one was given.
     pub request_budget: Option<u64>,
+    /// What the run may change ([`crate::safety::Policy::describe`]).
+    pub safety: String,
+    /// What the run will not test, and why (read-only, purchases off, no number of its own).
+    pub notes: Vec<String>,
 }
 
 impl Plan {
@@ -72,6 +76,12 @@ impl Plan {
                 ));
             }
             _ => s.push_str("; the target states no rate limit"),
+        }
+        if !self.safety.is_empty() {
+            s.push_str(&format!("\n  changes: {}", self.safety));
+        }
+        for n in &self.notes {
+            s.push_str(&format!("\n  not tested: {n}"));
         }
         s
     }
@@ -132,6 +142,10 @@ pub struct CaseRecord {
     pub checks: Vec<(&'static str, Outcome)>,
     /// The findings, already shrunk where the case was shrunk.
     pub findings: Vec<Finding>,
+    /// Why the safety guard did not send the case, if it did not (such records are counted,
+    /// never reported as cases).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withheld: Option<String>,
 }
 
 /// How a run ended.
@@ -199,6 +213,8 @@ pub struct Summary {
     pub operations: BTreeMap<String, OperationStats>,
     /// Distinct findings (deduplicated), MUST first.
     pub findings: Vec<Finding>,
+    /// What the run changed on the target, what it cleaned up, and what it withheld.
+    pub changes: crate::safety::Changes,
 }
 
 impl Summary {
@@ -294,6 +310,7 @@ impl Aggregator {
             duration_sec,
             operations: self.operations.clone(),
             findings,
+            changes: crate::safety::Changes::default(),
         }
     }
 }

@@ -57,6 +57,16 @@ impl Executor {
         result: &Result<Exchange, TransportError>,
         extra: Vec<(&'static str, Applied)>,
     ) -> CaseRecord {
+        if let Err(TransportError::Withheld(w)) = result {
+            return CaseRecord {
+                case,
+                status: None,
+                elapsed_us: 0,
+                checks: Vec::new(),
+                findings: Vec::new(),
+                withheld: Some(w.to_string()),
+            };
+        }
         let op = case
             .operation_id
             .as_deref()
@@ -94,6 +104,7 @@ impl Executor {
             elapsed_us,
             checks,
             findings,
+            withheld: None,
         }
     }
 }
@@ -113,6 +124,7 @@ impl Executor {
             elapsed_us: 0,
             checks,
             findings,
+            withheld: None,
         }
     }
 

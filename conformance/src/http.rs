@@ -62,6 +62,9 @@ pub enum TransportError {
     /// The connection broke or the response was not HTTP.
     #[error("the exchange failed: {0}")]
     Broken(String),
+    /// The safety guard did not let the request out (nothing was sent).
+    #[error("not sent: {0}")]
+    Withheld(crate::safety::Withheld),
 }
 
 /// Credentials and where to send.
@@ -86,6 +89,7 @@ pub struct Target {
     client: reqwest::Client,
     pacer: Pacer,
     health: Health,
+    guard: std::sync::Arc<crate::safety::Guard>,
 }
 
 /// Consecutive transport failures after which the target counts as down and the run stops: a
@@ -132,6 +136,7 @@ impl Target {
             client,
             pacer: Pacer::default(),
             health: Health::default(),
+            guard: std::sync::Arc::new(crate::safety::Guard::open()),
         })
     }
 
@@ -143,6 +148,16 @@ impl Target {
             control_url.trim_end_matches('/').to_owned(),
             self.client.clone(),
         ));
+    }
+
+    /// Puts `guard` in front of every request this target sends.
+    pub fn guard_with(&mut self, guard: std::sync::Arc<crate::safety::Guard>) {
+        self.guard = guard;
+    }
+
+    /// The safety guard in front of every request.
+    pub fn guard(&self) -> &crate::safety::Guard {
+        &self.guard
     }
 
     /// Why the target counts as down (several consecutive transport failures), if it does.
@@ -176,7 +191,17 @@ impl Target {
     /// rate-limit headers say the key is out of requests; retries (up to three times) a 429
     /// after its `Retry-After`, since a refusal caused by our own pace says nothing about the
     /// case.
+    ///
+    /// The safety guard sees the case first: a request it withholds is never sent
+    /// ([`TransportError::Withheld`]), and it learns how every sent one ended.
     pub async fn send(&self, case: &Case) -> Result<Exchange, TransportError> {
+        let ticket = self.guard.admit(case).map_err(TransportError::Withheld)?;
+        let result = self.send_admitted(case).await;
+        self.guard.settle(ticket, case, &result);
+        result
+    }
+
+    async fn send_admitted(&self, case: &Case) -> Result<Exchange, TransportError> {
         let mut attempts = 0;
         let mut stale_retry = true;
         loop {

@@ -4,6 +4,10 @@
 //! Domain knowledge that the schemas cannot express lives here, each rule citing its decision:
 //! which fixture a path id or a body reference must name (D-IDS, D-NUMBERS), that `dateTo` is not
 //! before `dateFrom` (D-TIME), and what a CSV body must look like (D-CONTACTS).
+//!
+//! Safe runs: updates aim only at the agents and numbers the run created for itself
+//! ([`crate::owned`]), routing names only those agents, and every name the run gives starts
+//! with its tag, except where the name itself is under test (coverage boundaries).
 
 use std::sync::Arc;
 
@@ -42,6 +46,8 @@ pub struct Draft {
 pub struct Planner {
     contract: &'static Contract,
     fixtures: Arc<Fixtures>,
+    tag: String,
+    owned_numbers: Vec<String>,
 }
 
 fn json_body(v: &Value) -> Body {
@@ -59,19 +65,41 @@ fn csv_body(text: &str) -> Body {
 }
 
 impl Planner {
-    /// A planner over the v1 contract with the discovered fixtures.
-    pub fn new(contract: &'static Contract, fixtures: Arc<Fixtures>) -> Planner {
-        Planner { contract, fixtures }
+    /// A planner over the v1 contract with the discovered fixtures (the run's own resources
+    /// among them) and the run tag that prefixes every name it gives.
+    pub fn new(contract: &'static Contract, fixtures: Arc<Fixtures>, tag: &str) -> Planner {
+        let owned_numbers = fixtures
+            .owned_numbers
+            .iter()
+            .map(|(id, _)| id.clone())
+            .collect();
+        Planner {
+            contract,
+            fixtures,
+            tag: tag.to_owned(),
+            owned_numbers,
+        }
     }
 
-    /// The fixture list a path id of `op` must come from.
+    /// The fixture list a path id of `op` must come from: what exists for reads, what the run
+    /// created for writes.
     fn id_pool(&self, op: &Operation) -> &[String] {
         match op.id.as_str() {
             "getCall" => &self.fixtures.calls,
-            "updateAgent" => &self.fixtures.agents,
-            "updatePhoneNumber" => &self.fixtures.numbers,
+            "updateAgent" => &self.fixtures.owned_agents,
+            "updatePhoneNumber" => &self.owned_numbers,
             _ => &[],
         }
+    }
+
+    /// `name` with the run tag in front, if that still fits `max` characters (100 for an
+    /// agent, 200 for a contact list: D-AGENTS, D-CONTACTS).
+    fn tagged(&self, name: &str, max: usize) -> Option<String> {
+        if self.tag.is_empty() || name.starts_with(&self.tag) {
+            return None;
+        }
+        let t = format!("{} {name}", self.tag);
+        (t.chars().count() <= max).then_some(t)
     }
 
     /// The path of `op` with an existing id (rotating through the pool by `n`); `None` if the
@@ -98,6 +126,9 @@ impl Planner {
         let path = self.path(op, n)?;
         if fix {
             self.fix(op, n, &mut draft);
+            if phase != Phase::Coverage {
+                self.tag(op, &mut draft);
+            }
         }
         let mut case = Case {
             id: format!("{}/{}/{n}", op.id, phase.as_str()),
@@ -155,9 +186,10 @@ impl Planner {
                     }
                 }
             }
-            // D-NUMBERS: routing must name an agent of this workspace (or null).
+            // D-NUMBERS: routing must name an agent of this workspace (or null); the run routes
+            // only to agents it created.
             "updatePhoneNumber" => {
-                let agents = &self.fixtures.agents;
+                let agents = &self.fixtures.owned_agents;
                 let v = if n % 4 == 3 || agents.is_empty() {
                     Value::Null
                 } else {
@@ -173,6 +205,43 @@ impl Planner {
                     .get(n % self.fixtures.inventory.len().max(1))
                 {
                     d.body = Some(json_body(&serde_json::json!({ "number": num })));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Puts the run tag in front of the names a valid draft gives (an agent's, a contact
+    /// list's), so what the run creates can be told apart on the target.
+    fn tag(&self, op: &Operation, d: &mut Draft) {
+        match op.id.as_str() {
+            "createAgent" | "updateAgent" => {
+                let Some(body) = d.body.as_mut() else { return };
+                let Ok(Value::Object(mut obj)) = serde_json::from_slice::<Value>(&body.bytes)
+                else {
+                    return;
+                };
+                let new = obj
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .and_then(|n| self.tagged(n, 100));
+                if let Some(new) = new {
+                    obj.insert("name".to_owned(), Value::from(new));
+                    body.bytes = serde_json::to_vec(&obj).unwrap_or_default();
+                }
+            }
+            "importContactList" => {
+                let named = d.query.iter_mut().find(|(k, _)| k == "name");
+                match named {
+                    Some((_, v)) => {
+                        if let Some(t) = self.tagged(v, 200) {
+                            *v = t;
+                        }
+                    }
+                    None if !self.tag.is_empty() => {
+                        d.query.push(("name".to_owned(), self.tag.clone()));
+                    }
+                    None => {}
                 }
             }
             _ => {}

@@ -16,6 +16,9 @@ use crate::steps::{json, manual, status_of, step, verdict};
 /// A path for `op` that reaches the operation without touching existing state: existing ids
 /// for reads, a made-up well-formed id for writes.
 fn probe_path(op: &Operation, fx: &Fixtures) -> String {
+    if !matches!(op.method.as_str(), "GET" | "HEAD") {
+        return unknown_path(op);
+    }
     let id = match op.id.as_str() {
         "getCall" | "getCallRecording" | "headCallRecording" => fx
             .calls
@@ -26,6 +29,17 @@ fn probe_path(op: &Operation, fx: &Fixtures) -> String {
         _ => "agt_zz0000000000".to_owned(),
     };
     op.path.replace("{id}", &encode_segment(&id))
+}
+
+/// A path for `op` with a made-up well-formed id: a probe with another method (a 405 is
+/// expected) must not name anything that exists, in case the target wrongly obeys it.
+fn unknown_path(op: &Operation) -> String {
+    let id = match op.path.as_str() {
+        p if p.starts_with("/calls/") => "call_zz0000000000",
+        p if p.starts_with("/phone-numbers/") => "pn_zz0000000000",
+        _ => "agt_zz0000000000",
+    };
+    op.path.replace("{id}", id)
 }
 
 /// A body that is valid for `op`, so only the aspect under test is wrong.
@@ -84,7 +98,7 @@ pub(crate) fn estimate(
 
 pub(crate) async fn run(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
     auth(shared, ops, fx).await;
-    methods(shared, ops, fx).await;
+    methods(shared, ops).await;
     ids(shared, ops, fx).await;
     if ops.iter().any(|o| o.id == "getCallRecording") {
         recording(shared, fx).await;
@@ -157,7 +171,7 @@ fn describe(r: &Result<Exchange, TransportError>) -> String {
     }
 }
 
-async fn methods(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
+async fn methods(shared: &Shared, ops: &[&'static Operation]) {
     let mut templates: BTreeMap<&str, (BTreeSet<&str>, &Operation)> = BTreeMap::new();
     for op in shared.exec.contract.operations() {
         templates
@@ -180,7 +194,7 @@ async fn methods(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
                 None,
                 Phase::Protocol,
                 m,
-                probe_path(op, fx),
+                unknown_path(op),
             );
             case.expect = reject(405, "method_not_allowed");
             case.note = format!("{m} is not an operation of {template}");
@@ -266,12 +280,13 @@ async fn ids(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
         if op.id == "deleteAgent" {
             continue;
         }
-        let pool = match op.id.as_str() {
-            "getCall" => &fx.calls,
-            "updateAgent" => &fx.agents,
-            _ => &fx.numbers,
+        // Reads mutate an existing id; writes one of the run's own.
+        let real = match op.id.as_str() {
+            "getCall" => fx.calls.first(),
+            "updateAgent" => fx.owned_agents.first(),
+            _ => fx.owned_numbers.first().map(|(id, _)| id),
         };
-        let Some(real) = pool.first() else { continue };
+        let Some(real) = real else { continue };
         let mutations: Vec<(String, &str)> = vec![
             (format!("{}x", encode_segment(real)), "a suffix"),
             (

@@ -51,6 +51,16 @@ pub struct RunConfig {
     /// Judge responses by the target's own `openapi.json` instead of the reference contract
     /// (for implementations that publish a stricter one). Cases are still planned from ours.
     pub judge_by_target_contract: bool,
+    /// What the run may change: read-only, and the caps on purchases and imports.
+    pub safety: crate::safety::Safety,
+}
+
+impl RunConfig {
+    /// The run tag: the prefix of every name the run gives (`vc-<seed>`), so the same seed
+    /// gives the same requests and a person can tell the run's resources apart.
+    pub fn tag(&self) -> String {
+        format!("vc-{}", self.seed)
+    }
 }
 
 /// Why the run itself failed (not the target: that is a finding).
@@ -112,6 +122,8 @@ pub(crate) struct Shared {
     pub(crate) preflight: crate::preflight::Preflight,
     /// Fuzzing cases per operation: `max_examples`, or fewer to fit a request budget.
     pub(crate) fuzz_examples: std::sync::atomic::AtomicUsize,
+    /// What the run will not test, and why (for the plan).
+    pub(crate) notes: Vec<String>,
 }
 
 impl Shared {
@@ -139,6 +151,10 @@ impl Shared {
 
     /// Emits a record whose findings were shown by `failing` (its shrunk form) if given.
     pub(crate) fn emit_with(&self, rec: CaseRecord, failing: Option<crate::case::Case>) {
+        // What the guard withheld was never sent: the ledger counts it, no report shows it.
+        if rec.withheld.is_some() {
+            return;
+        }
         // A multi-step flow touches operations the user did not select; their verdicts are not
         // part of this run (`--operation listAgents --check cost_sum` tests nothing).
         if !self.cfg.operations.is_empty()
@@ -183,26 +199,47 @@ pub async fn run(
     }
     let started = Instant::now();
     let mut target = Target::new(cfg.target.clone())?;
-    if let Some(control) = &cfg.control_url {
-        target.pace_with_clock(control);
-    }
+    let is_mock = match &cfg.control_url {
+        Some(control) => {
+            target.pace_with_clock(control);
+            crate::safety::is_mock(control).await
+        }
+        None => false,
+    };
+    let guard = Arc::new(crate::safety::Guard::new(
+        cfg.safety.resolve(is_mock),
+        cfg.tag(),
+    ));
+    target.guard_with(guard.clone());
     let target = Arc::new(target);
     let preflight = crate::preflight::run(&target).await?;
-    let fixtures = Arc::new(discover(&target).await?);
+    let mut fixtures = discover(&target).await?;
+    guard.protect(&fixtures);
     let judge: &'static Contract = if cfg.judge_by_target_contract {
         target_contract(&preflight)?
     } else {
         contract
     };
-    let ops: Vec<&'static Operation> = contract
+    let selected: Vec<&'static Operation> = contract
         .operations()
         .iter()
         .filter(|o| cfg.operations.is_empty() || cfg.operations.contains(&o.id))
         .collect();
+    let (ops, mut notes) = testable(&selected, guard.policy());
+    notes.extend(
+        crate::owned::setup(
+            &target,
+            &mut fixtures,
+            &ops,
+            cfg.phases.contains(&Phase::Stateful),
+        )
+        .await,
+    );
+    let fixtures = Arc::new(fixtures);
     let info = RunInfo {
         target: cfg.target.base_url.clone(),
         seed: cfg.seed,
-        operations: ops.iter().map(|o| o.id.clone()).collect(),
+        operations: selected.iter().map(|o| o.id.clone()).collect(),
         checks: crate::checks::catalogue::CATALOGUE
             .iter()
             .map(|c| c.id)
@@ -228,7 +265,7 @@ pub async fn run(
             checks: cfg.checks.clone(),
             profile: cfg.profile,
         },
-        planner: Planner::new(contract, fixtures.clone()),
+        planner: Planner::new(contract, fixtures.clone(), guard.tag()),
         deadline: cfg.time_budget.map(|b| started + b),
         cfg: cfg.clone(),
         tx,
@@ -236,6 +273,7 @@ pub async fn run(
         failing: failing.clone(),
         fuzz_examples: std::sync::atomic::AtomicUsize::new(cfg.max_examples),
         preflight: preflight.clone(),
+        notes,
     });
     let producer = {
         let shared = shared.clone();
@@ -259,7 +297,10 @@ pub async fn run(
     if let Some(why) = shared_target.down() {
         return Err(RunError::TargetDown(why));
     }
-    let summary = agg.summary(started.elapsed().as_secs_f64(), complete, cfg.profile);
+    // Whatever the verdict, the run deletes the agents it created.
+    crate::owned::cleanup(&shared_target).await;
+    let mut summary = agg.summary(started.elapsed().as_secs_f64(), complete, cfg.profile);
+    summary.changes = shared_target.guard().changes();
     for r in reporters.iter_mut() {
         if let Err(e) = r.on_event(&RunEvent::Finished(summary.clone())) {
             report_error.get_or_insert(e);
@@ -273,6 +314,138 @@ pub async fn run(
             failing_cases,
         }),
     }
+}
+
+/// The plan of a run, and what it would change, without sending anything (`--dry-run`): not to
+/// the target, not to its control API. Ids are placeholders for what discovery would find, so
+/// the counts are what a run against a workspace with some of everything would send; a control
+/// URL is taken to be a mock's.
+pub fn dry_run(cfg: &RunConfig) -> Result<String, RunError> {
+    let contract = Contract::v1();
+    for o in &cfg.operations {
+        if contract.operation(o).is_none() {
+            return Err(RunError::UnknownOperation(o.clone()));
+        }
+    }
+    let mut target = Target::new(cfg.target.clone())?;
+    let guard = Arc::new(crate::safety::Guard::new(
+        cfg.safety.resolve(cfg.control_url.is_some()),
+        cfg.tag(),
+    ));
+    target.guard_with(guard.clone());
+    let policy = guard.policy();
+    let selected: Vec<&'static Operation> = contract
+        .operations()
+        .iter()
+        .filter(|o| cfg.operations.is_empty() || cfg.operations.contains(&o.id))
+        .collect();
+    let (ops, mut notes) = testable(&selected, policy);
+    let stateful = cfg.phases.contains(&Phase::Stateful);
+    let owns_agents = !policy.read_only
+        && (stateful
+            || ops
+                .iter()
+                .any(|o| matches!(o.id.as_str(), "updateAgent" | "updatePhoneNumber")));
+    let owns_number = !policy.read_only
+        && policy.purchases != Some(0)
+        && ops.iter().any(|o| o.id == "updatePhoneNumber");
+    if !owns_number && ops.iter().any(|o| o.id == "updatePhoneNumber") && !policy.read_only {
+        notes.push(
+            "updatePhoneNumber: purchases are off, so the run has no number of its own to route; \
+             only its unknown-id and credential probes run (--allow-purchases 1 to test routing)"
+                .to_owned(),
+        );
+    }
+    let placeholder = |p: &str| vec![format!("{p}EXISTING01")];
+    let fixtures = Arc::new(crate::fixtures::Fixtures {
+        agents: placeholder("agt_"),
+        calls: placeholder("call_"),
+        numbers: placeholder("pn_"),
+        contacts: placeholder("ct_"),
+        contact_phones: Vec::new(),
+        inventory: vec!["+14155550100".to_owned()],
+        recording: Some((
+            "call_EXISTING01".to_owned(),
+            format!(
+                "{}/calls/call_EXISTING01/recording.wav?expires=1&signature=0",
+                cfg.target.base_url.trim_end_matches('/')
+            ),
+        )),
+        owned_agents: if owns_agents {
+            (1..=crate::owned::OWNED_AGENTS)
+                .map(|i| format!("agt_RUNOWNED{i:02}"))
+                .collect()
+        } else {
+            Vec::new()
+        },
+        owned_numbers: if owns_number {
+            vec![("pn_RUNOWNED01".to_owned(), "+14155550101".to_owned())]
+        } else {
+            Vec::new()
+        },
+    });
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let shared = Shared {
+        exec: Executor {
+            contract,
+            target: Arc::new(target),
+            checks: cfg.checks.clone(),
+            profile: cfg.profile,
+        },
+        planner: Planner::new(contract, fixtures.clone(), guard.tag()),
+        deadline: None,
+        cfg: cfg.clone(),
+        tx,
+        incomplete: std::sync::atomic::AtomicBool::new(false),
+        failing: Arc::new(parking_lot::Mutex::new(Vec::new())),
+        fuzz_examples: std::sync::atomic::AtomicUsize::new(cfg.max_examples),
+        preflight: crate::preflight::Preflight::default(),
+        notes,
+    };
+    let (mut plan, listed) = plan(&shared, &ops, &fixtures);
+    plan.rate_limit = Some(300);
+    Ok(crate::report::dry_run::render(
+        cfg,
+        &selected,
+        &ops,
+        &plan,
+        &listed,
+        owns_agents,
+        owns_number,
+    ))
+}
+
+/// The selected operations the policy lets the run test, and a note for each it does not:
+/// read-only keeps the reads; purchases or imports off drop the purchase or the import.
+fn testable(
+    selected: &[&'static Operation],
+    policy: crate::safety::Policy,
+) -> (Vec<&'static Operation>, Vec<String>) {
+    let mut ops = Vec::new();
+    let mut notes = Vec::new();
+    for op in selected {
+        let why = if policy.read_only && !matches!(op.method.as_str(), "GET" | "HEAD") {
+            Some("read-only run")
+        } else if op.id == "buyPhoneNumber" && policy.purchases == Some(0) {
+            Some("purchases are off (--allow-purchases N to allow N)")
+        } else if op.id == "importContactList" && policy.imports == Some(0) {
+            Some(
+                "CSV imports are off: imported contacts cannot be deleted (--allow-imports N to allow N)",
+            )
+        } else {
+            None
+        };
+        match why {
+            Some(w) => notes.push(format!(
+                "{} ({} {}): {w}",
+                op.id,
+                op.method.as_str(),
+                op.path
+            )),
+            None => ops.push(*op),
+        }
+    }
+    (ops, notes)
 }
 
 /// The target's own document as a contract, loaded once for the run.
@@ -331,8 +504,11 @@ async fn produce(
         while tasks.join_next().await.is_some() {}
     }
     if phases.contains(&Phase::Fuzzing) {
-        let fuzz_ops: Vec<&'static Operation> =
-            ops.iter().copied().filter(|o| generic(o)).collect();
+        let fuzz_ops: Vec<&'static Operation> = ops
+            .iter()
+            .copied()
+            .filter(|o| generic(o) && shared.planner.path(o, 0).is_some())
+            .collect();
         let _ = shared.tx.send(RunEvent::PhaseStarted {
             phase: Phase::Fuzzing,
             planned: fuzz_ops.len() * shared.fuzz_examples(),
@@ -400,8 +576,12 @@ fn plan(
     } else {
         0
     };
+    // An operation whose path needs an id the run does not have is not fuzzed.
     let fuzz_ops = if phases.contains(&Phase::Fuzzing) {
-        generic_ops.len()
+        generic_ops
+            .iter()
+            .filter(|o| shared.planner.path(o, 0).is_some())
+            .count()
     } else {
         0
     };
@@ -431,6 +611,8 @@ fn plan(
             fuzz_examples,
             rate_limit: shared.preflight.rate_limit,
             request_budget: shared.cfg.request_budget,
+            safety: shared.exec.target.guard().policy().describe(),
+            notes: shared.notes.clone(),
         },
         listed,
     )

@@ -70,8 +70,7 @@ pub(crate) async fn run(shared: &Shared, fx: &Fixtures) {
 }
 
 async fn agents(shared: &Shared) {
-    let seed = shared.cfg.seed;
-    let name = format!("vc-{seed}-agent");
+    let name = format!("{} agent", shared.exec.target.guard().tag());
     let mut c = manual(
         "stateful/agent/create".into(),
         Some("createAgent"),
@@ -284,6 +283,19 @@ async fn agents(shared: &Shared) {
 }
 
 async fn numbers(shared: &Shared, fx: &Fixtures) {
+    // With purchases capped, the number the run bought for itself stands in for a fresh one.
+    let pn = match buy(shared).await {
+        Some(pn) => pn,
+        None => match fx.owned_numbers.first() {
+            Some((id, _)) => id.clone(),
+            None => return,
+        },
+    };
+    route(shared, fx, &pn).await;
+}
+
+/// Buys a number and checks the purchase reads back and conflicts when repeated; the new id.
+async fn buy(shared: &Shared) -> Option<String> {
     // Read the inventory now: earlier phases may have bought what discovery saw.
     let fresh = get(
         "stateful/number/available".into(),
@@ -292,14 +304,11 @@ async fn numbers(shared: &Shared, fx: &Fixtures) {
         &[("country", "US".to_owned()), ("limit", "100".to_owned())],
     );
     let available = body_of(&step(shared, fresh, |_| Vec::new()).await);
-    let Some(number) = available["data"]
+    let number = available["data"]
         .as_array()
-        .and_then(|a| a.last())
+        .and_then(|a| a.first())
         .and_then(|n| n["number"].as_str())
-        .map(str::to_owned)
-    else {
-        return;
-    };
+        .map(str::to_owned)?;
     let mut c = manual(
         "stateful/number/buy".into(),
         Some("buyPhoneNumber"),
@@ -311,7 +320,7 @@ async fn numbers(shared: &Shared, fx: &Fixtures) {
     c.expect = accept(&[201]);
     let bought = step(shared, c, |_| Vec::new()).await;
     if status_of(&bought) != 201 {
-        return;
+        return None;
     }
     let pn = body_of(&bought)["id"]
         .as_str()
@@ -365,7 +374,12 @@ async fn numbers(shared: &Shared, fx: &Fixtures) {
         )]
     })
     .await;
-    if let Some(agent) = fx.agents.first().cloned() {
+    Some(pn)
+}
+
+/// Routes the run's own number `pn` to one of the run's own agents and clears it again.
+async fn route(shared: &Shared, fx: &Fixtures, pn: &str) {
+    if let Some(agent) = fx.owned_agents.first().cloned() {
         for (n, v) in [
             ("assign", Value::from(agent.clone())),
             ("clear", Value::Null),
@@ -379,7 +393,7 @@ async fn numbers(shared: &Shared, fx: &Fixtures) {
             );
             c.body = json(serde_json::json!({ "agentId": v }));
             c.expect = accept(&[200]);
-            let (pn2, v2) = (pn.clone(), v.clone());
+            let (pn2, v2) = (pn.to_owned(), v.clone());
             let _ = step(shared, c, move |r| {
                 let b = body_of(r);
                 vec![

@@ -120,6 +120,7 @@ fn config(base_url: String) -> RunConfig {
         control_url: None,
         request_budget: None,
         judge_by_target_contract: false,
+        safety: conformance::safety::Safety::default(),
     }
 }
 

@@ -467,7 +467,7 @@ pub fn run_config(
     use conformance::case::Phase;
     conformance::runner::RunConfig {
         target: conformance::http::TargetConfig {
-            base_url,
+            base_url: base_url.clone(),
             api_key: "va_conformance_key_a_0001".into(),
             api_key_b: Some("va_conformance_key_b_0002".into()),
             timeout: std::time::Duration::from_secs(10),
@@ -489,8 +489,11 @@ pub fn run_config(
         .into(),
         max_shrink_steps,
         profile: conformance::profile::Profile::Strict,
-        control_url: None,
+        // The mock's control API: the runner knows the target is a mock (purchases and imports
+        // are free) and paces by its virtual clock.
+        control_url: Some(format!("{}/_mock", base_url.trim_end_matches("/api/v1"))),
         request_budget: None,
         judge_by_target_contract: false,
+        safety: conformance::safety::Safety::default(),
     }
 }

@@ -107,6 +107,7 @@ fn record(
         elapsed_us,
         checks,
         findings,
+        withheld: None,
     }
 }
 
@@ -132,11 +133,22 @@ fn events(records: Vec<Vec<RunEvent>>, duration_sec: f64, complete: bool) -> Vec
         }
         out.push(e);
     }
-    out.push(RunEvent::Finished(agg.summary(
-        duration_sec,
-        complete,
-        Profile::Contract,
-    )));
+    let mut summary = agg.summary(duration_sec, complete, Profile::Contract);
+    // A run that failed also shows what it changed on the target.
+    if !complete || summary.must_failures() > 0 {
+        summary.changes = crate::safety::Changes {
+            policy: Some(crate::safety::Safety::default().resolve(false)),
+            tag: "vc-42".to_owned(),
+            agents_created: vec!["agt_Created00001".into(), "agt_Created00002".into()],
+            agents_deleted: vec!["agt_Created00001".into()],
+            numbers_bought: Vec::new(),
+            lists_imported: 0,
+            contacts_created: 0,
+            cleanup_failures: 1,
+            withheld: [("purchases".to_owned(), 3), ("pre_existing".to_owned(), 1)].into(),
+        };
+    }
+    out.push(RunEvent::Finished(summary));
     out
 }
 

@@ -22,6 +22,7 @@ use std::str::FromStr;
 
 use crate::events::RunEvent;
 
+pub mod dry_run;
 mod json;
 mod junit;
 mod progress;

@@ -97,9 +97,89 @@ pub fn render_summary(run: Option<&RunInfo>, summary: &Summary) -> String {
         }
     }
 
+    if !summary.changes.is_empty() {
+        s.push_str(&changes(&summary.changes));
+        s.push('\n');
+    }
+
     s.push_str("verdict: ");
     s.push_str(&verdict_line(summary));
     s.push('\n');
+    s
+}
+
+/// What the run did to the target: what it created and cleaned up, what stays, what it withheld.
+fn changes(c: &crate::safety::Changes) -> String {
+    let mut s = String::from("Changes to the target");
+    if !c.tag.is_empty() {
+        let _ = write!(s, " (run tag {})", c.tag);
+    }
+    s.push('\n');
+    if !c.agents_created.is_empty() {
+        let left = c.agents_left();
+        let _ = write!(
+            s,
+            "  agents: {} created, {} deleted again",
+            c.agents_created.len(),
+            c.agents_created.len() - left.len()
+        );
+        if left.is_empty() {
+            s.push('\n');
+        } else {
+            let shown: Vec<&str> = left.iter().take(5).map(|a| a.as_str()).collect();
+            let more = left.len().saturating_sub(shown.len());
+            let _ = writeln!(
+                s,
+                "; {} left: {}{}",
+                left.len(),
+                shown.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    if !c.numbers_bought.is_empty() {
+        let _ = writeln!(
+            s,
+            "  phone numbers: {} bought; they stay (v1 cannot release a number)",
+            c.numbers_bought.len()
+        );
+    }
+    if c.lists_imported > 0 {
+        let _ = writeln!(
+            s,
+            "  contacts: {} imported in {}; they stay (v1 cannot delete a contact)",
+            plural(c.contacts_created as usize, "contact", "contacts"),
+            plural(c.lists_imported as usize, "list", "lists")
+        );
+    }
+    if !c.withheld.is_empty() {
+        let total: u64 = c.withheld.values().sum();
+        let why: Vec<String> = c
+            .withheld
+            .iter()
+            .map(|(k, n)| {
+                let what = match k.as_str() {
+                    "read_only" => "read-only",
+                    "pre_existing" => "naming what existed before the run",
+                    "purchases" => "over the purchase cap",
+                    "imports" => "over the import cap",
+                    "merges_contact" => "importing an existing contact's phone",
+                    other => other,
+                };
+                format!("{what} {n}")
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "  not sent: {} ({})",
+            plural(total as usize, "request", "requests"),
+            why.join(", ")
+        );
+    }
     s
 }
 
