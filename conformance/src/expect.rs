@@ -93,7 +93,12 @@ pub fn expectation(contract: &Contract, op: &Operation, case: &Case) -> Expectat
 }
 
 /// The strongest binding among the parameters that `violations` name (contract when none is
-/// annotated).
+/// annotated, and for a parameter the operation does not have: D-PARAMS).
+///
+/// A parameter's own binding says that it exists ("Query: … limit/offset" for the call list);
+/// what a refused *value* rests on is its schema's binding (`limit` up to 100 is D-LIST, and a
+/// target may clamp instead). The signed-URL parameters are the exception: whatever is wrong
+/// with them, accepting the URL breaks "Signed-URL gated", the parameter's own binding.
 fn strongest_binding(op: &Operation, violations: &[spec::Violation]) -> Binding {
     violations
         .iter()
@@ -103,7 +108,13 @@ fn strongest_binding(op: &Operation, violations: &[spec::Violation]) -> Binding 
             Location::Header { name } => op.parameter(name, spec::ParamIn::Header),
             _ => None,
         })
-        .map(|p| p.rule.binding)
+        .map(|p| {
+            if p.on_invalid.is_some() {
+                p.rule.binding
+            } else {
+                spec::Rule::of(&p.schema).unwrap_or_default().binding
+            }
+        })
         .min()
         .unwrap_or(Binding::Contract)
 }
