@@ -53,7 +53,7 @@ pub const DEVIANTS: &[Deviant] = &[
         id: "undocumented_success_status",
         breaks: "GET /contacts answers 203 (only 200 is documented; default covers errors only)",
         caught_by: "status_code_documented",
-        profile: Profile::Page,
+        profile: Profile::Contract,
     },
     Deviant {
         id: "html_content_type",
@@ -63,63 +63,63 @@ pub const DEVIANTS: &[Deviant] = &[
     },
     Deviant {
         id: "no_rate_limit_headers",
-        breaks: "X-RateLimit-Remaining is missing",
+        breaks: "X-RateLimit-Remaining is missing (D-RATE; the page names no header)",
         caught_by: "response_headers",
-        profile: Profile::Page,
+        profile: Profile::Contract,
     },
     Deviant {
         id: "negative_total",
         breaks: "list totals are negative",
         caught_by: "response_schema",
-        profile: Profile::Page,
+        profile: Profile::Contract,
     },
     Deviant {
         id: "wrong_error_code",
-        breaks: "404s carry the code 'missing'",
+        breaks: "404s carry the code 'missing' (D-ERROR; the page does not close the list of codes)",
         caught_by: "error_shape",
-        profile: Profile::Page,
+        profile: Profile::Contract,
     },
     Deviant {
         id: "clamps_limit",
-        breaks: "limit above 100 is clamped, not refused",
+        breaks: "limit above 100 is silently replaced by the default, not refused (D-LIST; the page gives no maximum)",
         caught_by: "negative_data_rejection",
-        profile: Profile::Page,
+        profile: Profile::Contract,
     },
     Deviant {
         id: "unnamed_violations",
         breaks: "validation errors do not say where",
         caught_by: "violation_named",
-        profile: Profile::Page,
+        profile: Profile::Contract,
     },
     Deviant {
         id: "refuses_valid_agents",
         breaks: "POST /agents always answers 422",
         caught_by: "positive_data_acceptance",
-        profile: Profile::Page,
+        profile: Profile::Contract,
     },
     Deviant {
         id: "no_bearer_challenge",
-        breaks: "401 without WWW-Authenticate",
+        breaks: "401 without WWW-Authenticate (D-AUTH)",
         caught_by: "auth_required",
-        profile: Profile::Page,
+        profile: Profile::Contract,
     },
     Deviant {
         id: "no_allow_header",
-        breaks: "405 without Allow",
+        breaks: "405 without Allow (D-ERROR)",
         caught_by: "method_not_allowed",
-        profile: Profile::Page,
+        profile: Profile::Contract,
     },
     Deviant {
         id: "unknown_ids_are_200",
         breaks: "GET /calls/{unknown} answers a call",
         caught_by: "unknown_id",
-        profile: Profile::Page,
+        profile: Profile::Contract,
     },
     Deviant {
         id: "ids_are_prefix_matched",
         breaks: "an id with a suffix finds the call",
         caught_by: "mutated_id",
-        profile: Profile::Page,
+        profile: Profile::Contract,
     },
     Deviant {
         id: "wrong_id_echo",
@@ -155,13 +155,13 @@ pub const DEVIANTS: &[Deviant] = &[
         id: "unordered_calls",
         breaks: "call lists come oldest first",
         caught_by: "list_order",
-        profile: Profile::Page,
+        profile: Profile::Contract,
     },
     Deviant {
         id: "cost_off_by_one",
         breaks: "cost totals are one cent more than the items",
         caught_by: "cost_sum",
-        profile: Profile::Page,
+        profile: Profile::Contract,
     },
     Deviant {
         id: "truncated_wav",
@@ -171,9 +171,9 @@ pub const DEVIANTS: &[Deviant] = &[
     },
     Deviant {
         id: "ranges_ignored",
-        breaks: "Range headers are ignored (always 200)",
+        breaks: "Range headers are ignored, always 200, while Accept-Ranges still says bytes (D-RECORDING)",
         caught_by: "recording_range",
-        profile: Profile::Page,
+        profile: Profile::Contract,
     },
     Deviant {
         id: "openapi_missing_operation",
@@ -185,13 +185,13 @@ pub const DEVIANTS: &[Deviant] = &[
         id: "openapi_drifts",
         breaks: "the served openapi.json drops the hasRecording filter of GET /calls",
         caught_by: "document_drift",
-        profile: Profile::Page,
+        profile: Profile::Strict,
     },
     Deviant {
         id: "extra_field",
         breaks: "lists carry an undocumented field",
         caught_by: "undocumented_field",
-        profile: Profile::Page,
+        profile: Profile::Strict,
     },
 ];
 
@@ -354,7 +354,9 @@ async fn deviate(id: &'static str, mut req: Request, next: Next) -> Response {
     }
     let res = next.run(req).await;
     match id {
-        "undocumented_success_status" if path.ends_with("/api/v1/contacts") => {
+        "undocumented_success_status"
+            if path.ends_with("/api/v1/contacts") && res.status() == StatusCode::OK =>
+        {
             let (mut parts, _, bytes) = body_json(res).await;
             parts.status = StatusCode::NON_AUTHORITATIVE_INFORMATION;
             rebuild(parts, bytes.to_vec())
