@@ -118,3 +118,55 @@ fn strongest_binding(op: &Operation, violations: &[spec::Violation]) -> Binding 
         .min()
         .unwrap_or(Binding::Contract)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::{Auth, Phase};
+
+    fn case(op: &Operation, query: &[(&str, &str)]) -> Case {
+        Case {
+            id: "t".into(),
+            operation_id: Some(op.id.clone()),
+            phase: Phase::Coverage,
+            method: op.method.as_str().to_owned(),
+            path: op.path.replace("{id}", "call_000000000000"),
+            query: query
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            headers: Vec::new(),
+            auth: Auth::Primary,
+            body: None,
+            expect: Expectation::Observe,
+            note: String::new(),
+        }
+    }
+
+    fn binding(e: &Expectation) -> Option<Binding> {
+        match e {
+            Expectation::Reject { binding, .. } => Some(*binding),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_refused_value_rests_on_its_schema_and_a_signature_on_the_page() {
+        let c = Contract::v1();
+        let list = c.operation("listCalls").unwrap();
+        // `limit` exists by the page, but its maximum is D-LIST: a target may clamp.
+        let e = expectation(c, list, &case(list, &[("limit", "101")]));
+        assert_eq!(binding(&e), Some(Binding::Contract), "{e:?}");
+        let e = expectation(c, list, &case(list, &[("hasrecording", "true")]));
+        assert_eq!(binding(&e), Some(Binding::Contract), "unknown: D-PARAMS");
+        let rec = c.operation("getCallRecording").unwrap();
+        let e = expectation(c, rec, &case(rec, &[("expires", "1")]));
+        assert_eq!(
+            binding(&e),
+            Some(Binding::Page),
+            "no signature: Signed-URL gated"
+        );
+        let e = expectation(c, rec, &case(rec, &[("expires", "x"), ("signature", "00")]));
+        assert_eq!(binding(&e), Some(Binding::Page), "a malformed one too");
+    }
+}

@@ -590,3 +590,81 @@ fn range_verdict(
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// A WAV header of `rate` Hz, 16-bit mono PCM, with `data` bytes of silence.
+    fn wav(rate: u32, data: usize) -> Vec<u8> {
+        let mut b = Vec::new();
+        b.extend_from_slice(b"RIFF");
+        b.extend_from_slice(&(36 + data as u32).to_le_bytes());
+        b.extend_from_slice(b"WAVEfmt ");
+        b.extend_from_slice(&16u32.to_le_bytes());
+        b.extend_from_slice(&1u16.to_le_bytes());
+        b.extend_from_slice(&1u16.to_le_bytes());
+        b.extend_from_slice(&rate.to_le_bytes());
+        b.extend_from_slice(&(rate * 2).to_le_bytes());
+        b.extend_from_slice(&2u16.to_le_bytes());
+        b.extend_from_slice(&16u16.to_le_bytes());
+        b.extend_from_slice(b"data");
+        b.extend_from_slice(&(data as u32).to_le_bytes());
+        b.resize(44 + data, 0);
+        b
+    }
+
+    fn answer(body: Vec<u8>, content_length: bool) -> Result<Exchange, TransportError> {
+        let mut headers = vec![("content-type".to_owned(), "audio/wav".to_owned())];
+        if content_length {
+            headers.push(("content-length".to_owned(), body.len().to_string()));
+        }
+        Ok(Exchange {
+            status: 200,
+            headers,
+            body,
+            truncated: false,
+            elapsed: Duration::ZERO,
+            parsed: Default::default(),
+        })
+    }
+
+    fn binding_of(v: &Applied) -> Option<Binding> {
+        match v {
+            Applied::Fail(f) => Some(f.rule.as_ref().map_or(Binding::Page, |r| r.binding)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn the_wav_verdict_splits_page_and_contract_rules() {
+        assert_eq!(wav_verdict(&answer(wav(8_000, 100), true)), Applied::Pass);
+        // Streamed chunked, or another rate: D-RECORDING's, not the page's.
+        assert_eq!(
+            binding_of(&wav_verdict(&answer(wav(8_000, 100), false))),
+            Some(Binding::Contract)
+        );
+        assert_eq!(
+            binding_of(&wav_verdict(&answer(wav(16_000, 100), true))),
+            Some(Binding::Contract)
+        );
+        // Not a WAV file, or one whose RIFF size lies: the page's "recording.wav".
+        let mut truncated = wav(8_000, 100);
+        truncated.pop();
+        assert_eq!(
+            binding_of(&wav_verdict(&answer(truncated, true))),
+            Some(Binding::Page)
+        );
+        assert_eq!(
+            binding_of(&wav_verdict(&answer(b"<html></html>".to_vec(), true))),
+            Some(Binding::Page)
+        );
+        let Applied::Fail(f) = wav_verdict(&answer(b"RIFF".to_vec(), true)) else {
+            panic!("a four-byte file is no WAV");
+        };
+        assert!(f.message.contains("RIFF size missing"), "{}", f.message);
+        assert!(!f.message.contains("None"), "{}", f.message);
+    }
+}

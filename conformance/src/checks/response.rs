@@ -892,6 +892,32 @@ mod tests {
     }
 
     #[test]
+    fn a_success_or_redirect_is_never_judged_by_the_default_error_schema() {
+        // DELETE documents only 204; a 200 with a body is undocumented, not a broken error.
+        let mut d = case("deleteAgent", Expectation::accept(&[204]));
+        d.method = "DELETE".into();
+        let deleted = ex(200, RL, json!({ "id": "agt_1", "deleted": true }));
+        assert!(matches!(
+            run("status_code_documented", &d, &deleted),
+            Applied::Fail(_)
+        ));
+        for check in ["response_schema", "content_type", "response_headers"] {
+            assert_eq!(run(check, &d, &deleted), Applied::Skip, "{check}");
+        }
+        // A recording URL that redirects.
+        let r = case("getCallRecording", Expectation::Observe);
+        let found = ex(302, &[("location", "http://media/x.wav")], Value::Null);
+        assert_eq!(run("content_type", &r, &found), Applied::Skip);
+        assert_eq!(run("response_schema", &r, &found), Applied::Skip);
+        // An error status still is judged by `default`.
+        let teapot = ex(418, RL, json!({ "nope": 1 }));
+        assert!(matches!(
+            run("response_schema", &d, &teapot),
+            Applied::Fail(_)
+        ));
+    }
+
+    #[test]
     fn body_locations_match_leniently_by_prefix() {
         let v = json!({ "in": "body", "pointer": "/voice" });
         assert!(location_matches("body:/voice/speed", &v));
