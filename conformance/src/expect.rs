@@ -79,6 +79,13 @@ pub fn expectation(contract: &Contract, op: &Operation, case: &Case) -> Expectat
                 BodyError::Malformed(_) => (400, "validation_error"),
                 BodyError::Invalid(_) => (422, "validation_error"),
             };
+            // A well-formed JSON body that breaks the schema rests on the weakest binding whose
+            // projection still refuses it: an agent id without the mock's `agt_` prefix is
+            // only the mock's rule (D-IDS), a target with UUIDs accepts it rightly.
+            let binding = match &e {
+                BodyError::Invalid(_) => json_body_binding(op, bytes),
+                _ => Binding::Contract,
+            };
             return Expectation::reject(
                 status,
                 error,
@@ -86,10 +93,25 @@ pub fn expectation(contract: &Contract, op: &Operation, case: &Case) -> Expectat
                     .iter()
                     .map(|v| location_string(&v.location))
                     .collect(),
-            );
+            )
+            .bound(binding);
         }
     }
     Expectation::accept(&accept_statuses(op))
+}
+
+/// The binding of the rule an invalid JSON body breaks (contract when it cannot tell: a CSV body,
+/// or nothing the projections classify).
+fn json_body_binding(op: &Operation, bytes: &[u8]) -> Binding {
+    let media = op
+        .request_body
+        .as_ref()
+        .and_then(|rb| rb.content.iter().find(|m| m.is_json()));
+    let value = serde_json::from_slice::<serde_json::Value>(bytes).ok();
+    match (media, value) {
+        (Some(m), Some(v)) => m.classify(&v).map_or(Binding::Contract, |c| c.rule.binding),
+        _ => Binding::Contract,
+    }
 }
 
 /// The strongest binding among the parameters that `violations` name (contract when none is
@@ -168,5 +190,26 @@ mod tests {
         );
         let e = expectation(c, rec, &case(rec, &[("expires", "x"), ("signature", "00")]));
         assert_eq!(binding(&e), Some(Binding::Page), "a malformed one too");
+    }
+
+    #[test]
+    fn a_refused_body_rests_on_the_binding_of_the_rule_it_breaks() {
+        let c = Contract::v1();
+        let op = c.operation("updatePhoneNumber").unwrap();
+        let with = |body: serde_json::Value| {
+            let mut k = case(op, &[]);
+            k.path = "/phone-numbers/pn_000000000000".into();
+            k.body = Some(crate::case::Body {
+                content_type: Some("application/json".into()),
+                bytes: serde_json::to_vec(&body).unwrap(),
+            });
+            expectation(c, op, &k)
+        };
+        // A UUID where the mock has `agt_…`: the prefix pattern is the mock's (D-IDS).
+        let e = with(serde_json::json!({ "agentId": "93cf55eb-3965-4d58-b0fe-3f2293c5c6bc" }));
+        assert_eq!(binding(&e), Some(Binding::Mock), "{e:?}");
+        // An unknown field: D-UNKNOWN.
+        let e = with(serde_json::json!({ "agentId": null, "x": 1 }));
+        assert_eq!(binding(&e), Some(Binding::Contract), "{e:?}");
     }
 }

@@ -454,7 +454,9 @@ fn negative_data_rejection(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) 
 fn rejection_source(binding: Binding) -> &'static str {
     match binding {
         Binding::Page => "\"GET /v1/calls/:id/recording.wav — streamed audio. Signed-URL gated.\"",
-        _ => "D-ERROR, D-PARAMS, D-UNKNOWN",
+        // The only mock-bound request rules are the id prefixes.
+        Binding::Mock => "D-IDS",
+        Binding::Contract => "D-ERROR, D-PARAMS, D-UNKNOWN",
     }
 }
 
