@@ -176,7 +176,13 @@ mod bytes_repr {
 impl Case {
     /// The full URL of the case against `base_url`.
     pub fn url(&self, base_url: &str) -> String {
-        let mut url = format!("{}{}", base_url.trim_end_matches('/'), self.path);
+        // An absolute path is a URL of its own (a recording's signed URL on another origin,
+        // reached through a redirect).
+        let mut url = if self.path.contains("://") {
+            self.path.clone()
+        } else {
+            format!("{}{}", base_url.trim_end_matches('/'), self.path)
+        };
         if !self.query.is_empty() {
             url.push('?');
             let q: Vec<String> = self

@@ -149,7 +149,11 @@ impl Executor {
                             spec::Rule::new(c.binding, c.source)
                         })
                     });
-                    let severity = if level == Level::Must && self.profile.holds(rule.binding) {
+                    // Strict holds everything, SHOULD checks included: it is what our own mock
+                    // is held to (zero findings), and a legitimate alternative that only adds
+                    // fields must still be told apart from the mock there.
+                    let held = level == Level::Must || self.profile == Profile::Strict;
+                    let severity = if held && self.profile.holds(rule.binding) {
                         Severity::Failure
                     } else {
                         Severity::Note
@@ -190,4 +194,95 @@ pub fn must_failures(rec: &CaseRecord) -> BTreeSet<&'static str> {
         .filter(|f| f.is_failure())
         .map(|f| f.check)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::{Auth, Expectation, Phase};
+    use crate::checks::response::{Failure, fail_as};
+
+    fn executor(profile: Profile) -> Executor {
+        let target = Target::new(crate::http::TargetConfig {
+            base_url: "http://127.0.0.1:9/api/v1".into(),
+            api_key: "va_test_key_000000000".into(),
+            api_key_b: None,
+            timeout: std::time::Duration::from_secs(1),
+            max_body: 1 << 20,
+        })
+        .unwrap();
+        Executor {
+            contract: Contract::v1(),
+            target: Arc::new(target),
+            checks: CheckFilter::default(),
+            profile,
+        }
+    }
+
+    fn severities(profile: Profile) -> Vec<(&'static str, Severity)> {
+        let case = Case {
+            id: "t".into(),
+            operation_id: Some("listAgents".into()),
+            phase: Phase::Stateful,
+            method: "GET".into(),
+            path: "/agents".into(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            auth: Auth::Primary,
+            body: None,
+            expect: Expectation::Observe,
+            note: String::new(),
+        };
+        let should = Applied::Fail(Failure {
+            title: "undocumented field /x".into(),
+            message: String::new(),
+            instance_pointer: None,
+            schema_path: None,
+            rule: None,
+        });
+        let contract = fail_as(spec::Rule::new(spec::Binding::Contract, "D-LIST"), "t", "m");
+        let mock = fail_as(spec::Rule::new(spec::Binding::Mock, "D-IDS"), "t", "m");
+        executor(profile)
+            .derived(
+                case,
+                vec![
+                    ("undocumented_field", should),
+                    ("list_order", contract),
+                    ("response_schema", mock),
+                ],
+            )
+            .findings
+            .iter()
+            .map(|f| (f.check, f.severity))
+            .collect()
+    }
+
+    #[test]
+    fn severity_follows_the_profile_and_strict_fails_should_findings_too() {
+        use Severity::{Failure as F, Note as N};
+        assert_eq!(
+            severities(Profile::Page),
+            vec![
+                ("undocumented_field", N),
+                ("list_order", N),
+                ("response_schema", N)
+            ]
+        );
+        assert_eq!(
+            severities(Profile::Contract),
+            vec![
+                ("undocumented_field", N),
+                ("list_order", F),
+                ("response_schema", N)
+            ]
+        );
+        assert_eq!(
+            severities(Profile::Strict),
+            vec![
+                ("undocumented_field", F),
+                ("list_order", F),
+                ("response_schema", F)
+            ]
+        );
+    }
 }

@@ -426,9 +426,251 @@ fn now_epoch() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// The origin of an absolute `http`/`https` URL: scheme, host and port, lowercase, with the
+/// default port made explicit (RFC 6454), so `http://H` and `http://h:80` are one origin.
+pub fn origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let default = match scheme.as_str() {
+        "http" => "80",
+        "https" => "443",
+        _ => return None,
+    };
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit('@').next()?.to_ascii_lowercase();
+    if host.is_empty() {
+        return None;
+    }
+    let has_port = host
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    Some(if has_port {
+        format!("{scheme}://{host}")
+    } else {
+        format!("{scheme}://{host}:{default}")
+    })
+}
+
+/// Resolves a `Location` header against the URL that answered it (RFC 9110, 10.2.2): absolute,
+/// scheme-relative, path-absolute or relative to the request's directory.
+pub fn resolve_location(request_url: &str, location: &str) -> Option<String> {
+    let location = location.trim();
+    if location.contains("://") {
+        return origin(location).map(|_| location.to_owned());
+    }
+    let (scheme, rest) = request_url.split_once("://")?;
+    if let Some(net) = location.strip_prefix("//") {
+        return Some(format!("{scheme}://{net}"));
+    }
+    let authority = rest.split(['/', '?', '#']).next()?;
+    if location.starts_with('/') {
+        return Some(format!("{scheme}://{authority}{location}"));
+    }
+    let path = rest[authority.len()..]
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("");
+    let dir = path.rfind('/').map_or("/", |i| &path[..=i]);
+    Some(format!("{scheme}://{authority}{dir}{location}"))
+}
+
+/// Splits an absolute URL into the path a [`Case`] carries and its decoded query pairs: the path
+/// relative to `base_url` when the URL lies under it, else the URL itself without its query.
+pub fn split_url(base_url: &str, url: &str) -> (String, Vec<(String, String)>) {
+    let (without_query, query) = url.split_once('?').unwrap_or((url, ""));
+    let without_query = without_query.split('#').next().unwrap_or("");
+    let base = base_url.trim_end_matches('/');
+    let base_path = base
+        .split_once("://")
+        .map(|(_, r)| r.find('/').map_or("", |i| &r[i..]))
+        .unwrap_or("");
+    let under_base = origin(base).is_some() && origin(base) == origin(url);
+    let path = without_query
+        .split_once("://")
+        .and_then(|(_, r)| r.find('/').map(|i| &r[i..]))
+        .unwrap_or("/");
+    let path = match path.strip_prefix(base_path) {
+        Some(rest) if under_base && (rest.is_empty() || rest.starts_with('/')) => rest.to_owned(),
+        _ => without_query.to_owned(),
+    };
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let pairs = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect();
+    (path, pairs)
+}
+
+/// The request that follows one redirect answered to `case` (301, 302, 303, 307 or 308 with a
+/// `Location`), or `None` when `ex` is not a redirect. The runner never follows redirects on
+/// its own; a phase that may meet one (a recording URL that answers 302 to a signed URL,
+/// D-RECORDING) follows exactly one with this. Credentials never cross origins: when the
+/// `Location` is on another origin the follow-up carries no `Authorization` (the API key is
+/// for the API's origin only, as browsers and curl do).
+pub fn follow_redirect(case: &Case, base_url: &str, ex: &Exchange) -> Option<Case> {
+    if !matches!(ex.status, 301 | 302 | 303 | 307 | 308) {
+        return None;
+    }
+    let from = case.url(base_url);
+    let to = resolve_location(&from, ex.header("location")?)?;
+    let mut next = case.clone();
+    next.id = format!("{}/redirected", case.id);
+    if ex.status == 303 && next.method != "HEAD" {
+        next.method = "GET".to_owned();
+        next.body = None;
+    }
+    let (path, query) = split_url(base_url, &to);
+    next.path = path;
+    next.query = query;
+    if origin(&from) != origin(&to) {
+        next.auth = Auth::None;
+        next.headers.retain(|(k, _)| {
+            !k.eq_ignore_ascii_case("authorization") && !k.eq_ignore_ascii_case("cookie")
+        });
+    }
+    Some(next)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn redirect(status: u16, location: &str) -> Exchange {
+        Exchange {
+            status,
+            headers: vec![("location".to_owned(), location.to_owned())],
+            body: Vec::new(),
+            truncated: false,
+            elapsed: Duration::ZERO,
+            parsed: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn recording_case() -> Case {
+        Case {
+            id: "getCallRecording/whole".to_owned(),
+            operation_id: Some("getCallRecording".to_owned()),
+            phase: crate::case::Phase::Protocol,
+            method: "GET".to_owned(),
+            path: "/calls/call_1/recording.wav".to_owned(),
+            query: Vec::new(),
+            headers: vec![("Range".to_owned(), "bytes=0-1".to_owned())],
+            auth: Auth::Primary,
+            body: None,
+            expect: crate::case::Expectation::Observe,
+            note: String::new(),
+        }
+    }
+
+    #[test]
+    fn origins_compare_scheme_host_and_port() {
+        assert_eq!(origin("http://H:80/x").as_deref(), Some("http://h:80"));
+        assert_eq!(origin("http://h/x"), origin("http://h:80/y?z"));
+        assert_ne!(origin("http://h:1/x"), origin("http://h:2/x"));
+        assert_ne!(origin("http://h/x"), origin("https://h/x"));
+        assert_eq!(origin("ftp://h/x"), None);
+    }
+
+    #[test]
+    fn locations_resolve_against_the_request() {
+        let from = "http://h:1/api/v1/calls/c/recording.wav?x=1";
+        assert_eq!(
+            resolve_location(from, "/media/c.wav?s=2").as_deref(),
+            Some("http://h:1/media/c.wav?s=2")
+        );
+        assert_eq!(
+            resolve_location(from, "other.wav").as_deref(),
+            Some("http://h:1/api/v1/calls/c/other.wav")
+        );
+        assert_eq!(
+            resolve_location(from, "//cdn:2/a").as_deref(),
+            Some("http://cdn:2/a")
+        );
+        assert_eq!(
+            resolve_location(from, "https://cdn/a").as_deref(),
+            Some("https://cdn/a")
+        );
+    }
+
+    #[test]
+    fn one_redirect_keeps_the_key_on_the_same_origin_only() {
+        let base = "http://h:1/api/v1";
+        let case = recording_case();
+        let same = follow_redirect(
+            &case,
+            base,
+            &redirect(
+                302,
+                "/api/v1/calls/call_1/recording.wav?expires=5&signature=ab",
+            ),
+        )
+        .unwrap();
+        assert_eq!(same.auth, Auth::Primary);
+        assert_eq!(same.path, "/calls/call_1/recording.wav");
+        assert_eq!(
+            same.query,
+            vec![
+                ("expires".to_owned(), "5".to_owned()),
+                ("signature".to_owned(), "ab".to_owned())
+            ]
+        );
+        assert_eq!(same.headers, case.headers, "the Range travels with it");
+
+        let mut raw = case.clone();
+        raw.headers
+            .push(("Authorization".to_owned(), "Bearer va_x".to_owned()));
+        let elsewhere = follow_redirect(
+            &raw,
+            base,
+            &redirect(302, "http://media:2/r/call_1.wav?signature=ab"),
+        )
+        .unwrap();
+        assert_eq!(elsewhere.auth, Auth::None, "no key for another origin");
+        assert!(
+            elsewhere
+                .headers
+                .iter()
+                .all(|(k, _)| !k.eq_ignore_ascii_case("authorization"))
+        );
+        assert_eq!(elsewhere.path, "http://media:2/r/call_1.wav");
+        assert_eq!(
+            elsewhere.url(base),
+            "http://media:2/r/call_1.wav?signature=ab"
+        );
+        // Another port is another origin too.
+        let port = follow_redirect(&case, base, &redirect(307, "http://h:3/api/v1/x")).unwrap();
+        assert_eq!(port.auth, Auth::None);
+        assert!(follow_redirect(&case, base, &redirect(200, "/x")).is_none());
+        let mut no_location = redirect(302, "/x");
+        no_location.headers.clear();
+        assert!(follow_redirect(&case, base, &no_location).is_none());
+    }
+
+    #[test]
+    fn urls_split_into_case_paths_and_pairs() {
+        let (p, q) = split_url(
+            "http://h:1/api/v1",
+            "http://h:1/api/v1/calls/call_1/recording.wav?expires=5&signature=ab",
+        );
+        assert_eq!(p, "/calls/call_1/recording.wav");
+        assert_eq!(q.len(), 2);
+        let (p, q) = split_url("http://h:1/api/v1", "http://h:1/other/x");
+        assert_eq!(p, "http://h:1/other/x");
+        assert!(q.is_empty());
+        let (p, _) = split_url("http://h:1/api/v1", "http://h:1/api/v10/x");
+        assert_eq!(
+            p, "http://h:1/api/v10/x",
+            "a path prefix is not a segment prefix"
+        );
+    }
 
     fn ex(remaining: &str, reset: &str) -> Exchange {
         Exchange {

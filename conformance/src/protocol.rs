@@ -4,12 +4,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use spec::{Binding, Operation};
+use spec::{Binding, Operation, Rule};
 
 use crate::case::{Auth, Expectation, Phase, encode_segment};
-use crate::checks::response::Applied;
+use crate::checks::response::{Applied, fail_as};
 use crate::fixtures::Fixtures;
-use crate::http::{Exchange, TransportError};
+use crate::http::{Exchange, TransportError, follow_redirect, origin, split_url};
 use crate::runner::Shared;
 use crate::steps::{json, manual, status_of, step, verdict};
 
@@ -139,20 +139,25 @@ async fn auth(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
             case.note = (*note).to_owned();
             let note = note.to_string();
             let _ = step(shared, case, move |r| {
-                let ok = r.as_ref().is_ok_and(|e| {
-                    e.status == 401
-                        && e.header("www-authenticate").is_some_and(|h| {
-                            h.trim_start().to_ascii_lowercase().starts_with("bearer")
-                        })
+                let status = status_of(r);
+                let challenged = r.as_ref().is_ok_and(|e| {
+                    e.header("www-authenticate")
+                        .is_some_and(|h| h.trim_start().to_ascii_lowercase().starts_with("bearer"))
                 });
-                vec![(
-                    "auth_required",
-                    verdict(
-                        ok,
+                // Serving the request breaks the page ("as a Bearer token"); refusing it with
+                // another status, or without the challenge, breaks only D-AUTH.
+                let v = if (200..400).contains(&status) {
+                    verdict(false, format!("{note} is not refused"), describe(r))
+                } else if status == 401 && challenged {
+                    Applied::Pass
+                } else {
+                    fail_as(
+                        Rule::new(Binding::Contract, "D-AUTH"),
                         format!("{note} is not answered 401 with a Bearer challenge"),
                         describe(r),
-                    ),
-                )]
+                    )
+                };
+                vec![("auth_required", v)]
             })
             .await;
         }
@@ -162,9 +167,12 @@ async fn auth(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
 fn describe(r: &Result<Exchange, TransportError>) -> String {
     match r {
         Ok(e) => format!(
-            "got {} (WWW-Authenticate: {:?}): {}",
+            "got {} ({}): {}",
             e.status,
-            e.header("www-authenticate"),
+            e.header("www-authenticate").map_or_else(
+                || "no WWW-Authenticate".to_owned(),
+                |h| format!("WWW-Authenticate: {h}")
+            ),
             crate::checks::response::excerpt(&e.body)
         ),
         Err(e) => e.to_string(),
@@ -336,59 +344,82 @@ async fn ids(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
     }
 }
 
-/// Splits an absolute recording URL into a path relative to the base URL and its query pairs.
-fn relative(base: &str, url: &str) -> Option<(String, Vec<(String, String)>)> {
-    let base_path = base
-        .split_once("://")
-        .map(|(_, r)| r.find('/').map_or("", |i| &r[i..]))
-        .unwrap_or("");
-    let after_scheme = url.split_once("://")?.1;
-    let path_and_query = &after_scheme[after_scheme.find('/')?..];
-    let rest = path_and_query.strip_prefix(base_path.trim_end_matches('/'))?;
-    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    let pairs = query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            let d = |s: &str| {
-                percent_encoding::percent_decode_str(s)
-                    .decode_utf8_lossy()
-                    .into_owned()
-            };
-            (d(k), d(v))
-        })
-        .collect();
-    Some((path.to_owned(), pairs))
+fn contract_recording() -> Rule {
+    Rule::new(Binding::Contract, "D-RECORDING")
+}
+
+/// Judges `case` and its exchange with the response checks plus `verdicts`, and emits it.
+fn emit(
+    shared: &Shared,
+    case: crate::case::Case,
+    result: &Result<Exchange, TransportError>,
+    verdicts: Vec<(&'static str, Applied)>,
+) {
+    let rec = shared.exec.judge(case, result, verdicts);
+    shared.emit(rec);
 }
 
 async fn recording(shared: &Shared, fx: &Fixtures) {
     let Some((call_id, url)) = &fx.recording else {
         return;
     };
-    let Some((path, query)) = relative(&shared.exec.target.config.base_url, url) else {
-        return;
-    };
-    let make = |n: &str, method: &str, op: &str| {
+    let base = shared.exec.target.config.base_url.clone();
+    let make = |n: &str, method: &str, op: &str, path: &str, query: &[(String, String)]| {
         let mut c = manual(
             format!("{op}/{n}"),
             Some(op),
             Phase::Protocol,
             method,
-            path.clone(),
+            path.to_owned(),
         );
-        c.query = query.clone();
+        c.query = query.to_vec();
         c.auth = Auth::None;
         c
     };
-    // The whole file.
-    let mut case = make("whole", "GET", "getCallRecording");
+    // The whole file, from the URL the call detail gave and without the key: a signed URL is
+    // its own gate ("Signed-URL gated").
+    let (path, query) = split_url(&base, url);
+    let mut case = make("whole", "GET", "getCallRecording", &path, &query);
+    case.note = format!("the recording URL of {call_id}");
+    let mut result = shared.exec.target.send(&case).await;
+    // D-RECORDING's alternative: `recordingUrl` is an API URL behind the key that answers a
+    // redirect to the signed URL. Its 401 and its redirect are observed (a redirect the
+    // operation does not document is a contract-level finding); the runner follows one
+    // redirect, and the key never leaves the API's origin.
+    let mut keyed = false;
+    if status_of(&result) == 401 && origin(url).is_some() && origin(url) == origin(&base) {
+        emit(shared, case.clone(), &result, Vec::new());
+        case.id = "getCallRecording/whole-with-key".to_owned();
+        case.auth = Auth::Primary;
+        result = shared.exec.target.send(&case).await;
+        keyed = true;
+    }
+    let next = result
+        .as_ref()
+        .ok()
+        .and_then(|e| follow_redirect(&case, &base, e));
+    let mut extra = Vec::new();
+    if let Some(next) = next {
+        emit(shared, case, &result, Vec::new());
+        case = next;
+        result = shared.exec.target.send(&case).await;
+    } else if keyed && status_of(&result) == 200 {
+        extra.push((
+            "recording_audio",
+            crate::steps::failed(
+                "the recording is served on the API key, not through a signed URL",
+                format!("{url} answered 200 to the key and 401 without it"),
+            ),
+        ));
+    }
     case.expect = Expectation::accept(&[200]).bound(Binding::Page);
-    case.note = format!("the signed URL of {call_id}");
-    let whole = step(shared, case, |r| vec![("recording_audio", wav_verdict(r))]).await;
-    let size = whole.as_ref().map(|e| e.body.len() as u64).unwrap_or(0);
+    extra.push(("recording_audio", wav_verdict(&result)));
+    let size = result.as_ref().map(|e| e.body.len() as u64).unwrap_or(0);
+    // Every later request goes to the signed URL itself, without the key.
+    let (path, query) = (case.path.clone(), case.query.clone());
+    emit(shared, case, &result, extra);
     // HEAD: the same headers, no body.
-    let mut case = make("head", "HEAD", "headCallRecording");
+    let mut case = make("head", "HEAD", "headCallRecording", &path, &query);
     case.expect = Expectation::accept(&[200]);
     let _ = step(shared, case, move |r| {
         let ok = r.as_ref().is_ok_and(|e| {
@@ -398,10 +429,13 @@ async fn recording(shared: &Shared, fx: &Fixtures) {
                     .and_then(|v| v.parse::<u64>().ok())
                     == Some(size)
         });
-        vec![(
-            "recording_audio",
-            verdict(ok, "HEAD differs from GET", describe(r)),
-        )]
+        // HEAD and its Content-Length are D-RECORDING's, not the page's.
+        let v = if ok {
+            Applied::Pass
+        } else {
+            fail_as(contract_recording(), "HEAD differs from GET", describe(r))
+        };
+        vec![("recording_audio", v)]
     })
     .await;
     // Ranges: Safari's first probe, an open range, a suffix, and one past the end.
@@ -416,7 +450,7 @@ async fn recording(shared: &Shared, fx: &Fixtures) {
         ("past-the-end", format!("bytes={}-", size + 10), 416),
     ];
     for (n, range, want) in ranges {
-        let mut case = make(n, "GET", "getCallRecording");
+        let mut case = make(n, "GET", "getCallRecording", &path, &query);
         case.headers.push(("Range".to_owned(), range.clone()));
         case.expect = if want == 416 {
             reject(416, "range_not_satisfiable")
@@ -429,22 +463,27 @@ async fn recording(shared: &Shared, fx: &Fixtures) {
         })
         .await;
     }
-    // A tampered signature and a missing one.
-    let mut case = make("tampered", "GET", "getCallRecording");
+    // A tampered signature and a missing one: accepting either breaks "Signed-URL gated".
+    let mut case = make("tampered", "GET", "getCallRecording", &path, &query);
+    let mut tampered = false;
     for (k, v) in case.query.iter_mut() {
-        if k == "signature" {
+        if k.to_ascii_lowercase().contains("signature") && !v.is_empty() {
             let flipped = if v.starts_with('0') { '1' } else { '0' };
             v.replace_range(0..1, &flipped.to_string());
+            tampered = true;
         }
     }
-    case.expect = reject(403, "invalid_signature");
-    case.note = "a tampered signature".to_owned();
-    let _ = step(shared, case, |_| Vec::new()).await;
-    let mut case = make("unsigned", "GET", "getCallRecording");
-    case.query.clear();
-    case.expect = reject(403, "invalid_signature");
-    case.note = "no signature".to_owned();
-    let _ = step(shared, case, |_| Vec::new()).await;
+    if tampered {
+        case.expect = reject(403, "invalid_signature").bound(Binding::Page);
+        case.note = "a tampered signature".to_owned();
+        let _ = step(shared, case, |_| Vec::new()).await;
+    }
+    if !query.is_empty() {
+        let mut case = make("unsigned", "GET", "getCallRecording", &path, &[]);
+        case.expect = reject(403, "invalid_signature").bound(Binding::Page);
+        case.note = "no signature".to_owned();
+        let _ = step(shared, case, |_| Vec::new()).await;
+    }
 }
 
 fn wav_verdict(r: &Result<Exchange, TransportError>) -> Applied {
@@ -460,42 +499,62 @@ fn wav_verdict(r: &Result<Exchange, TransportError>) -> Applied {
             .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
     };
     let le16 = |i: usize| b.get(i..i + 2).map(|s| u16::from_le_bytes([s[0], s[1]]));
-    let problems: Vec<String> = [
+    let shown = |v: Option<u32>| v.map_or_else(|| "missing".to_owned(), |n| n.to_string());
+    let problems = |checks: Vec<(bool, String)>| -> Vec<String> {
+        checks
+            .into_iter()
+            .filter(|(ok, _)| !ok)
+            .map(|(_, m)| m)
+            .collect()
+    };
+    // "recording.wav — streamed audio": a RIFF/WAVE file whose RIFF size is its length.
+    let page = problems(vec![
         (b.get(0..4) == Some(b"RIFF"), "no RIFF tag".to_owned()),
         (b.get(8..12) == Some(b"WAVE"), "no WAVE tag".to_owned()),
         (
-            le32(4).map(u64::from) == Some(b.len() as u64 - 8),
-            format!("RIFF size {:?} is not the file length - 8", le32(4)),
+            le32(4).map(u64::from) == Some((b.len() as u64).saturating_sub(8)),
+            format!("RIFF size {} is not the file length - 8", shown(le32(4))),
         ),
+        (
+            !e.truncated,
+            "the recording is larger than the runner's cap".to_owned(),
+        ),
+    ]);
+    if !page.is_empty() {
+        return verdict(false, "the recording is not a WAV file", page.join("; "));
+    }
+    // D-RECORDING: 8 kHz 16-bit mono PCM with an exact Content-Length. A WAV streamed chunked,
+    // or µ-law, or another rate, is an alternative the page allows.
+    let content_length = e
+        .header("content-length")
+        .and_then(|v| v.parse::<usize>().ok());
+    let contract = problems(vec![
         (
             le16(20) == Some(1) && le16(22) == Some(1),
             "not mono PCM".to_owned(),
         ),
         (
             le32(24) == Some(8_000),
-            format!("sample rate {:?}, not 8000", le32(24)),
+            format!("sample rate {}, not 8000", shown(le32(24))),
         ),
         (le16(34) == Some(16), "not 16-bit".to_owned()),
         (
-            e.header("content-length")
-                .and_then(|v| v.parse::<usize>().ok())
-                == Some(b.len()),
-            "Content-Length differs from the body".to_owned(),
+            content_length == Some(b.len()),
+            match content_length {
+                None => "no Content-Length (streamed)".to_owned(),
+                Some(n) => format!("Content-Length {n} differs from the body's {}", b.len()),
+            },
         ),
-        (
-            !e.truncated,
-            "the recording is larger than the runner's cap".to_owned(),
-        ),
-    ]
-    .into_iter()
-    .filter(|(ok, _)| !ok)
-    .map(|(_, m)| m)
-    .collect();
-    verdict(
-        problems.is_empty(),
-        "the recording is not the documented WAV",
-        problems.join("; "),
-    )
+    ]);
+    if contract.is_empty() {
+        Applied::Pass
+    } else {
+        fail_as(
+            contract_recording(),
+            "the recording is not the documented WAV",
+            contract.join("; "),
+        )
+    }
 }
 
 fn range_verdict(
@@ -549,23 +608,78 @@ fn range_verdict(
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
+    /// A WAV header of `rate` Hz, 16-bit mono PCM, with `data` bytes of silence.
+    fn wav(rate: u32, data: usize) -> Vec<u8> {
+        let mut b = Vec::new();
+        b.extend_from_slice(b"RIFF");
+        b.extend_from_slice(&(36 + data as u32).to_le_bytes());
+        b.extend_from_slice(b"WAVEfmt ");
+        b.extend_from_slice(&16u32.to_le_bytes());
+        b.extend_from_slice(&1u16.to_le_bytes());
+        b.extend_from_slice(&1u16.to_le_bytes());
+        b.extend_from_slice(&rate.to_le_bytes());
+        b.extend_from_slice(&(rate * 2).to_le_bytes());
+        b.extend_from_slice(&2u16.to_le_bytes());
+        b.extend_from_slice(&16u16.to_le_bytes());
+        b.extend_from_slice(b"data");
+        b.extend_from_slice(&(data as u32).to_le_bytes());
+        b.resize(44 + data, 0);
+        b
+    }
+
+    fn answer(body: Vec<u8>, content_length: bool) -> Result<Exchange, TransportError> {
+        let mut headers = vec![("content-type".to_owned(), "audio/wav".to_owned())];
+        if content_length {
+            headers.push(("content-length".to_owned(), body.len().to_string()));
+        }
+        Ok(Exchange {
+            status: 200,
+            headers,
+            body,
+            truncated: false,
+            elapsed: Duration::ZERO,
+            parsed: Default::default(),
+        })
+    }
+
+    fn binding_of(v: &Applied) -> Option<Binding> {
+        match v {
+            Applied::Fail(f) => Some(f.rule.as_ref().map_or(Binding::Page, |r| r.binding)),
+            _ => None,
+        }
+    }
+
     #[test]
-    fn recording_urls_become_relative_paths_and_pairs() {
-        let (p, q) = relative(
-            "http://h:1/api/v1",
-            "http://h:1/api/v1/calls/call_1/recording.wav?expires=5&signature=ab",
-        )
-        .unwrap();
-        assert_eq!(p, "/calls/call_1/recording.wav");
+    fn the_wav_verdict_splits_page_and_contract_rules() {
+        assert_eq!(wav_verdict(&answer(wav(8_000, 100), true)), Applied::Pass);
+        // Streamed chunked, or another rate: D-RECORDING's, not the page's.
         assert_eq!(
-            q,
-            vec![
-                ("expires".to_owned(), "5".to_owned()),
-                ("signature".to_owned(), "ab".to_owned())
-            ]
+            binding_of(&wav_verdict(&answer(wav(8_000, 100), false))),
+            Some(Binding::Contract)
         );
-        assert!(relative("http://h:1/api/v1", "http://h:1/other/x").is_none());
+        assert_eq!(
+            binding_of(&wav_verdict(&answer(wav(16_000, 100), true))),
+            Some(Binding::Contract)
+        );
+        // Not a WAV file, or one whose RIFF size lies: the page's "recording.wav".
+        let mut truncated = wav(8_000, 100);
+        truncated.pop();
+        assert_eq!(
+            binding_of(&wav_verdict(&answer(truncated, true))),
+            Some(Binding::Page)
+        );
+        assert_eq!(
+            binding_of(&wav_verdict(&answer(b"<html></html>".to_vec(), true))),
+            Some(Binding::Page)
+        );
+        let Applied::Fail(f) = wav_verdict(&answer(b"RIFF".to_vec(), true)) else {
+            panic!("a four-byte file is no WAV");
+        };
+        assert!(f.message.contains("RIFF size missing"), "{}", f.message);
+        assert!(!f.message.contains("None"), "{}", f.message);
     }
 }

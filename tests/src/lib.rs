@@ -4,7 +4,16 @@
 //! Each variant is the real mock behind one middleware that breaks exactly one promise of the
 //! contract (drops a header, corrupts a field, accepts what it should refuse, forgets a delete…).
 //! The catalogue is data: id, what is broken, and the check that must catch it. A variant whose
-//! check stays silent means the runner would let that bug through.
+//! check stays silent means the runner would let that bug through. Each deviant states the
+//! profile at which it must fail the run: `page` when it breaks a promise of the reference page,
+//! `contract` or `strict` when what it breaks is only our decision (and a real implementation
+//! may legitimately do the same: see `alternatives`).
+//!
+//! The opposite catalogue, `alternatives::ALTERNATIVES`, holds variants that differ from our
+//! contract but not from the page: the runner must note them and fail none of them under `page`.
+
+pub mod alternatives;
+pub use alternatives::{ALTERNATIVES, Alternative, RunningAlternative, start_alternative};
 
 use std::net::SocketAddr;
 
@@ -24,7 +33,13 @@ pub struct Deviant {
     pub breaks: &'static str,
     /// The check that must report it.
     pub caught_by: &'static str,
+    /// The weakest profile under which that check fails the run: the binding of the broken
+    /// rule (`page` for a page promise, `contract` for a D-entry, `strict` for the mock's own
+    /// behaviour and for SHOULD checks).
+    pub profile: Profile,
 }
+
+use conformance::profile::Profile;
 
 /// The catalogue.
 pub const DEVIANTS: &[Deviant] = &[
@@ -32,133 +47,158 @@ pub const DEVIANTS: &[Deviant] = &[
         id: "server_error_on_list",
         breaks: "GET /agents answers 500",
         caught_by: "not_a_server_error",
+        profile: Profile::Page,
     },
     Deviant {
         id: "undocumented_success_status",
         breaks: "GET /contacts answers 203 (only 200 is documented; default covers errors only)",
         caught_by: "status_code_documented",
+        profile: Profile::Contract,
     },
     Deviant {
         id: "html_content_type",
         breaks: "lists are served as text/html",
         caught_by: "content_type",
+        profile: Profile::Page,
     },
     Deviant {
         id: "no_rate_limit_headers",
-        breaks: "X-RateLimit-Remaining is missing",
+        breaks: "X-RateLimit-Remaining is missing (D-RATE; the page names no header)",
         caught_by: "response_headers",
+        profile: Profile::Contract,
     },
     Deviant {
         id: "negative_total",
         breaks: "list totals are negative",
         caught_by: "response_schema",
+        profile: Profile::Contract,
     },
     Deviant {
         id: "wrong_error_code",
-        breaks: "404s carry the code 'missing'",
+        breaks: "404s carry the code 'missing' (D-ERROR; the page does not close the list of codes)",
         caught_by: "error_shape",
+        profile: Profile::Contract,
     },
     Deviant {
         id: "clamps_limit",
-        breaks: "limit above 100 is clamped, not refused",
+        breaks: "limit above 100 is silently replaced by the default, not refused (D-LIST; the page gives no maximum)",
         caught_by: "negative_data_rejection",
+        profile: Profile::Contract,
     },
     Deviant {
         id: "unnamed_violations",
         breaks: "validation errors do not say where",
         caught_by: "violation_named",
+        profile: Profile::Contract,
     },
     Deviant {
         id: "refuses_valid_agents",
         breaks: "POST /agents always answers 422",
         caught_by: "positive_data_acceptance",
+        profile: Profile::Contract,
     },
     Deviant {
         id: "no_bearer_challenge",
-        breaks: "401 without WWW-Authenticate",
+        breaks: "401 without WWW-Authenticate (D-AUTH)",
         caught_by: "auth_required",
+        profile: Profile::Contract,
     },
     Deviant {
         id: "no_allow_header",
-        breaks: "405 without Allow",
+        breaks: "405 without Allow (D-ERROR)",
         caught_by: "method_not_allowed",
+        profile: Profile::Contract,
     },
     Deviant {
         id: "unknown_ids_are_200",
         breaks: "GET /calls/{unknown} answers a call",
         caught_by: "unknown_id",
+        profile: Profile::Contract,
     },
     Deviant {
         id: "ids_are_prefix_matched",
         breaks: "an id with a suffix finds the call",
         caught_by: "mutated_id",
+        profile: Profile::Contract,
     },
     Deviant {
         id: "wrong_id_echo",
         breaks: "call detail answers another call's id",
         caught_by: "id_echo",
+        profile: Profile::Page,
     },
     Deviant {
         id: "create_not_persisted",
         breaks: "created agents never appear in lists",
         caught_by: "create_read_back",
+        profile: Profile::Page,
     },
     Deviant {
         id: "patch_not_persisted",
         breaks: "PATCH echoes the change but does not store it",
         caught_by: "patch_read_back",
+        profile: Profile::Page,
     },
     Deviant {
         id: "delete_is_a_noop",
         breaks: "DELETE answers 204 and deletes nothing",
         caught_by: "use_after_delete",
+        profile: Profile::Page,
     },
     Deviant {
         id: "one_workspace_for_all",
         breaks: "every key sees the first key's workspace",
         caught_by: "isolation",
+        profile: Profile::Page,
     },
     Deviant {
         id: "unordered_calls",
         breaks: "call lists come oldest first",
         caught_by: "list_order",
+        profile: Profile::Contract,
     },
     Deviant {
         id: "cost_off_by_one",
         breaks: "cost totals are one cent more than the items",
         caught_by: "cost_sum",
+        profile: Profile::Contract,
     },
     Deviant {
         id: "truncated_wav",
         breaks: "recordings lose their last byte",
         caught_by: "recording_audio",
+        profile: Profile::Page,
     },
     Deviant {
         id: "ranges_ignored",
-        breaks: "Range headers are ignored (always 200)",
+        breaks: "Range headers are ignored, always 200, while Accept-Ranges still says bytes (D-RECORDING)",
         caught_by: "recording_range",
+        profile: Profile::Contract,
     },
     Deviant {
         id: "openapi_missing_operation",
         breaks: "the served openapi.json lacks GET /contacts, which the page lists",
         caught_by: "contract_drift",
+        profile: Profile::Page,
     },
     Deviant {
         id: "openapi_drifts",
         breaks: "the served openapi.json drops the hasRecording filter of GET /calls",
         caught_by: "document_drift",
+        profile: Profile::Strict,
     },
     Deviant {
         id: "extra_field",
         breaks: "lists carry an undocumented field",
         caught_by: "undocumented_field",
+        profile: Profile::Strict,
     },
 ];
 
 /// The key every request of `one_workspace_for_all` is rewritten to.
 const FIRST_KEY: &str = "va_conformance_key_a_0001";
 
-async fn body_json(
+pub(crate) async fn body_json(
     res: Response,
 ) -> (
     axum::http::response::Parts,
@@ -171,12 +211,12 @@ async fn body_json(
     (parts, json, bytes)
 }
 
-fn rebuild(mut parts: axum::http::response::Parts, body: Vec<u8>) -> Response {
+pub(crate) fn rebuild(mut parts: axum::http::response::Parts, body: Vec<u8>) -> Response {
     parts.headers.remove("content-length");
     Response::from_parts(parts, Body::from(body))
 }
 
-async fn rewrite_json(res: Response, f: impl FnOnce(&mut Value)) -> Response {
+pub(crate) async fn rewrite_json(res: Response, f: impl FnOnce(&mut Value)) -> Response {
     let (parts, json, bytes) = body_json(res).await;
     match json {
         Some(mut v) => {
@@ -314,7 +354,9 @@ async fn deviate(id: &'static str, mut req: Request, next: Next) -> Response {
     }
     let res = next.run(req).await;
     match id {
-        "undocumented_success_status" if path.ends_with("/api/v1/contacts") => {
+        "undocumented_success_status"
+            if path.ends_with("/api/v1/contacts") && res.status() == StatusCode::OK =>
+        {
             let (mut parts, _, bytes) = body_json(res).await;
             parts.status = StatusCode::NON_AUTHORITATIVE_INFORMATION;
             rebuild(parts, bytes.to_vec())

@@ -1,46 +1,85 @@
-//! The runner catches each deliberately deviant variant of the mock with the right check.
+//! The runner catches each deliberately deviant variant of the mock with the right check, at
+//! the profile the deviant states: a broken page promise under `page`, a broken D-entry under
+//! `contract`, the mock's own behaviour and SHOULD checks under `strict`.
 
 use std::collections::BTreeSet;
 
 use conformance::checks::catalogue::Level;
 use conformance::events::Verdict;
+use conformance::finding::Finding;
+use conformance::profile::Profile;
 use conformance::runner::{RunConfig, run};
 use e2e_tests::{DEVIANTS, start};
+use spec::Binding;
 
-fn config(base_url: String) -> RunConfig {
-    e2e_tests::run_config(base_url, 99, 8, 16)
+fn config(base_url: String, profile: Profile) -> RunConfig {
+    let mut c = e2e_tests::run_config(base_url, 99, 8, 16);
+    c.profile = profile;
+    c
+}
+
+/// The weakest profile under which `f` fails a run.
+fn weakest_failing_profile(f: &Finding) -> Profile {
+    match (f.level, f.binding) {
+        (Level::Should, _) | (_, Binding::Mock) => Profile::Strict,
+        (Level::Must, Binding::Contract) => Profile::Contract,
+        (Level::Must, Binding::Page) => Profile::Page,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn every_deviant_variant_is_caught_by_its_check() {
+async fn every_deviant_variant_is_caught_by_its_check_at_its_profile() {
     let mut missed = Vec::new();
     for d in DEVIANTS {
         let server = start(Some(d.id)).await;
-        let outcome = run(config(server.base_url.clone()), &mut [])
+        let outcome = run(config(server.base_url.clone(), d.profile), &mut [])
             .await
             .unwrap_or_else(|e| panic!("{}: the run failed: {e}", d.id));
         let s = &outcome.summary;
-        let fired: BTreeSet<&str> = s.findings.iter().map(|f| f.check).collect();
-        if !fired.contains(d.caught_by) {
+        assert_eq!(s.profile, d.profile);
+        let failing: BTreeSet<&str> = s
+            .findings
+            .iter()
+            .filter(|f| f.is_failure())
+            .map(|f| f.check)
+            .collect();
+        if !failing.contains(d.caught_by) {
+            let fired: BTreeSet<String> = s
+                .findings
+                .iter()
+                .map(|f| format!("{} ({:?}, {:?})", f.check, f.binding, f.severity))
+                .collect();
             missed.push(format!(
-                "{} ({}): {} stayed silent; fired: {fired:?}",
-                d.id, d.breaks, d.caught_by
+                "{} ({}): {} did not fail the run under {}; findings: {fired:?}",
+                d.id, d.breaks, d.caught_by, d.profile
             ));
             continue;
         }
-        let level = conformance::checks::catalogue::info(d.caught_by).map(|c| c.level);
-        if level == Some(Level::Must) {
-            assert_eq!(
-                s.verdict,
-                Verdict::Deviations,
-                "{}: a MUST failure fails the run",
-                d.id
-            );
+        // The stated profile is the weakest that catches it: a deviant that breaks a page
+        // promise must not hide behind `contract`.
+        let weakest = s
+            .findings
+            .iter()
+            .filter(|f| f.check == d.caught_by)
+            .map(weakest_failing_profile)
+            .min_by_key(|p| Profile::ALL.iter().position(|q| q == p))
+            .expect("a failure of the check");
+        if weakest != d.profile {
+            missed.push(format!(
+                "{}: {} fails already under {weakest}, but the catalogue says {}",
+                d.id, d.caught_by, d.profile
+            ));
         }
+        assert_eq!(
+            s.verdict,
+            Verdict::Deviations,
+            "{}: a failure fails the run",
+            d.id
+        );
     }
     assert!(
         missed.is_empty(),
-        "deviations the runner let through:\n{}",
+        "deviations the runner let through or misjudged:\n{}",
         missed.join("\n")
     );
 }
@@ -53,6 +92,16 @@ async fn the_catalogue_covers_every_check() {
             covered.contains(c.id),
             "no deviant variant proves check {}",
             c.id
+        );
+    }
+}
+
+#[test]
+fn every_profile_has_its_deviants() {
+    for p in Profile::ALL {
+        assert!(
+            DEVIANTS.iter().any(|d| d.profile == p),
+            "no deviant is caught only at {p}"
         );
     }
 }

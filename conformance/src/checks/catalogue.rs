@@ -86,7 +86,7 @@ catalogue! {
         "valid input is accepted",
         "D-MODEL (request schemas and success responses)";
     "auth_required", Must, Page,
-        "missing, malformed and foreign-scheme credentials are refused with 401 (and a Bearer challenge)",
+        "missing, malformed and foreign-scheme credentials are refused (with 401 and a Bearer challenge, per D-AUTH)",
         "\"Authenticate by sending the API key … as a Bearer token\"";
     "method_not_allowed", Must, Contract,
         "a known path with an unknown method gets 405 with Allow",

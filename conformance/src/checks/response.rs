@@ -122,9 +122,7 @@ fn status_code_documented(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -
     if ex.status >= 500 {
         return Applied::Skip;
     }
-    let documented = op
-        .response(ex.status)
-        .is_some_and(|r| r.status != "default" || ex.status >= 400);
+    let documented = documented(op, ex.status).is_some();
     if documented {
         return Applied::Pass;
     }
@@ -136,6 +134,15 @@ fn status_code_documented(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -
             excerpt(&ex.body)
         ),
     )
+}
+
+/// The response `op` documents for `status`: its own entry, or `default` for an error. A success
+/// or a redirect the operation does not list is undocumented (`status_code_documented`), and is
+/// never judged by the error shape of `default`: a 302 or a 200 where we document 204 is a
+/// legitimate alternative, not a malformed error.
+fn documented(op: &Operation, status: u16) -> Option<&spec::Response> {
+    op.response(status)
+        .filter(|r| r.status != "default" || status >= 400)
 }
 
 fn essence(ct: &str) -> String {
@@ -154,7 +161,7 @@ fn content_type(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied 
     let (Some(ex), Some(op)) = (ok(r), ctx.op) else {
         return Applied::Skip;
     };
-    let Some(doc) = op.response(ex.status) else {
+    let Some(doc) = documented(op, ex.status) else {
         return Applied::Skip;
     };
     let head = ctx.case.method == "HEAD";
@@ -192,7 +199,7 @@ fn response_headers(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Appl
     let (Some(ex), Some(op)) = (ok(r), ctx.op) else {
         return Applied::Skip;
     };
-    let Some(doc) = op.response(ex.status) else {
+    let Some(doc) = documented(op, ex.status) else {
         return Applied::Skip;
     };
     // Every header is judged; the strongest broken rule is the one reported, so a missing
@@ -236,7 +243,7 @@ fn response_schema(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Appli
     let (Some(ex), Some(op)) = (ok(r), ctx.op) else {
         return Applied::Skip;
     };
-    let Some(doc) = op.response(ex.status) else {
+    let Some(doc) = documented(op, ex.status) else {
         return Applied::Skip;
     };
     let Some(media) = doc.content.iter().find(|m| m.is_json()) else {
@@ -447,7 +454,9 @@ fn negative_data_rejection(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) 
 fn rejection_source(binding: Binding) -> &'static str {
     match binding {
         Binding::Page => "\"GET /v1/calls/:id/recording.wav — streamed audio. Signed-URL gated.\"",
-        _ => "D-ERROR, D-PARAMS, D-UNKNOWN",
+        // The only mock-bound request rules are the id prefixes.
+        Binding::Mock => "D-IDS",
+        Binding::Contract => "D-ERROR, D-PARAMS, D-UNKNOWN",
     }
 }
 
@@ -558,9 +567,8 @@ fn undocumented_field(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Ap
     let (Some(ex), Some(op)) = (ok(r), ctx.op) else {
         return Applied::Skip;
     };
-    let Some(media) = op
-        .response(ex.status)
-        .and_then(|d| d.content.iter().find(|m| m.is_json()))
+    let Some(media) =
+        documented(op, ex.status).and_then(|d| d.content.iter().find(|m| m.is_json()))
     else {
         return Applied::Skip;
     };
@@ -881,6 +889,32 @@ mod tests {
         let extra = json!({ "data": [], "total": 0, "limit": 20, "offset": 0, "next": "x" });
         assert!(matches!(
             run("undocumented_field", &c, &ex(200, RL, extra)),
+            Applied::Fail(_)
+        ));
+    }
+
+    #[test]
+    fn a_success_or_redirect_is_never_judged_by_the_default_error_schema() {
+        // DELETE documents only 204; a 200 with a body is undocumented, not a broken error.
+        let mut d = case("deleteAgent", Expectation::accept(&[204]));
+        d.method = "DELETE".into();
+        let deleted = ex(200, RL, json!({ "id": "agt_1", "deleted": true }));
+        assert!(matches!(
+            run("status_code_documented", &d, &deleted),
+            Applied::Fail(_)
+        ));
+        for check in ["response_schema", "content_type", "response_headers"] {
+            assert_eq!(run(check, &d, &deleted), Applied::Skip, "{check}");
+        }
+        // A recording URL that redirects.
+        let r = case("getCallRecording", Expectation::Observe);
+        let found = ex(302, &[("location", "http://media/x.wav")], Value::Null);
+        assert_eq!(run("content_type", &r, &found), Applied::Skip);
+        assert_eq!(run("response_schema", &r, &found), Applied::Skip);
+        // An error status still is judged by `default`.
+        let teapot = ex(418, RL, json!({ "nope": 1 }));
+        assert!(matches!(
+            run("response_schema", &d, &teapot),
             Applied::Fail(_)
         ));
     }
