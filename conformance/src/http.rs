@@ -90,6 +90,8 @@ pub struct Target {
     pacer: Pacer,
     health: Health,
     guard: std::sync::Arc<crate::safety::Guard>,
+    budget: Option<u64>,
+    admitted: std::sync::atomic::AtomicU64,
 }
 
 /// Consecutive transport failures after which the target counts as down and the run stops: a
@@ -137,6 +139,8 @@ impl Target {
             pacer: Pacer::default(),
             health: Health::default(),
             guard: std::sync::Arc::new(crate::safety::Guard::open()),
+            budget: None,
+            admitted: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -153,6 +157,18 @@ impl Target {
     /// Puts `guard` in front of every request this target sends.
     pub fn guard_with(&mut self, guard: std::sync::Arc<crate::safety::Guard>) {
         self.guard = guard;
+    }
+
+    /// Sends at most `budget` cases through [`Target::send`]; the rest are withheld
+    /// ([`crate::safety::Withheld::Budget`]). The cleanup ([`Target::send_cleanup`]) is outside it.
+    pub fn with_budget(&mut self, budget: Option<u64>) {
+        self.budget = budget;
+    }
+
+    /// Whether the request budget is spent.
+    pub fn budget_spent(&self) -> bool {
+        self.budget
+            .is_some_and(|b| self.admitted.load(std::sync::atomic::Ordering::SeqCst) >= b)
     }
 
     /// The safety guard in front of every request.
@@ -195,6 +211,22 @@ impl Target {
     /// The safety guard sees the case first: a request it withholds is never sent
     /// ([`TransportError::Withheld`]), and it learns how every sent one ended.
     pub async fn send(&self, case: &Case) -> Result<Exchange, TransportError> {
+        if let Some(b) = self.budget
+            && self
+                .admitted
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+                >= b
+        {
+            let w = crate::safety::Withheld::Budget(b);
+            self.guard.count_withheld(&w);
+            return Err(TransportError::Withheld(w));
+        }
+        self.send_cleanup(case).await
+    }
+
+    /// [`Target::send`] outside the request budget, for the cleanup at the end of a run: the
+    /// guard still sees it.
+    pub async fn send_cleanup(&self, case: &Case) -> Result<Exchange, TransportError> {
         let ticket = self.guard.admit(case).map_err(TransportError::Withheld)?;
         let result = self.send_admitted(case).await;
         self.guard.settle(ticket, case, &result);

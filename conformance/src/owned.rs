@@ -161,7 +161,7 @@ pub async fn cleanup(target: &Target) -> usize {
             format!("/agents/{}", crate::case::encode_segment(&id)),
             None,
         );
-        match target.send(&case).await {
+        match target.send_cleanup(&case).await {
             Ok(e) if e.status == 404 => target.guard().mark_deleted(&id),
             Ok(e) if (200..300).contains(&e.status) => {}
             _ => failed += 1,

@@ -222,10 +222,13 @@ async fn methods(shared: &Shared, ops: &[&'static Operation]) {
                         (
                             e.status == 405 && missing.is_empty(),
                             format!(
-                                "got {} with Allow {:?}; documented methods {:?}",
+                                "got {} with {}; documented methods: {}",
                                 e.status,
-                                e.header("allow"),
-                                allowed
+                                e.header("allow").map_or_else(
+                                    || "no Allow header".to_owned(),
+                                    |a| { format!("Allow: {a}") }
+                                ),
+                                allowed.iter().copied().collect::<Vec<_>>().join(", ")
                             ),
                         )
                     }

@@ -134,7 +134,7 @@ impl Shared {
 
     pub(crate) fn expired(&self) -> bool {
         let target = &self.exec.target;
-        let over_budget = self.cfg.request_budget.is_some_and(|b| target.sent() >= b);
+        let over_budget = target.budget_spent();
         let out = self.deadline.is_some_and(|d| Instant::now() >= d)
             || over_budget
             || target.down().is_some();
@@ -211,6 +211,7 @@ pub async fn run(
         cfg.tag(),
     ));
     target.guard_with(guard.clone());
+    target.with_budget(cfg.request_budget);
     let target = Arc::new(target);
     let preflight = crate::preflight::run(&target).await?;
     let mut fixtures = discover(&target).await?;

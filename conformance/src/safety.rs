@@ -90,6 +90,9 @@ pub enum Withheld {
     /// Imports are off or their cap is spent.
     #[error("CSV imports are capped at {0} (--allow-imports)")]
     Imports(u64),
+    /// The request budget is spent.
+    #[error("the request budget of {0} is spent (--request-budget)")]
+    Budget(u64),
     /// The CSV names the phone of a contact that existed before the run: importing it would
     /// merge into (change) that contact.
     #[error(
@@ -107,6 +110,7 @@ impl Withheld {
             Withheld::Purchases(_) => "purchases",
             Withheld::Imports(_) => "imports",
             Withheld::MergesContact(_) => "merges_contact",
+            Withheld::Budget(_) => "budget",
         }
     }
 }
@@ -289,14 +293,16 @@ impl Guard {
         self.purchases.left()
     }
 
-    /// Marks what discovery found as pre-existing: no write may name these agents or numbers,
-    /// and no import may name these contacts' phones.
+    /// Marks what discovery found as pre-existing: no write may name these agents, numbers,
+    /// calls or contacts, and no import may name these contacts' phones.
     pub fn protect(&self, fx: &Fixtures) {
         let mut p = self.protected.write();
         p.ids.extend(
             fx.agents
                 .iter()
                 .chain(&fx.numbers)
+                .chain(&fx.calls)
+                .chain(&fx.contacts)
                 .map(|s| s.to_ascii_lowercase()),
         );
         p.phones
@@ -398,6 +404,16 @@ impl Guard {
             }
             _ => {}
         }
+    }
+
+    /// Counts a request withheld outside [`Guard::admit`] (the request budget).
+    pub fn count_withheld(&self, w: &Withheld) {
+        *self
+            .changes
+            .lock()
+            .withheld
+            .entry(w.kind().to_owned())
+            .or_default() += 1;
     }
 
     /// Records that an agent the run created is gone (a cleanup DELETE answered 404).

@@ -451,7 +451,10 @@ async fn calls(shared: &Shared, fx: &Fixtures) {
                     verdict(
                         total == Some(sum),
                         "cost total differs from the sum of line items",
-                        format!("total {total:?}, sum {sum}"),
+                        match total {
+                            Some(t) => format!("totalCents {t}, line items sum to {sum}"),
+                            None => format!("no totalCents; line items sum to {sum}"),
+                        },
                     ),
                 ),
             ]

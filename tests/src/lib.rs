@@ -471,8 +471,13 @@ impl Drop for Running {
 
 /// Starts the mock, broken as variant `id` says, on 127.0.0.1:0.
 pub async fn start(id: Option<&'static str>) -> Running {
+    start_limited(id, 1_000_000).await
+}
+
+/// [`start`] with the mock admitting `rate_limit` requests a minute per key (300 is v1's).
+pub async fn start_limited(id: Option<&'static str>, rate_limit: u32) -> Running {
     let mut config = mock_server::Config::for_tests();
-    config.rate_limit = 1_000_000;
+    config.rate_limit = rate_limit;
     config.validate_responses = false;
     let state = mock_server::AppState::new(config).expect("test config is valid");
     let mut router = mock_server::app(state);

@@ -168,6 +168,7 @@ fn changes(c: &crate::safety::Changes) -> String {
                     "purchases" => "over the purchase cap",
                     "imports" => "over the import cap",
                     "merges_contact" => "importing an existing contact's phone",
+                    "budget" => "over the request budget",
                     other => other,
                 };
                 format!("{what} {n}")
