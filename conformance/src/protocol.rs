@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use spec::rules::id_prefixes;
 use spec::{Binding, Operation};
 
 use crate::case::{Auth, Expectation, Phase, encode_segment};
@@ -21,9 +22,9 @@ fn probe_path(op: &Operation, fx: &Fixtures) -> String {
             .calls
             .first()
             .cloned()
-            .unwrap_or_else(|| "call_000000000000".to_owned()),
-        "updatePhoneNumber" => "pn_zz0000000000".to_owned(),
-        _ => "agt_zz0000000000".to_owned(),
+            .unwrap_or_else(|| format!("{}000000000000", id_prefixes::CALL)),
+        "updatePhoneNumber" => format!("{}zz0000000000", id_prefixes::PHONE_NUMBER),
+        _ => format!("{}zz0000000000", id_prefixes::AGENT),
     };
     op.path.replace("{id}", &encode_segment(&id))
 }
@@ -225,9 +226,9 @@ async fn methods(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
 
 fn prefix_for(op: &Operation) -> Option<&'static str> {
     match op.id.as_str() {
-        "getCall" => Some("call_"),
-        "updateAgent" | "deleteAgent" => Some("agt_"),
-        "updatePhoneNumber" => Some("pn_"),
+        "getCall" => Some(id_prefixes::CALL),
+        "updateAgent" | "deleteAgent" => Some(id_prefixes::AGENT),
+        "updatePhoneNumber" => Some(id_prefixes::PHONE_NUMBER),
         _ => None,
     }
 }

@@ -94,11 +94,7 @@ pub(crate) fn parse_contacts_csv(text: &str, max_rows: u64) -> Result<ParsedCsv,
 }
 
 /// Validates one data record: a [`ParsedRow`], or every problem found in it.
-fn parse_row(
-    header: &CsvHeader,
-    record: &CsvRecord,
-    row: u64,
-) -> Result<ParsedRow, Vec<RowError>> {
+fn parse_row(header: &CsvHeader, record: &CsvRecord, row: u64) -> Result<ParsedRow, Vec<RowError>> {
     let mut errors = Vec::new();
     let mut phone = None;
     let mut name = None;

@@ -32,7 +32,6 @@ use crate::rate_limit::{Decision, Quota};
 use crate::state::{AppState, Shared};
 use crate::store::{SharedWorkspace, ids};
 
-
 /// What the journal wants to know about a request that only the pipeline knows.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct JournalInfo {

@@ -52,7 +52,12 @@ mod tests {
     #[test]
     fn the_csv_import_has_the_csv_limit_and_everything_else_the_json_one() {
         assert_eq!(limit_of("importContactList"), CSV_LIMIT);
-        for op in ["createAgent", "updateAgent", "buyPhoneNumber", "updatePhoneNumber"] {
+        for op in [
+            "createAgent",
+            "updateAgent",
+            "buyPhoneNumber",
+            "updatePhoneNumber",
+        ] {
             assert_eq!(limit_of(op), JSON_LIMIT, "{op}");
         }
         let contract = Contract::v1();

@@ -480,7 +480,10 @@ mod tests {
             row: 1,
             reason: "x".into(),
         };
-        assert_eq!((malformed.status(), malformed.code()), (400, "validation_error"));
+        assert_eq!(
+            (malformed.status(), malformed.code()),
+            (400, "validation_error")
+        );
         for r in [
             CsvRejection::MissingHeader,
             CsvRejection::MissingPhoneColumn { headers: vec![] },
@@ -579,9 +582,13 @@ mod tests {
     #[test]
     fn headers_are_classified() {
         let mut seen = Vec::new();
-        let rows = read_contacts_csv(" Phone ,NAME,e-mail,,Do_Not_Call\n+1,a,b,c,d\n", 10, |h, row, r| {
-            seen.push((row, r.len(), h.columns().to_vec()));
-        });
+        let rows = read_contacts_csv(
+            " Phone ,NAME,e-mail,,Do_Not_Call\n+1,a,b,c,d\n",
+            10,
+            |h, row, r| {
+                seen.push((row, r.len(), h.columns().to_vec()));
+            },
+        );
         assert_eq!(rows, Ok(1));
         assert_eq!(
             seen,
