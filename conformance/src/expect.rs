@@ -5,12 +5,9 @@
 //! expectation is derived from its final serialised form (after shrinking, after encoding), so a
 //! case that shrinking or serialisation made valid is judged as the valid request it became.
 
-use spec::{Binding, BodyError, Contract, Location, Operation, PathMatch, RawRequest};
+use spec::{Binding, Contract, Location, Operation, PathMatch, RawRequest};
 
 use crate::case::{Case, Expectation};
-
-/// The largest JSON body the contract accepts (D-LIMITS).
-pub const JSON_LIMIT: usize = 1 << 20;
 
 /// The statuses a valid request of `op` may get when the state allows it.
 pub fn accept_statuses(op: &Operation) -> Vec<u16> {
@@ -64,31 +61,26 @@ pub fn expectation(contract: &Contract, op: &Operation, case: &Case) -> Expectat
         )
         .bound(binding);
     }
-    if op.request_body.is_some() {
+    if let Some(rb) = &op.request_body {
         let (ct, bytes) = match &case.body {
             Some(b) => (b.content_type.as_deref(), b.bytes.as_slice()),
             None => (None, &[][..]),
         };
-        let is_csv = ct.is_some_and(|c| c.trim().to_ascii_lowercase().starts_with("text/csv"));
-        if !is_csv && bytes.len() > JSON_LIMIT {
+        // The operation's limit, whatever the content type says (D-LIMITS, as the mock reads it).
+        if bytes.len() > spec::rules::body_limit(rb) {
             return Expectation::reject(413, "payload_too_large", Vec::new());
         }
         if let Err(e) = op.validate_body(ct, bytes) {
-            let (status, error) = match &e {
-                BodyError::UnsupportedMediaType { .. } => (415, "unsupported_media_type"),
-                BodyError::Malformed(_) => (400, "validation_error"),
-                BodyError::Invalid(_) => (422, "validation_error"),
-            };
             // A well-formed JSON body that breaks the schema rests on the weakest binding whose
             // projection still refuses it: an agent id without the mock's `agt_` prefix is
             // only the mock's rule (D-IDS), a target with UUIDs accepts it rightly.
             let binding = match &e {
-                BodyError::Invalid(_) => json_body_binding(op, bytes),
+                spec::BodyError::Invalid(_) => json_body_binding(op, bytes),
                 _ => Binding::Contract,
             };
             return Expectation::reject(
-                status,
-                error,
+                e.status(),
+                e.code(),
                 e.violations()
                     .iter()
                     .map(|v| location_string(&v.location))

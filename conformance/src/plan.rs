@@ -158,14 +158,9 @@ impl Planner {
             .as_ref()
             .map(|b| String::from_utf8_lossy(&b.bytes).into_owned())
             .unwrap_or_default();
-        match csv_verdict(&text) {
-            CsvVerdict::Importable => e,
-            CsvVerdict::Unparseable => {
-                Expectation::reject(400, "validation_error", vec!["body:csv".to_owned()])
-            }
-            CsvVerdict::NoPhoneColumn => {
-                Expectation::reject(422, "validation_error", vec!["body:csv".to_owned()])
-            }
+        match spec::rules::check_contacts_csv(&text) {
+            Ok(()) => e,
+            Err(r) => Expectation::reject(r.status(), r.code(), vec!["body:csv".to_owned()]),
         }
     }
 
@@ -403,7 +398,7 @@ impl Planner {
                         .unwrap_or_default(),
                     "charset parameter",
                 ));
-                let big = format!("{{\"name\":\"{}\"}}", "x".repeat(crate::expect::JSON_LIMIT));
+                let big = format!("{{\"name\":\"{}\"}}", "x".repeat(spec::rules::JSON_LIMIT));
                 drafts.push(raw(
                     Some("application/json"),
                     big.as_bytes(),
@@ -621,120 +616,4 @@ impl Planner {
 
 fn parse_ts(s: &str) -> Option<time::OffsetDateTime> {
     time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
-}
-
-/// What the mock-equivalent CSV import makes of a body (D-CONTACTS).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CsvVerdict {
-    /// Parses and has a `phone` column: 201, whatever its rows hold.
-    Importable,
-    /// An unterminated quote or a row with another number of fields: 400.
-    Unparseable,
-    /// No header, or a header without `phone`: 422.
-    NoPhoneColumn,
-}
-
-/// A small RFC 4180 reader: enough to classify a body the way D-CONTACTS does.
-pub fn csv_verdict(text: &str) -> CsvVerdict {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut records: Vec<Vec<String>> = Vec::new();
-    let mut field = String::new();
-    let mut record: Vec<String> = Vec::new();
-    let mut chars = text.chars().peekable();
-    let mut quoted = false;
-    let mut at_field_start = true;
-    while let Some(c) = chars.next() {
-        if quoted {
-            if c == '"' {
-                if chars.peek() == Some(&'"') {
-                    chars.next();
-                    field.push('"');
-                } else {
-                    quoted = false;
-                }
-            } else {
-                field.push(c);
-            }
-            continue;
-        }
-        match c {
-            '"' if at_field_start => {
-                quoted = true;
-                at_field_start = false;
-            }
-            ',' => {
-                record.push(std::mem::take(&mut field));
-                at_field_start = true;
-            }
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' => {
-                record.push(std::mem::take(&mut field));
-                records.push(std::mem::take(&mut record));
-                at_field_start = true;
-            }
-            other => {
-                field.push(other);
-                at_field_start = false;
-            }
-        }
-    }
-    if quoted {
-        return CsvVerdict::Unparseable;
-    }
-    if !field.is_empty() || !record.is_empty() {
-        record.push(field);
-        records.push(record);
-    }
-    let records: Vec<Vec<String>> = records
-        .into_iter()
-        .filter(|r| !(r.len() == 1 && r[0].trim().is_empty()))
-        .collect();
-    let Some(header) = records.first() else {
-        return CsvVerdict::NoPhoneColumn;
-    };
-    if records.iter().any(|r| r.len() != header.len()) {
-        return CsvVerdict::Unparseable;
-    }
-    let names: Vec<String> = header
-        .iter()
-        .map(|h| h.trim().to_ascii_lowercase())
-        .collect();
-    if !names.iter().any(|h| h == "phone") {
-        return CsvVerdict::NoPhoneColumn;
-    }
-    let mut sorted = names.clone();
-    sorted.sort();
-    sorted.dedup();
-    if sorted.len() != names.len() {
-        return CsvVerdict::NoPhoneColumn;
-    }
-    CsvVerdict::Importable
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_verdicts_follow_d_contacts() {
-        assert_eq!(
-            csv_verdict("phone,name\n+14155550123,\"a, b\"\n"),
-            CsvVerdict::Importable
-        );
-        assert_eq!(
-            csv_verdict("\u{feff}Phone\r\n+1\r\n"),
-            CsvVerdict::Importable
-        );
-        assert_eq!(
-            csv_verdict("phone,name\n+1,\"open\n"),
-            CsvVerdict::Unparseable
-        );
-        assert_eq!(csv_verdict("phone,name\n+1,a,b\n"), CsvVerdict::Unparseable);
-        assert_eq!(csv_verdict("name\nA\n"), CsvVerdict::NoPhoneColumn);
-        assert_eq!(csv_verdict("\n\n"), CsvVerdict::NoPhoneColumn);
-        assert_eq!(
-            csv_verdict("phone,Phone\n+1,+2\n"),
-            CsvVerdict::NoPhoneColumn
-        );
-    }
 }

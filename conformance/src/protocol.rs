@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use spec::rules::id_prefixes;
 use spec::{Binding, Operation, Rule};
 
 use crate::case::{Auth, Expectation, Phase, encode_segment};
@@ -24,9 +25,9 @@ fn probe_path(op: &Operation, fx: &Fixtures) -> String {
             .calls
             .first()
             .cloned()
-            .unwrap_or_else(|| "call_000000000000".to_owned()),
-        "updatePhoneNumber" => "pn_zz0000000000".to_owned(),
-        _ => "agt_zz0000000000".to_owned(),
+            .unwrap_or_else(|| format!("{}000000000000", id_prefixes::CALL)),
+        "updatePhoneNumber" => format!("{}zz0000000000", id_prefixes::PHONE_NUMBER),
+        _ => format!("{}zz0000000000", id_prefixes::AGENT),
     };
     op.path.replace("{id}", &encode_segment(&id))
 }
@@ -34,12 +35,12 @@ fn probe_path(op: &Operation, fx: &Fixtures) -> String {
 /// A path for `op` with a made-up well-formed id: a probe with another method (a 405 is
 /// expected) must not name anything that exists, in case the target wrongly obeys it.
 fn unknown_path(op: &Operation) -> String {
-    let id = match op.path.as_str() {
-        p if p.starts_with("/calls/") => "call_zz0000000000",
-        p if p.starts_with("/phone-numbers/") => "pn_zz0000000000",
-        _ => "agt_zz0000000000",
+    let prefix = match op.path.as_str() {
+        p if p.starts_with("/calls/") => id_prefixes::CALL,
+        p if p.starts_with("/phone-numbers/") => id_prefixes::PHONE_NUMBER,
+        _ => id_prefixes::AGENT,
     };
-    op.path.replace("{id}", id)
+    op.path.replace("{id}", &format!("{prefix}zz0000000000"))
 }
 
 /// A body that is valid for `op`, so only the aspect under test is wrong.
@@ -250,9 +251,9 @@ async fn methods(shared: &Shared, ops: &[&'static Operation]) {
 
 fn prefix_for(op: &Operation) -> Option<&'static str> {
     match op.id.as_str() {
-        "getCall" => Some("call_"),
-        "updateAgent" | "deleteAgent" => Some("agt_"),
-        "updatePhoneNumber" => Some("pn_"),
+        "getCall" => Some(id_prefixes::CALL),
+        "updateAgent" | "deleteAgent" => Some(id_prefixes::AGENT),
+        "updatePhoneNumber" => Some(id_prefixes::PHONE_NUMBER),
         _ => None,
     }
 }

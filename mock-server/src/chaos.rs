@@ -268,22 +268,11 @@ fn forced_status(headers: &HeaderMap) -> Option<String> {
         .find_map(|p| p.trim().strip_prefix("code=").map(|c| c.trim().to_owned()))
 }
 
-/// The statuses a request can force, with their error codes.
-pub(crate) const FORCIBLE: &[(u16, &str)] = &[
-    (400, "validation_error"),
-    (401, "unauthorized"),
-    (403, "forbidden"),
-    (404, "not_found"),
-    (405, "method_not_allowed"),
-    (409, "conflict"),
-    (413, "payload_too_large"),
-    (415, "unsupported_media_type"),
-    (422, "validation_error"),
-    (429, "rate_limited"),
-    (500, "internal_error"),
-    (502, "internal_error"),
-    (503, "internal_error"),
-    (504, "internal_error"),
+/// The statuses a request can force (D-CHAOS): those whose code the `Error` schema has, and
+/// the gateway 5xx. Each is answered with the code the contract pairs with it
+/// ([`spec::rules::code_for`]).
+pub(crate) const FORCIBLE: &[u16] = &[
+    400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 502, 503, 504,
 ];
 
 /// The answer for a forced status, or a 400 naming the header when it is not one we can force.
@@ -291,9 +280,10 @@ fn forced(raw: &str, method: &str) -> Response {
     let found = raw
         .parse::<u16>()
         .ok()
-        .and_then(|c| FORCIBLE.iter().find(|(s, _)| *s == c));
-    let Some(&(status, code)) = found else {
-        let supported: Vec<String> = FORCIBLE.iter().map(|(s, _)| s.to_string()).collect();
+        .filter(|c| FORCIBLE.contains(c))
+        .and_then(|c| Some((c, spec::rules::code_for(c)?)));
+    let Some((status, code)) = found else {
+        let supported: Vec<String> = FORCIBLE.iter().map(u16::to_string).collect();
         let reason = format!(
             "'{raw}' is not a status the mock can force ({})",
             supported.join(", ")
@@ -342,6 +332,21 @@ fn forced(raw: &str, method: &str) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// D-CHAOS: every forcible status has a code, and it is the one the contract pairs with it.
+    #[test]
+    fn every_forcible_status_has_the_contracts_code() {
+        for &status in FORCIBLE {
+            let code = spec::rules::code_for(status);
+            assert!(code.is_some(), "{status}");
+            if status >= 500 {
+                assert_eq!(code, Some("internal_error"), "{status}");
+            } else {
+                assert_eq!(code, spec::rules::codes_for(status).first().copied());
+            }
+        }
+        assert_eq!(spec::rules::code_for(403), Some("forbidden"));
+    }
 
     #[test]
     fn latency_forms_parse_and_sample_within_bounds() {

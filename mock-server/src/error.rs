@@ -81,11 +81,14 @@ impl ApiError {
     }
 
     /// The response to a body that failed [`spec::Operation::validate_body`].
+    /// Its status and code are the contract's rule ([`BodyError::status`], [`BodyError::code`]);
+    /// the message and details are ours.
     pub(crate) fn body(err: &BodyError) -> ApiError {
+        let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
         match err {
             BodyError::UnsupportedMediaType { expected, got } => ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                status,
+                err.code(),
                 match got {
                     Some(g) => format!("expected Content-Type {}, got {g}", expected.join(" or ")),
                     None => format!("expected Content-Type {}, got none", expected.join(" or ")),
@@ -97,14 +100,14 @@ impl ApiError {
                     [one] => format!("request body is not well-formed: {one}"),
                     _ => "request body is not well-formed".to_owned(),
                 };
-                ApiError::validation(StatusCode::BAD_REQUEST, message, v)
+                ApiError::validation(status, message, v)
             }
             BodyError::Invalid(v) => {
                 let message = match v.as_slice() {
                     [one] => format!("request body is invalid: {one}"),
                     many => format!("request body is invalid ({} problems)", many.len()),
                 };
-                ApiError::validation(StatusCode::UNPROCESSABLE_ENTITY, message, v)
+                ApiError::validation(status, message, v)
             }
         }
     }

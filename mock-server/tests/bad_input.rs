@@ -18,8 +18,8 @@ use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestRunner}
 use reqwest::Method;
 use serde_json::{Value, json};
 
-const JSON_LIMIT: usize = 1 << 20;
-const CSV_LIMIT: usize = 10 << 20;
+const JSON_LIMIT: usize = spec::rules::JSON_LIMIT;
+const CSV_LIMIT: usize = spec::rules::CSV_LIMIT;
 
 /// Where `details` must say the problem is.
 #[derive(Debug, Clone)]

@@ -63,6 +63,9 @@
 //! - [`binding`]: where each rule comes from (page, contract, mock), read
 //!   from `x-vici-binding` annotations, and the projections that classify a
 //!   schema violation by binding.
+//! - [`rules`]: the rules the mock applies and the runner predicts that the
+//!   schemas cannot state (error codes by status, body limits, body and CSV
+//!   refusals, id prefixes), each written once and citing its decision.
 //! - `error`: [`SpecError`].
 
 #![deny(missing_docs)]
@@ -76,6 +79,7 @@ mod model;
 pub mod request;
 mod resolve;
 mod router;
+pub mod rules;
 mod validator;
 
 pub use binding::{Binding, Classified, Rule};

@@ -243,14 +243,7 @@ pub enum BodyError {
 }
 
 impl BodyError {
-    /// The HTTP status this error conventionally maps to (415, 400, 422).
-    pub fn status(&self) -> u16 {
-        match self {
-            BodyError::UnsupportedMediaType { .. } => 415,
-            BodyError::Malformed(_) => 400,
-            BodyError::Invalid(_) => 422,
-        }
-    }
+    // `status` and `code` are in `rules::body_rejection`, with the rule they implement.
 
     /// The violations carried (empty for an unsupported media type).
     pub fn violations(&self) -> &[Violation] {

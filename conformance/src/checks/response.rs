@@ -318,24 +318,6 @@ fn error_media(contract: &Contract) -> Option<&'static spec::MediaType> {
         .as_ref()
 }
 
-/// The codes a status may carry (D-ERROR).
-pub fn codes_for(status: u16) -> &'static [&'static str] {
-    match status {
-        400 | 422 => &["validation_error"],
-        401 => &["unauthorized"],
-        403 => &["forbidden", "invalid_signature", "url_expired"],
-        404 => &["not_found"],
-        405 => &["method_not_allowed"],
-        409 => &["conflict"],
-        413 => &["payload_too_large"],
-        415 => &["unsupported_media_type"],
-        416 => &["range_not_satisfiable"],
-        429 => &["rate_limited"],
-        500 => &["internal_error"],
-        _ => &[],
-    }
-}
-
 fn error_shape(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
     let Some(ex) = ok(r) else {
         return Applied::Skip;
@@ -366,7 +348,7 @@ fn error_shape(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
         );
     }
     let code = body["error"].as_str().unwrap_or("");
-    let allowed = codes_for(ex.status);
+    let allowed = spec::rules::codes_for(ex.status);
     if !allowed.is_empty() && !allowed.contains(&code) {
         // The page's own example pairs the rate limit with `rate_limited`; every other pairing
         // is our table.

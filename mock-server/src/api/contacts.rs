@@ -5,7 +5,9 @@ use axum::response::Response;
 use serde_json::{Value, json as j};
 use spec::{Location, Violation};
 
-use super::{CSV_MAX_ROWS, Input, json};
+use spec::rules::CSV_MAX_ROWS;
+
+use super::{Input, json};
 use crate::csv_import::{CsvRejection, parse_contacts_csv};
 use crate::error::ApiError;
 use crate::render::{self, ListOut, ts};
@@ -78,14 +80,16 @@ fn csv_violation(row: u64, column: Option<String>, reason: impl Into<String>) ->
 }
 
 fn rejection(r: CsvRejection) -> ApiError {
+    // The status is the contract's rule (D-CONTACTS); the wording is ours.
+    let status = StatusCode::from_u16(r.status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
     match r {
         CsvRejection::Malformed { row, reason } => ApiError::validation(
-            StatusCode::BAD_REQUEST,
+            status,
             format!("the CSV does not parse at row {row}: {reason}; nothing was imported"),
             &[csv_violation(row, None, reason)],
         ),
         CsvRejection::MissingHeader => ApiError::validation(
-            StatusCode::UNPROCESSABLE_ENTITY,
+            status,
             "the CSV has no header row; nothing was imported",
             &[csv_violation(
                 1,
@@ -94,7 +98,7 @@ fn rejection(r: CsvRejection) -> ApiError {
             )],
         ),
         CsvRejection::MissingPhoneColumn { headers } => ApiError::validation(
-            StatusCode::UNPROCESSABLE_ENTITY,
+            status,
             format!(
                 "the CSV header has no 'phone' column (found: {}); nothing was imported",
                 headers.join(", ")
@@ -106,7 +110,7 @@ fn rejection(r: CsvRejection) -> ApiError {
             )],
         ),
         CsvRejection::DuplicateColumn { column } => ApiError::validation(
-            StatusCode::UNPROCESSABLE_ENTITY,
+            status,
             format!("the CSV header names '{column}' twice; nothing was imported"),
             &[csv_violation(
                 1,

@@ -32,13 +32,6 @@ use crate::rate_limit::{Decision, Quota};
 use crate::state::{AppState, Shared};
 use crate::store::{SharedWorkspace, ids};
 
-/// Largest JSON body accepted (D-LIMITS).
-pub(crate) const JSON_LIMIT: usize = 1 << 20;
-/// Largest CSV body accepted (D-LIMITS).
-pub(crate) const CSV_LIMIT: usize = 10 << 20;
-/// Most CSV data rows accepted (D-LIMITS).
-pub(crate) const CSV_MAX_ROWS: u64 = 50_000;
-
 /// What the journal wants to know about a request that only the pipeline knows.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct JournalInfo {
@@ -488,11 +481,7 @@ async fn validate_and_handle(
     let body = match &op.request_body {
         None => BodyValue::None,
         Some(rb) => {
-            let limit = if rb.content.iter().any(|m| m.media_type == "text/csv") {
-                CSV_LIMIT
-            } else {
-                JSON_LIMIT
-            };
+            let limit = spec::rules::body_limit(rb);
             let declared = parts
                 .headers
                 .get(header::CONTENT_LENGTH)

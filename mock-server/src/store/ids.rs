@@ -12,6 +12,8 @@
 //!
 //! The signed recording URL carries only a call id, and the tag in it finds the owning workspace.
 
+use spec::rules::id_prefixes;
+
 const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 /// Length of the workspace tag inside every id.
 pub(crate) const TAG_LEN: usize = 6;
@@ -40,16 +42,17 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    /// The id prefix of this kind, underscore included.
+    /// The id prefix of this kind, underscore included: the contract's (D-IDS), which the runner
+    /// uses to make up ids too.
     pub(crate) fn prefix(self) -> &'static str {
         match self {
-            Kind::Call => "call_",
-            Kind::Agent => "agt_",
-            Kind::PhoneNumber => "pn_",
-            Kind::Contact => "ct_",
-            Kind::ContactList => "cl_",
-            Kind::Event => "evt_",
-            Kind::Campaign => "cmp_",
+            Kind::Call => id_prefixes::CALL,
+            Kind::Agent => id_prefixes::AGENT,
+            Kind::PhoneNumber => id_prefixes::PHONE_NUMBER,
+            Kind::Contact => id_prefixes::CONTACT,
+            Kind::ContactList => id_prefixes::CONTACT_LIST,
+            Kind::Event => id_prefixes::EVENT,
+            Kind::Campaign => id_prefixes::CAMPAIGN,
         }
     }
 
@@ -106,7 +109,7 @@ pub(crate) fn encode(kind: Kind, tag: &str, seq: u32) -> Id {
 }
 
 /// The longest id: the longest prefix (`call_`), the tag and the sequence digits.
-const MAX_ID_LEN: usize = 5 + TAG_LEN + SEQ_LEN;
+const MAX_ID_LEN: usize = id_prefixes::MAX_LEN + TAG_LEN + SEQ_LEN;
 
 /// A formatted id, on the stack: a call detail renders four ids and a list page dozens, and a
 /// `String` each was a measurable share of their allocations. Serialises and displays as the
