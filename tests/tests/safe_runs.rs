@@ -234,7 +234,7 @@ async fn a_dry_run_sends_nothing_and_says_what_it_would_change() {
     insta::assert_snapshot!("dry_run_against_a_real_target", text);
     assert!(read_only.contains("nothing: read-only"), "{read_only}");
     assert!(read_only.contains("not tested: createAgent"), "{read_only}");
-    assert!(capped.contains("at most 1 purchases"), "{capped}");
+    assert!(capped.contains("at most 1 purchase;"), "{capped}");
     assert!(capped.contains("buys 1 number of its own"), "{capped}");
     assert!(!text.contains("buyPhoneNumber: about"), "{text}");
     // The CLI: exit 0, nothing sent.

@@ -35,10 +35,12 @@ fn per_operation(
     n
 }
 
-fn cap(c: Option<u64>, what: &str) -> String {
+/// "no cap on purchases", "at most 1 purchase", "at most 2 purchases".
+fn cap(c: Option<u64>, one: &str, many: &str) -> String {
     match c {
-        None => format!("no cap on {what}"),
-        Some(n) => format!("at most {n} {what}"),
+        None => format!("no cap on {many}"),
+        Some(1) => format!("at most 1 {one}"),
+        Some(n) => format!("at most {n} {many}"),
     }
 }
 
@@ -100,8 +102,8 @@ pub fn render(
         if owns_number {
             let _ = writeln!(
                 s,
-                "  before the phases: buys 1 number of its own for routing ({})",
-                cap(policy.purchases, "purchases in the whole run")
+                "  before the phases: buys 1 number of its own for routing ({} in the whole run)",
+                cap(policy.purchases, "purchase", "purchases")
             );
         }
         if has("createAgent") {
@@ -131,7 +133,7 @@ pub fn render(
                 "  buyPhoneNumber: about {} requests, {}; bought numbers stay (v1 cannot release \
                  one)",
                 count("buyPhoneNumber"),
-                cap(policy.purchases, "purchases")
+                cap(policy.purchases, "purchase", "purchases")
             );
         }
         if has("updatePhoneNumber") && !owns_number {
@@ -153,7 +155,7 @@ pub fn render(
                 "  importContactList: about {} requests, {}; imported contacts stay (v1 cannot \
                  delete one)",
                 count("importContactList"),
-                cap(policy.imports, "imports")
+                cap(policy.imports, "import", "imports")
             );
         }
         s.push_str(

@@ -165,13 +165,13 @@ fn changes(c: &crate::safety::Changes) -> String {
                 let what = match k.as_str() {
                     "read_only" => "read-only",
                     "pre_existing" => "naming what existed before the run",
-                    "purchases" => "over the purchase cap",
-                    "imports" => "over the import cap",
+                    "purchases" => "purchases beyond --allow-purchases",
+                    "imports" => "imports beyond --allow-imports",
                     "merges_contact" => "importing an existing contact's phone",
                     "budget" => "over the request budget",
                     other => other,
                 };
-                format!("{what} {n}")
+                format!("{what}: {n}")
             })
             .collect();
         let _ = writeln!(
