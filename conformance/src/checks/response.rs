@@ -1,6 +1,7 @@
 //! Checks that judge one exchange: the universal ones (every response) and the ones that compare
-//! a response with what its case expected. Each is a small named function, registered in
-//! `RESPONSE_CHECKS` under its catalogue id, so checks are switchable by name.
+//! a response with what its case expected. Each is a small named function (a [`CheckFn`]); its
+//! entry in the registry (`checks/catalogue.rs`, `Kind::Exchange`) holds it under its id, which
+//! is how the executor finds it and how it is switched by name.
 
 use serde_json::Value;
 use spec::{Binding, Contract, Operation, Rule};
@@ -70,28 +71,14 @@ fn contract(source: &str) -> Rule {
     Rule::new(Binding::Contract, source)
 }
 
-/// A response check.
+/// An exchange check: a verdict on one exchange. Registered as `Kind::Exchange` in the catalogue.
 pub type CheckFn = fn(&Ctx<'_>, &Result<Exchange, TransportError>) -> Applied;
-
-/// The response checks, by catalogue id.
-pub const RESPONSE_CHECKS: &[(&str, CheckFn)] = &[
-    ("not_a_server_error", not_a_server_error),
-    ("status_code_documented", status_code_documented),
-    ("content_type", content_type),
-    ("response_headers", response_headers),
-    ("response_schema", response_schema),
-    ("error_shape", error_shape),
-    ("negative_data_rejection", negative_data_rejection),
-    ("violation_named", violation_named),
-    ("positive_data_acceptance", positive_data_acceptance),
-    ("undocumented_field", undocumented_field),
-];
 
 fn ok(r: &Result<Exchange, TransportError>) -> Option<&Exchange> {
     r.as_ref().ok()
 }
 
-fn not_a_server_error(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
+pub(super) fn not_a_server_error(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
     match r {
         // A server may refuse an oversized body and close the connection before reading it
         // (RFC 9110, 15.5.14); the client then fails writing. That is not a server error.
@@ -112,7 +99,7 @@ fn not_a_server_error(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Ap
     }
 }
 
-fn status_code_documented(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
+pub(super) fn status_code_documented(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
     let (Some(ex), Some(op)) = (ok(r), ctx.op) else {
         return Applied::Skip;
     };
@@ -157,7 +144,7 @@ fn is_json_type(essence: &str) -> bool {
     essence == "application/json" || essence.ends_with("+json")
 }
 
-fn content_type(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
+pub(super) fn content_type(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
     let (Some(ex), Some(op)) = (ok(r), ctx.op) else {
         return Applied::Skip;
     };
@@ -195,7 +182,7 @@ fn content_type(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied 
     }
 }
 
-fn response_headers(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
+pub(super) fn response_headers(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
     let (Some(ex), Some(op)) = (ok(r), ctx.op) else {
         return Applied::Skip;
     };
@@ -239,7 +226,7 @@ fn response_headers(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Appl
     worst.unwrap_or(Applied::Pass)
 }
 
-fn response_schema(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
+pub(super) fn response_schema(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
     let (Some(ex), Some(op)) = (ok(r), ctx.op) else {
         return Applied::Skip;
     };
@@ -318,7 +305,7 @@ fn error_media(contract: &Contract) -> Option<&'static spec::MediaType> {
         .as_ref()
 }
 
-fn error_shape(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
+pub(super) fn error_shape(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
     let Some(ex) = ok(r) else {
         return Applied::Skip;
     };
@@ -389,7 +376,7 @@ fn error_shape(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
     Applied::Pass
 }
 
-fn negative_data_rejection(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
+pub(super) fn negative_data_rejection(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
     let Expectation::Reject {
         status,
         error,
@@ -470,7 +457,7 @@ pub fn location_matches(expected: &str, v: &Value) -> bool {
     }
 }
 
-fn violation_named(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
+pub(super) fn violation_named(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
     let Expectation::Reject {
         status,
         error,
@@ -504,7 +491,7 @@ fn violation_named(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Appli
     }
 }
 
-fn positive_data_acceptance(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
+pub(super) fn positive_data_acceptance(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
     let Expectation::Accept { statuses, binding } = &ctx.case.expect else {
         return Applied::Skip;
     };
@@ -545,7 +532,7 @@ fn positive_data_acceptance(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>)
     }
 }
 
-fn undocumented_field(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
+pub(super) fn undocumented_field(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
     let (Some(ex), Some(op)) = (ok(r), ctx.op) else {
         return Applied::Skip;
     };
@@ -684,11 +671,9 @@ mod tests {
                 .and_then(|id| contract.operation(id)),
             case: c,
         };
-        let f = RESPONSE_CHECKS
-            .iter()
+        let (_, f) = crate::checks::catalogue::exchange_checks()
             .find(|(id, _)| *id == check)
-            .unwrap()
-            .1;
+            .unwrap();
         f(&ctx, r)
     }
 
@@ -700,7 +685,7 @@ mod tests {
     fn each_check_stays_quiet_on_a_good_exchange() {
         let c = case("listAgents", Expectation::accept(&[200]));
         let r = ex(200, RL, good_list());
-        for (id, _) in RESPONSE_CHECKS {
+        for (id, _) in crate::checks::catalogue::exchange_checks() {
             let out = run(id, &c, &r);
             assert!(
                 matches!(out, Applied::Pass | Applied::Skip),

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::{ReportError, Reporter, write_atomically};
-use crate::checks::catalogue::{CATALOGUE, CheckInfo};
+use crate::checks::catalogue::{CATALOGUE, Check};
 use crate::events::{RunEvent, RunInfo, Summary};
 
 /// The version of the JSON report's shape. It changes only when a field is removed, renamed or
@@ -25,7 +25,7 @@ pub struct JsonReport<'a> {
     /// The run's summary.
     pub summary: &'a Summary,
     /// The whole check catalogue, so the report explains its own check ids.
-    pub checks: &'static [CheckInfo],
+    pub checks: &'static [Check],
 }
 
 /// The JSON report for a run.
