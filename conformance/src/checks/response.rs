@@ -99,7 +99,10 @@ pub(super) fn not_a_server_error(ctx: &Ctx<'_>, r: &Result<Exchange, TransportEr
     }
 }
 
-pub(super) fn status_code_documented(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
+pub(super) fn status_code_documented(
+    ctx: &Ctx<'_>,
+    r: &Result<Exchange, TransportError>,
+) -> Applied {
     let (Some(ex), Some(op)) = (ok(r), ctx.op) else {
         return Applied::Skip;
     };
@@ -376,7 +379,10 @@ pub(super) fn error_shape(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -
     Applied::Pass
 }
 
-pub(super) fn negative_data_rejection(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
+pub(super) fn negative_data_rejection(
+    ctx: &Ctx<'_>,
+    r: &Result<Exchange, TransportError>,
+) -> Applied {
     let Expectation::Reject {
         status,
         error,
@@ -491,7 +497,10 @@ pub(super) fn violation_named(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError
     }
 }
 
-pub(super) fn positive_data_acceptance(ctx: &Ctx<'_>, r: &Result<Exchange, TransportError>) -> Applied {
+pub(super) fn positive_data_acceptance(
+    ctx: &Ctx<'_>,
+    r: &Result<Exchange, TransportError>,
+) -> Applied {
     let Expectation::Accept { statuses, binding } = &ctx.case.expect else {
         return Applied::Skip;
     };

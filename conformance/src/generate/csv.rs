@@ -9,7 +9,7 @@
 
 use proptest::prelude::*;
 
-use super::CsvCase;
+use super::output::CsvCase;
 
 /// A column of the generated file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,18 +9,16 @@
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use super::Invalid;
 use super::format;
+use super::output::Invalid;
 use super::pattern::Pattern;
 use super::schema::{
-    MAX_ITEMS, MAX_LEN, Ty, additional_schema, admits, branches, child_pointer, closed, count,
-    decimal, decimal_range, declared_types, flatten, generation_types, int_lower, int_upper, num,
-    properties, required, text,
+    MAX_DEPTH, MAX_ITEMS, MAX_LEN, Ty, additional_schema, admits, branches, child_pointer, closed,
+    count, decimal, decimal_range, declared_types, flatten, generation_types, int_lower, int_upper,
+    items_schema, num, number_decimals, prefix_items, properties, required, text,
 };
-use super::valid::{
-    Ctx, MAX_DEPTH, array_len, items_schema, number_decimals, plain_string, prefix_items, span,
-    string_char, union, valid, valid_typed,
-};
+use super::strategy::union;
+use super::valid::{Ctx, array_len, plain_string, span, string_char, valid, valid_typed};
 
 type Cand = BoxedStrategy<Invalid>;
 
@@ -821,5 +819,16 @@ mod tests {
         assert_eq!(names[0], "hasrecording");
         assert!(names.contains(&"has_recording".to_owned()));
         assert!(!names.contains(&"name".to_owned()));
+    }
+
+    #[test]
+    fn representative_values_have_their_type() {
+        for ty in Ty::ALL {
+            let v = representative(ty);
+            assert!(
+                Ty::of(&v) == ty || (ty == Ty::Number && Ty::of(&v) == Ty::Number),
+                "{ty:?}"
+            );
+        }
     }
 }

@@ -18,7 +18,6 @@
 //! `-?digits`, booleans exactly `true`/`false`, strings as is, an empty value only a string).
 
 use proptest::prelude::*;
-use proptest::test_runner::TestRunner;
 use serde_json::Value;
 use spec::Validator;
 
@@ -26,91 +25,18 @@ mod boundary;
 mod csv;
 mod format;
 mod invalid;
+mod minimal;
+mod output;
 mod params;
 mod pattern;
 mod schema;
+mod strategy;
 mod valid;
 
 #[cfg(test)]
 mod tests;
 
-/// The note of an [`Invalid`] (or of an [`invalid_param`] pair) produced for a schema that
-/// accepts every value of the kind generated, so no invalid one exists (e.g. `true`, or a
-/// parameter of plain `{"type": "string"}`). Its value is valid; callers re-validate and discard
-/// it.
-pub const NO_INVALID: &str = "no invalid value exists for this schema";
-
-/// A value that does not validate against its schema, with where and how it breaks it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Invalid {
-    /// The invalid value.
-    pub value: Value,
-    /// JSON pointer (RFC 6901) relative to the value of the part that breaks the schema: `""`
-    /// for the root, `"/voice/speed"` for a nested field. For a missing required property or an
-    /// unknown one it names that property (as the validator reports them). Inside an
-    /// `anyOf`/`oneOf` a validator may report the failure at the combinator's location, a prefix
-    /// of this pointer.
-    pub pointer: String,
-    /// How it breaks the schema: "above maximum (101 > 100)", "unknown field 'zq'",
-    /// "missing required 'name'", "wrong type: string instead of integer", "pattern mismatch:
-    /// trailing '!'", ...
-    pub note: String,
-}
-
-/// One deterministic boundary value of a schema.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Boundary {
-    /// The value.
-    pub value: Value,
-    /// Whether it validates against the schema.
-    pub valid: bool,
-    /// JSON pointer (relative to the value) of the part the boundary is about; `""` for the
-    /// root.
-    pub pointer: String,
-    /// Which boundary: "at maximum 100", "too long (101 characters, maximum 100)", ...
-    pub note: String,
-}
-
-/// One deterministic boundary value of a parameter, as the raw string sent.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ParamBoundary {
-    /// The raw string (unencoded; the runner percent-encodes it).
-    pub raw: String,
-    /// Whether it is valid after the D-PARAMS coercion.
-    pub valid: bool,
-    /// Which boundary: "at minimum 1", "leading '+'", "not exactly true/false", ...
-    pub note: String,
-}
-
-/// A generated contact-import CSV (D-CONTACTS) that the import must accept.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CsvCase {
-    /// The file: RFC 4180, UTF-8 (sometimes with a BOM), CRLF or LF line ends.
-    pub text: String,
-    /// Data records after the header (valid or not).
-    pub data_rows: usize,
-    /// Data records with a bad phone, email or `doNotCall` cell, which the import rejects and
-    /// reports in `errors` (the others are created or merged).
-    pub bad_rows: usize,
-}
-
-/// How many samples a build-time probe draws from a mutation strategy.
-const PROBE_SAMPLES: usize = 16;
-
-/// Whether `strategy` yields at least one value passing `keep` in a few deterministic draws;
-/// used at build time to drop mutations a schema makes impossible, so the final filter never
-/// starves.
-pub(crate) fn probe<T: std::fmt::Debug>(
-    strategy: &BoxedStrategy<T>,
-    keep: impl Fn(&T) -> bool,
-) -> bool {
-    let mut runner = TestRunner::deterministic();
-    (0..PROBE_SAMPLES).any(|_| {
-        strategy
-            .new_tree(&mut runner)
-            .is_ok_and(|tree| keep(&proptest::strategy::ValueTree::current(&tree)))
-    })
-}
+pub use output::{Boundary, CsvCase, Invalid, NO_INVALID, ParamBoundary};
 
 /// Values intended to validate against `schema`.
 ///
@@ -149,16 +75,16 @@ pub fn invalid_value(schema: &Value) -> BoxedStrategy<Invalid> {
     let candidates = invalid::candidates(schema, valid::Ctx::body(), true);
     let Ok(validator) = Validator::compile(schema) else {
         // Not a schema the validator accepts: nothing to check against.
-        return valid::union(candidates, none);
+        return strategy::union(candidates, none);
     };
     let kept: Vec<BoxedStrategy<Invalid>> = candidates
         .into_iter()
-        .filter(|c| probe(c, |i| !validator.is_valid(&i.value)))
+        .filter(|c| strategy::probe(c, |i| !validator.is_valid(&i.value)))
         .collect();
     if kept.is_empty() {
         return Just(none).boxed();
     }
-    valid::union(kept, none)
+    strategy::union(kept, none)
         .prop_filter("generated value is valid", move |i| {
             !validator.is_valid(&i.value)
         })

@@ -7,9 +7,10 @@ use serde_json::Value;
 use spec::Validator;
 
 use super::invalid::{self, near_misses};
+use super::output::NO_INVALID;
 use super::schema::{Ty, declared_types};
-use super::valid::{self, Ctx, union};
-use super::{NO_INVALID, probe};
+use super::strategy::{probe, union};
+use super::valid::{self, Ctx};
 
 /// The scalar types a raw parameter string may become, per D-PARAMS: `type` (string or array),
 /// plus the `type`s of one level of `anyOf`/`oneOf`; else the types of `enum`/`const` values;

@@ -155,6 +155,10 @@ pub(crate) const MAX_LEN: u64 = 1 << 20;
 /// The most items or properties any generator builds.
 pub(crate) const MAX_ITEMS: u64 = 1 << 16;
 
+/// Beyond this nesting depth a subschema yields its minimal value (deep schemas are rare and
+/// their random values huge).
+pub(crate) const MAX_DEPTH: u32 = 16;
+
 /// `schema[key]` as an `f64`.
 pub(crate) fn num(schema: &Value, key: &str) -> Option<f64> {
     schema.get(key)?.as_f64().filter(|f| f.is_finite())
@@ -428,6 +432,41 @@ pub(crate) fn escape(segment: &str) -> String {
 /// `/segment` followed by an inner pointer.
 pub(crate) fn child_pointer(segment: &str, inner: &str) -> String {
     format!("/{}{inner}", escape(segment))
+}
+
+/// How many decimals generated numbers use: enough for the bounds and `multipleOf`, at least 1.
+pub(crate) fn number_decimals(schema: &Value) -> u32 {
+    [
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+    ]
+    .iter()
+    .filter_map(|k| num(schema, k))
+    .map(decimals)
+    .max()
+    .unwrap_or(1)
+    .max(1)
+}
+
+/// The schema of items after `prefixItems`: `Some(schema)`, `None` when `items` is `false`.
+pub(crate) fn items_schema(schema: &Value) -> Option<Value> {
+    match schema.get("items") {
+        Some(Value::Bool(false)) => None,
+        Some(items) => Some(items.clone()),
+        None => Some(Value::Bool(true)),
+    }
+}
+
+/// `prefixItems`, if any.
+pub(crate) fn prefix_items(schema: &Value) -> Vec<Value> {
+    schema
+        .get("prefixItems")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -10,15 +10,14 @@ use proptest::strategy::Union;
 use serde_json::{Map, Value};
 
 use super::format;
+use super::minimal::minimal;
 use super::pattern::{Pattern, regex_fallback};
 use super::schema::{
-    MAX_ITEMS, MAX_LEN, Ty, additional_schema, branches, count, decimal, decimal_range, decimals,
-    flatten, generation_types, int_lower, int_upper, num, properties, required, text,
+    MAX_DEPTH, MAX_ITEMS, MAX_LEN, Ty, additional_schema, branches, closed, count, decimal,
+    decimal_range, flatten, generation_types, int_lower, int_upper, items_schema, num,
+    number_decimals, prefix_items, properties, required, text,
 };
-
-/// Beyond this nesting depth a subschema yields its minimal value (deep schemas are rare and
-/// their random values huge).
-pub(crate) const MAX_DEPTH: u32 = 16;
+use super::strategy::union;
 
 /// Extra characters a string may have beyond `minLength`.
 const STRING_SPAN: u64 = 40;
@@ -58,18 +57,6 @@ impl Ctx {
     }
 }
 
-/// A union of strategies that tolerates 0 or 1 members.
-pub(crate) fn union<T: std::fmt::Debug + Clone + 'static>(
-    mut options: Vec<BoxedStrategy<T>>,
-    empty: T,
-) -> BoxedStrategy<T> {
-    match options.len() {
-        0 => Just(empty).boxed(),
-        1 => options.pop().unwrap_or_else(|| Just(empty).boxed()),
-        _ => Union::new(options).boxed(),
-    }
-}
-
 /// Values of `schema`; `Value::Null` when it cannot be satisfied.
 pub(crate) fn valid(schema: &Value, ctx: Ctx) -> BoxedStrategy<Value> {
     match schema {
@@ -78,7 +65,7 @@ pub(crate) fn valid(schema: &Value, ctx: Ctx) -> BoxedStrategy<Value> {
         _ => return Just(Value::Null).boxed(),
     }
     if ctx.depth > MAX_DEPTH {
-        return Just(super::boundary::minimal(schema).unwrap_or(Value::Null)).boxed();
+        return Just(minimal(schema).unwrap_or(Value::Null)).boxed();
     }
     let schema = flatten(schema);
     if let Some(value) = schema.get("const") {
@@ -223,23 +210,6 @@ fn integer(schema: &Value) -> Option<BoxedStrategy<Value>> {
     }
 }
 
-/// How many decimals generated numbers use: enough for the bounds and `multipleOf`, at least 1.
-pub(crate) fn number_decimals(schema: &Value) -> u32 {
-    [
-        "minimum",
-        "maximum",
-        "exclusiveMinimum",
-        "exclusiveMaximum",
-        "multipleOf",
-    ]
-    .iter()
-    .filter_map(|k| num(schema, k))
-    .map(decimals)
-    .max()
-    .unwrap_or(1)
-    .max(1)
-}
-
 fn number(schema: &Value) -> Option<BoxedStrategy<Value>> {
     let d = number_decimals(schema);
     let span = 1000i64.saturating_mul(10i64.pow(d));
@@ -344,24 +314,6 @@ pub(crate) fn array_len(schema: &Value) -> Option<(u64, u64)> {
     Some((min, max.map_or(base, |m| m.min(base))))
 }
 
-/// The schema of items after `prefixItems`: `Some(schema)`, `None` when `items` is `false`.
-pub(crate) fn items_schema(schema: &Value) -> Option<Value> {
-    match schema.get("items") {
-        Some(Value::Bool(false)) => None,
-        Some(items) => Some(items.clone()),
-        None => Some(Value::Bool(true)),
-    }
-}
-
-/// `prefixItems`, if any.
-pub(crate) fn prefix_items(schema: &Value) -> Vec<Value> {
-    schema
-        .get("prefixItems")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
-}
-
 /// Removes repeated items, keeping the first of each.
 pub(crate) fn dedup(items: Vec<Value>) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::with_capacity(items.len());
@@ -459,7 +411,7 @@ fn entries(schema: &Value, ctx: Ctx) -> Option<Vec<Entry>> {
         return None;
     }
     let min = min as usize;
-    if out.len() < min && !super::schema::closed(schema) {
+    if out.len() < min && !closed(schema) {
         for i in out.len()..min {
             out.push(Entry {
                 strategy: valid(&extra_schema, ctx.deeper()),
