@@ -310,7 +310,7 @@ fn generate_imports(name: &str, tokens: &[Token], children: &BTreeSet<String>) -
     let punct = |k: usize, p: char| tokens.get(k).is_some_and(|t| t.tok == Tok::Punct(p));
     let path_sep = |k: usize| punct(k, ':') && punct(k + 1, ':');
     let mut out = BTreeSet::new();
-    let mut target = |seg: usize, out: &mut BTreeSet<String>| {
+    let target = |seg: usize, out: &mut BTreeSet<String>| {
         // `seg` is the token after `generate::`: a name, a `{group}` or a `*`.
         if punct(seg, '{') {
             // Each top-level entry of the group: its first segment.
@@ -381,10 +381,14 @@ fn generate_imports(name: &str, tokens: &[Token], children: &BTreeSet<String>) -
                 k = j;
                 continue;
             }
-            Tok::Ident(s) if s == "crate" && !(k >= 2 && path_sep(k - 2)) => {
-                if path_sep(k + 1) && ident(k + 3) == Some("generate") && path_sep(k + 4) {
-                    target(k + 6, &mut out);
-                }
+            Tok::Ident(s)
+                if s == "crate"
+                    && !(k >= 2 && path_sep(k - 2))
+                    && path_sep(k + 1)
+                    && ident(k + 3) == Some("generate")
+                    && path_sep(k + 4) =>
+            {
+                target(k + 6, &mut out);
             }
             Tok::Ident(s)
                 if name == "mod"
