@@ -17,6 +17,9 @@ pub enum Phase {
     Stateful,
     /// Authentication, methods and ids, independent of schemas.
     Protocol,
+    /// The declarative scenario suites of `scenarios/`.
+    #[serde(rename = "scenarios")]
+    Scenario,
 }
 
 impl Phase {
@@ -28,6 +31,7 @@ impl Phase {
             Phase::Fuzzing => "fuzzing",
             Phase::Stateful => "stateful",
             Phase::Protocol => "protocol",
+            Phase::Scenario => "scenarios",
         }
     }
 }

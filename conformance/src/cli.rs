@@ -39,6 +39,25 @@ pub enum Command {
     Checks,
     /// Re-run stored failing cases against a base URL.
     Replay(ReplayArgs),
+    /// Work with scenario suites.
+    #[command(subcommand)]
+    Scenarios(ScenariosCommand),
+}
+
+/// `scenarios` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ScenariosCommand {
+    /// Check suite files: unknown keys, operations, check ids and citations, and variables used
+    /// before they are set, each with file and line. Without DIR, the built-in suites.
+    Lint {
+        /// A directory of `.yaml` suite files.
+        dir: Option<PathBuf>,
+    },
+    /// List the scenarios (built-in, and DIR's if given).
+    List {
+        /// A directory of `.yaml` suite files.
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Where and with which keys.
@@ -120,7 +139,10 @@ pub struct RunArgs {
         value_delimiter = ','
     )]
     pub exclude_checks: Vec<String>,
-    /// Only this phase (repeatable): examples, coverage, fuzzing, protocol, stateful.
+    /// Scenario suites of your own: a directory of `.yaml` files, run after the built-in ones.
+    #[arg(long, env = "VICI_SCENARIOS")]
+    pub scenarios: Option<PathBuf>,
+    /// Only this phase (repeatable): examples, coverage, fuzzing, protocol, stateful, scenarios.
     #[arg(long = "phase", env = "VICI_PHASES", value_delimiter = ',')]
     pub phases: Vec<String>,
     /// Write a report: json=PATH or junit=PATH (repeatable).
@@ -176,6 +198,7 @@ fn phase(s: &str) -> Option<Phase> {
         Phase::Fuzzing,
         Phase::Protocol,
         Phase::Stateful,
+        Phase::Scenario,
     ]
     .into_iter()
     .find(|p| p.as_str() == s)
@@ -193,7 +216,9 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig, String> {
     let mut phases = BTreeSet::new();
     for p in &a.phases {
         phases.insert(phase(p).ok_or_else(|| {
-            format!("unknown phase '{p}': use examples, coverage, fuzzing, protocol or stateful")
+            format!(
+                "unknown phase '{p}': use examples, coverage, fuzzing, protocol, stateful or scenarios"
+            )
         })?);
     }
     if phases.is_empty() {
@@ -203,6 +228,7 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig, String> {
             Phase::Fuzzing,
             Phase::Protocol,
             Phase::Stateful,
+            Phase::Scenario,
         ]
         .into();
     }
@@ -226,6 +252,7 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig, String> {
         control_url: a.control_url.clone(),
         request_budget: a.request_budget,
         judge_by_target_contract: a.contract == "target",
+        scenarios: load_scenarios(a.scenarios.as_deref())?,
         safety: crate::safety::Safety {
             read_only: a.read_only,
             allow_purchases: a.allow_purchases,
@@ -244,6 +271,70 @@ pub async fn main(cli: Cli) -> u8 {
         }
         Command::Run(a) => run(*a).await,
         Command::Replay(a) => replay(a).await,
+        Command::Scenarios(c) => scenarios(&c),
+    }
+}
+
+/// The built-in suites and those of `dir`, linted; `Err` is every problem, one a line.
+pub fn load_scenarios(
+    dir: Option<&std::path::Path>,
+) -> Result<Vec<crate::scenario::load::Loaded>, String> {
+    use crate::scenario::load;
+    let mut files = load::built_in().map_err(|e| e.to_string())?;
+    if let Some(d) = dir {
+        files.extend(load::from_dir(d).map_err(|e| e.to_string())?);
+    }
+    let problems = crate::scenario::lint::lint(&files);
+    if problems.is_empty() {
+        Ok(files)
+    } else {
+        Err(problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n"))
+    }
+}
+
+fn scenarios(c: &ScenariosCommand) -> u8 {
+    let (dir, list) = match c {
+        ScenariosCommand::Lint { dir } => (dir, false),
+        ScenariosCommand::List { dir } => (dir, true),
+    };
+    match load_scenarios(dir.as_deref()) {
+        Ok(files) => {
+            let mut out = String::new();
+            let n: usize = files.iter().map(|f| f.suite.scenarios.len()).sum();
+            if list {
+                for f in &files {
+                    for sc in &f.suite.scenarios {
+                        let needs: Vec<&str> = sc.requires.iter().map(|c| c.as_str()).collect();
+                        out.push_str(&format!(
+                            "{}/{:<28} {}{}\n",
+                            f.suite.suite,
+                            sc.scenario,
+                            sc.title,
+                            if needs.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" (needs {})", needs.join(", "))
+                            }
+                        ));
+                    }
+                }
+            } else {
+                out.push_str(&format!(
+                    "{} files, {n} scenarios: no problems\n",
+                    files.len()
+                ));
+            }
+            print_text(&out);
+            exit_code::CONFORMANT
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            exit_code::USAGE
+        }
     }
 }
 

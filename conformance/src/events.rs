@@ -27,6 +27,8 @@ pub enum RunEvent {
     },
     /// One case was sent and checked.
     CaseFinished(Box<CaseRecord>),
+    /// A scenario (one matrix row of it) ended.
+    ScenarioFinished(ScenarioOutcome),
     /// The run ends.
     Finished(Summary),
 }
@@ -94,6 +96,49 @@ fn duration_words(secs: u64) -> String {
         (0, m, s) => format!("{m} min {s} s"),
         (h, m, _) => format!("{h} h {m} min"),
     }
+}
+
+/// How a scenario ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScenarioStatus {
+    /// Every step ran and nothing failed the run.
+    Passed,
+    /// A step's assertion (or an exchange check) failed the run.
+    Failed,
+    /// It needs something the target or the run does not offer; the reason says what.
+    Skipped,
+    /// The runner could not go on (a variable never set, an answer with nothing to capture).
+    Error,
+}
+
+impl ScenarioStatus {
+    /// Lowercase word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScenarioStatus::Passed => "passed",
+            ScenarioStatus::Failed => "failed",
+            ScenarioStatus::Skipped => "skipped",
+            ScenarioStatus::Error => "error",
+        }
+    }
+}
+
+/// One scenario's ending.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScenarioOutcome {
+    /// `<suite>/<scenario>`, with the matrix row (`[status=completed]`) where there is one.
+    pub id: String,
+    /// What it shows.
+    pub title: String,
+    /// How it ended.
+    pub status: ScenarioStatus,
+    /// Why it was skipped, failed or errored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Steps that ran.
+    pub steps: usize,
 }
 
 /// Facts about the run, for every report's header.
@@ -215,6 +260,8 @@ pub struct Summary {
     pub findings: Vec<Finding>,
     /// What the run changed on the target, what it cleaned up, and what it withheld.
     pub changes: crate::safety::Changes,
+    /// How each scenario ended, in the order they ran.
+    pub scenarios: Vec<ScenarioOutcome>,
 }
 
 impl Summary {
@@ -242,6 +289,7 @@ impl Summary {
 #[derive(Debug, Default)]
 pub struct Aggregator {
     cases: usize,
+    scenarios: Vec<ScenarioOutcome>,
     operations: BTreeMap<String, OperationStats>,
     findings: Vec<Finding>,
     seen: std::collections::HashSet<(String, &'static str, String)>,
@@ -277,6 +325,11 @@ impl Aggregator {
         }
     }
 
+    /// Adds one scenario's ending.
+    pub fn add_scenario(&mut self, o: &ScenarioOutcome) {
+        self.scenarios.push(o.clone());
+    }
+
     /// The summary so far, under `profile`.
     pub fn summary(&self, duration_sec: f64, complete: bool, profile: Profile) -> Summary {
         let mut findings = self.findings.clone();
@@ -298,7 +351,13 @@ impl Aggregator {
         Summary {
             verdict: if failed {
                 Verdict::Deviations
-            } else if !complete {
+            } else if !complete
+                || self
+                    .scenarios
+                    .iter()
+                    .any(|s| s.status == ScenarioStatus::Error)
+            {
+                // A scenario the runner could not finish leaves the verdict open.
                 Verdict::Incomplete
             } else if self.cases == 0 || !judged {
                 Verdict::NothingTested
@@ -311,6 +370,7 @@ impl Aggregator {
             operations: self.operations.clone(),
             findings,
             changes: crate::safety::Changes::default(),
+            scenarios: self.scenarios.clone(),
         }
     }
 }

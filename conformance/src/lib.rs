@@ -31,5 +31,6 @@ pub(crate) mod protocol;
 pub mod report;
 pub mod runner;
 pub mod safety;
+pub mod scenario;
 pub(crate) mod stateful;
 pub(crate) mod steps;

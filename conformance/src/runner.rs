@@ -53,6 +53,8 @@ pub struct RunConfig {
     pub judge_by_target_contract: bool,
     /// What the run may change: read-only, and the caps on purchases and imports.
     pub safety: crate::safety::Safety,
+    /// The scenario suites the scenario phase runs (linted).
+    pub scenarios: Vec<crate::scenario::load::Loaded>,
 }
 
 impl RunConfig {
@@ -124,6 +126,8 @@ pub(crate) struct Shared {
     pub(crate) fuzz_examples: std::sync::atomic::AtomicUsize,
     /// What the run will not test, and why (for the plan).
     pub(crate) notes: Vec<String>,
+    /// Whether the control URL answered like vici-mock's.
+    pub(crate) is_mock: bool,
 }
 
 impl Shared {
@@ -275,6 +279,7 @@ pub async fn run(
         fuzz_examples: std::sync::atomic::AtomicUsize::new(cfg.max_examples),
         preflight: preflight.clone(),
         notes,
+        is_mock,
     });
     let producer = {
         let shared = shared.clone();
@@ -285,8 +290,10 @@ pub async fn run(
     let mut agg = Aggregator::default();
     let mut report_error = None;
     while let Some(ev) = rx.recv().await {
-        if let RunEvent::CaseFinished(rec) = &ev {
-            agg.add(rec);
+        match &ev {
+            RunEvent::CaseFinished(rec) => agg.add(rec),
+            RunEvent::ScenarioFinished(o) => agg.add_scenario(o),
+            _ => {}
         }
         for r in reporters.iter_mut() {
             if let Err(e) = r.on_event(&ev) {
@@ -402,6 +409,7 @@ pub fn dry_run(cfg: &RunConfig) -> Result<String, RunError> {
         fuzz_examples: std::sync::atomic::AtomicUsize::new(cfg.max_examples),
         preflight: crate::preflight::Preflight::default(),
         notes,
+        is_mock: cfg.control_url.is_some(),
     };
     let (mut plan, listed) = plan(&shared, &ops, &fixtures);
     plan.rate_limit = Some(300);
@@ -535,6 +543,9 @@ async fn produce(
     if phases.contains(&Phase::Stateful) && !shared.expired() {
         crate::stateful::run(&shared, &fixtures).await;
     }
+    if phases.contains(&Phase::Scenario) && !shared.expired() {
+        crate::scenario::engine::run(&shared, &fixtures, &shared.cfg.scenarios).await;
+    }
     !shared.incomplete.load(std::sync::atomic::Ordering::Relaxed) && !shared.expired()
 }
 
@@ -577,6 +588,11 @@ fn plan(
     } else {
         0
     };
+    let scenarios = if phases.contains(&Phase::Scenario) {
+        crate::scenario::engine::estimate(&shared.cfg.scenarios)
+    } else {
+        0
+    };
     // An operation whose path needs an id the run does not have is not fuzzed.
     let fuzz_ops = if phases.contains(&Phase::Fuzzing) {
         generic_ops
@@ -590,7 +606,7 @@ fn plan(
     let mut fuzz_examples = shared.cfg.max_examples;
     if let Some(budget) = shared.cfg.request_budget {
         let budget = usize::try_from(budget).unwrap_or(usize::MAX);
-        let fixed = examples + protocol + stateful;
+        let fixed = examples + protocol + stateful + scenarios;
         let coverage = listed.entry(Phase::Coverage).or_default();
         coverage.truncate(budget.saturating_sub(fixed));
         let left = budget.saturating_sub(fixed + coverage.len());
@@ -603,6 +619,7 @@ fn plan(
         (Phase::Fuzzing, fuzz_ops * fuzz_examples),
         (Phase::Protocol, protocol),
         (Phase::Stateful, stateful),
+        (Phase::Scenario, scenarios),
     ];
     by_phase.retain(|(p, _)| phases.contains(p));
     (

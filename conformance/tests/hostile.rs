@@ -121,6 +121,7 @@ fn config(base_url: String) -> RunConfig {
         request_budget: None,
         judge_by_target_contract: false,
         safety: conformance::safety::Safety::default(),
+        scenarios: Vec::new(),
     }
 }
 

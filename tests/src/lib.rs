@@ -193,7 +193,98 @@ pub const DEVIANTS: &[Deviant] = &[
         caught_by: "undocumented_field",
         profile: Profile::Strict,
     },
+    Deviant {
+        id: "agent_filter_ignored",
+        breaks: "GET /calls ignores agentId",
+        caught_by: "filter_applied",
+        profile: Profile::Page,
+    },
+    Deviant {
+        id: "contact_filter_ignored",
+        breaks: "GET /calls ignores contactId",
+        caught_by: "filter_applied",
+        profile: Profile::Page,
+    },
+    Deviant {
+        id: "status_filter_ignored",
+        breaks: "GET /calls ignores status",
+        caught_by: "filter_applied",
+        profile: Profile::Page,
+    },
+    Deviant {
+        id: "recording_filter_ignored",
+        breaks: "GET /calls ignores hasRecording",
+        caught_by: "filter_applied",
+        profile: Profile::Page,
+    },
+    Deviant {
+        id: "date_from_ignored",
+        breaks: "GET /calls ignores dateFrom",
+        caught_by: "filter_applied",
+        profile: Profile::Page,
+    },
+    Deviant {
+        id: "date_to_ignored",
+        breaks: "GET /calls ignores dateTo",
+        caught_by: "filter_applied",
+        profile: Profile::Page,
+    },
+    Deviant {
+        id: "total_one_too_high",
+        breaks: "every list's total is one more than its items",
+        caught_by: "pagination",
+        profile: Profile::Contract,
+    },
+    Deviant {
+        id: "item_repeated_across_pages",
+        breaks: "each page after the first starts with the previous page's last item",
+        caught_by: "pagination",
+        profile: Profile::Contract,
+    },
+    Deviant {
+        id: "page_longer_than_limit",
+        breaks: "a page holds one item more than its limit",
+        caught_by: "pagination",
+        profile: Profile::Contract,
+    },
+    Deviant {
+        id: "inventory_area_code_ignored",
+        breaks: "the inventory search ignores areaCode",
+        caught_by: "inventory_search",
+        profile: Profile::Page,
+    },
+    Deviant {
+        id: "soul_not_stored",
+        breaks: "PATCH echoes soul but does not store it",
+        caught_by: "patch_read_back",
+        profile: Profile::Page,
+    },
 ];
+
+/// `req` with the query parameters `f` rewrites (None drops one).
+fn rewrite_query(req: &mut Request, f: impl Fn(&str, &str) -> Option<String>) {
+    let path = req.uri().path().to_owned();
+    let Some(query) = req.uri().query().map(str::to_owned) else {
+        return;
+    };
+    let kept: Vec<String> = query
+        .split('&')
+        .filter_map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            f(k, v).map(|v| format!("{k}={v}"))
+        })
+        .collect();
+    if let Ok(u) = format!("{path}?{}", kept.join("&")).parse() {
+        *req.uri_mut() = u;
+    }
+}
+
+/// The query parameter `name` dropped from GETs of `path`.
+fn ignore_param(req: &mut Request, path: &str, name: &str) {
+    if req.method() == Method::GET && req.uri().path() == path {
+        rewrite_query(req, |k, v| (k != name).then(|| v.to_owned()));
+    }
+}
 
 /// The key every request of `one_workspace_for_all` is rewritten to.
 const FIRST_KEY: &str = "va_conformance_key_a_0001";
@@ -350,6 +441,58 @@ async fn deviate(id: &'static str, mut req: Request, next: Next) -> Response {
         "ranges_ignored" => {
             req.headers_mut().remove("range");
         }
+        "agent_filter_ignored" => ignore_param(&mut req, "/api/v1/calls", "agentId"),
+        "contact_filter_ignored" => ignore_param(&mut req, "/api/v1/calls", "contactId"),
+        "status_filter_ignored" => ignore_param(&mut req, "/api/v1/calls", "status"),
+        "recording_filter_ignored" => ignore_param(&mut req, "/api/v1/calls", "hasRecording"),
+        "date_from_ignored" => ignore_param(&mut req, "/api/v1/calls", "dateFrom"),
+        "date_to_ignored" => ignore_param(&mut req, "/api/v1/calls", "dateTo"),
+        "inventory_area_code_ignored" => {
+            ignore_param(
+                &mut req,
+                "/api/v1/phone-numbers/inventory/search",
+                "areaCode",
+            );
+        }
+        "item_repeated_across_pages" if req.method() == Method::GET => {
+            rewrite_query(&mut req, |k, v| match (k, v.parse::<u64>()) {
+                ("offset", Ok(o)) if o > 0 => Some((o - 1).to_string()),
+                _ => Some(v.to_owned()),
+            });
+        }
+        "page_longer_than_limit" if req.method() == Method::GET => {
+            rewrite_query(&mut req, |k, v| match (k, v.parse::<u64>()) {
+                ("limit", Ok(l)) if l < 100 => Some((l + 1).to_string()),
+                _ => Some(v.to_owned()),
+            });
+        }
+        "soul_not_stored"
+            if req.method() == Method::PATCH && path.starts_with("/api/v1/agents/") =>
+        {
+            let (parts, body) = req.into_parts();
+            let bytes = to_bytes(body, 1 << 20).await.unwrap_or_default();
+            let mut patch: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+            let soul = patch.as_object_mut().and_then(|o| o.remove("soul"));
+            let Some(soul) = soul else {
+                let req = Request::from_parts(parts, Body::from(bytes));
+                return next.run(req).await;
+            };
+            // Store the rest (or nothing, as a no-op PATCH), echo the soul as if stored.
+            if patch.as_object().is_some_and(serde_json::Map::is_empty) {
+                patch = serde_json::json!({ "mission": "" });
+            }
+            let req = Request::from_parts(
+                parts,
+                Body::from(serde_json::to_vec(&patch).unwrap_or_default()),
+            );
+            let res = next.run(req).await;
+            return rewrite_json(res, |v| {
+                if v.get("soul").is_some() {
+                    v["soul"] = soul.clone();
+                }
+            })
+            .await;
+        }
         _ => {}
     }
     let res = next.run(req).await;
@@ -448,6 +591,16 @@ async fn deviate(id: &'static str, mut req: Request, next: Next) -> Response {
         "extra_field" if path.ends_with("/api/v1/agents") && res.status() == StatusCode::OK => {
             rewrite_json(res, |v| v["next"] = Value::from("x")).await
         }
+        "total_one_too_high" if res.status() == StatusCode::OK => {
+            rewrite_json(res, |v| {
+                if let Some(t) = v.get("total").and_then(Value::as_u64)
+                    && v.get("data").is_some_and(Value::is_array)
+                {
+                    v["total"] = Value::from(t + 1);
+                }
+            })
+            .await
+        }
         _ => res,
     }
 }
@@ -532,6 +685,7 @@ pub fn run_config(
             Phase::Fuzzing,
             Phase::Protocol,
             Phase::Stateful,
+            Phase::Scenario,
         ]
         .into(),
         max_shrink_steps,
@@ -542,5 +696,6 @@ pub fn run_config(
         request_budget: None,
         judge_by_target_contract: false,
         safety: conformance::safety::Safety::default(),
+        scenarios: conformance::scenario::load::built_in().expect("the built-in suites parse"),
     }
 }

@@ -202,6 +202,15 @@ catalogue! {
     "document_drift", Should, Contract, Flow,
         "the target's openapi.json differs from the reference contract (parameters, required fields, enums, types, other operations)",
         "D-MODEL: a real implementation may document more, or differently";
+    "pagination", Must, Contract, Flow,
+        "the pages of a list concatenate to it: no duplicates, at most limit items a page, the same total on every page and equal to the items, an empty page past the end",
+        "D-LIST";
+    "filter_applied", Must, Page, Flow,
+        "a filtered list holds exactly the items that match the filter, and total counts them",
+        "\"Query: agentId, contactId, status, hasRecording, dateFrom/To, limit/offset\"";
+    "inventory_search", Must, Page, Flow,
+        "every number the inventory search returns matches the country and areaCode asked for",
+        "\"GET /v1/phone-numbers/inventory/search?country=US&areaCode=415\"";
     "undocumented_field", Should, Contract, Exchange(response::undocumented_field),
         "responses carry no fields the schema does not list",
         "D-OPEN-RESPONSES (allowed, but worth knowing)";

@@ -147,6 +147,31 @@ fn events(records: Vec<Vec<RunEvent>>, duration_sec: f64, complete: bool) -> Vec
             cleanup_failures: 1,
             withheld: [("purchases".to_owned(), 3), ("pre_existing".to_owned(), 1)].into(),
         };
+        use crate::events::{ScenarioOutcome, ScenarioStatus};
+        let o = |id: &str, status, reason: Option<&str>| ScenarioOutcome {
+            id: id.to_owned(),
+            title: "a scenario".to_owned(),
+            status,
+            reason: reason.map(str::to_owned),
+            steps: 3,
+        };
+        summary.scenarios = vec![
+            o(
+                "pagination/every-list [list=listAgents]",
+                ScenarioStatus::Passed,
+                None,
+            ),
+            o(
+                "call-filters/by-value [filter=status, value=failed]",
+                ScenarioStatus::Failed,
+                None,
+            ),
+            o(
+                "agents/patch-each-field [field=name]",
+                ScenarioStatus::Skipped,
+                Some("needs writes: the run is read-only"),
+            ),
+        ];
     }
     out.push(RunEvent::Finished(summary));
     out

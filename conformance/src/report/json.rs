@@ -64,7 +64,10 @@ impl Reporter for JsonReporter {
                 text.push('\n');
                 write_atomically(&self.path, text.as_bytes())?;
             }
-            RunEvent::Planned(_) | RunEvent::PhaseStarted { .. } | RunEvent::CaseFinished(_) => {}
+            RunEvent::Planned(_)
+            | RunEvent::PhaseStarted { .. }
+            | RunEvent::CaseFinished(_)
+            | RunEvent::ScenarioFinished(_) => {}
         }
         Ok(())
     }

@@ -60,7 +60,9 @@ impl Reporter for JunitReporter {
     fn on_event(&mut self, event: &RunEvent) -> Result<(), ReportError> {
         match event {
             RunEvent::Started(info) => self.run = Some(info.clone()),
-            RunEvent::Planned(_) | RunEvent::PhaseStarted { .. } => {}
+            RunEvent::Planned(_)
+            | RunEvent::PhaseStarted { .. }
+            | RunEvent::ScenarioFinished(_) => {}
             RunEvent::CaseFinished(rec) => {
                 let op = rec
                     .case
@@ -136,6 +138,42 @@ pub(super) fn junit_report(
             if let Some(notes) = notes_of(&mine) {
                 case.set_system_out(notes);
             }
+            suite.add_test_case(case);
+        }
+        report.add_test_suite(suite);
+    }
+
+    // One test case per scenario: passed, failed, skipped (with the reason) or error, apart.
+    if !summary.scenarios.is_empty() {
+        let mut suite = TestSuite::new("scenarios");
+        suite.add_property(Property::new("profile", summary.profile.as_str()));
+        for o in &summary.scenarios {
+            use crate::events::ScenarioStatus;
+            let reason = o.reason.clone().unwrap_or_default();
+            let status = match o.status {
+                ScenarioStatus::Passed => TestCaseStatus::success(),
+                ScenarioStatus::Skipped => {
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message(reason);
+                    s
+                }
+                ScenarioStatus::Failed | ScenarioStatus::Error => {
+                    let kind = if o.status == ScenarioStatus::Failed {
+                        NonSuccessKind::Failure
+                    } else {
+                        NonSuccessKind::Error
+                    };
+                    let mut s = TestCaseStatus::non_success(kind);
+                    s.set_message(if reason.is_empty() {
+                        "a step failed; the findings say which".to_owned()
+                    } else {
+                        reason
+                    });
+                    s
+                }
+            };
+            let mut case = TestCase::new(o.id.as_str(), status);
+            case.set_classname("scenarios");
             suite.add_test_case(case);
         }
         report.add_test_suite(suite);
@@ -267,12 +305,14 @@ mod tests {
         let text = xml("junit-counts", &failing_events());
         assert!(text.starts_with("<?xml"));
         assert_eq!(attr(&text, "testsuites", "name"), "vici-conformance");
-        assert_eq!(attr(&text, "testsuites", "tests"), "17");
-        assert_eq!(attr(&text, "testsuites", "failures"), "2");
+        // 17 check cases and 3 scenario cases: one scenario failed, one was skipped.
+        assert_eq!(attr(&text, "testsuites", "tests"), "20");
+        assert_eq!(attr(&text, "testsuites", "failures"), "3");
         assert_eq!(attr(&text, "testsuites", "errors"), "0");
         assert_eq!(attr(&text, "testsuites", "time"), "1.250");
-        assert_eq!(text.matches("<testsuite ").count(), 2);
-        assert_eq!(text.matches("<failure ").count(), 2);
+        assert_eq!(text.matches("<testsuite ").count(), 3);
+        assert_eq!(text.matches("<failure ").count(), 3);
+        assert_eq!(text.matches("<skipped").count(), 1);
         assert_eq!(text.matches("type=\"MUST\"").count(), 2);
         assert_eq!(text.matches("<system-out>").count(), 1);
         assert_eq!(attr(&text, "testsuite", "name"), "createAgent");
@@ -281,13 +321,20 @@ mod tests {
 
         // The XML parses (with quick-junit's own reader) and the counts agree.
         let parsed = Report::deserialize_from_str(&text).unwrap();
-        assert_eq!((parsed.tests, parsed.failures), (17, 2));
+        assert_eq!((parsed.tests, parsed.failures), (20, 3));
         let per_suite: Vec<(&str, usize, usize)> = parsed
             .test_suites
             .iter()
             .map(|s| (s.name.as_str(), s.tests, s.failures))
             .collect();
-        assert_eq!(per_suite, [("createAgent", 9, 1), ("listCalls", 8, 1)]);
+        assert_eq!(
+            per_suite,
+            [
+                ("createAgent", 9, 1),
+                ("listCalls", 8, 1),
+                ("scenarios", 3, 1)
+            ]
+        );
     }
 
     #[test]

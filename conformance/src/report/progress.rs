@@ -69,7 +69,7 @@ impl Reporter for ProgressReporter {
                 self.bar.set_length(0);
                 self.bar.set_prefix("starting");
             }
-            RunEvent::Planned(_) => {}
+            RunEvent::Planned(_) | RunEvent::ScenarioFinished(_) => {}
             RunEvent::PhaseStarted { phase, planned } => {
                 // The previous phase's plan was an upper bound: drop what it did not send.
                 let unsent = self.phase_planned.saturating_sub(self.phase_done);

@@ -57,7 +57,9 @@ impl<W: Write + Send> Reporter for TerminalReporter<W> {
                 writeln!(self.out, "{}", plan.describe()).map_err(ReportError::Output)?;
                 self.out.flush().map_err(ReportError::Output)?;
             }
-            RunEvent::PhaseStarted { .. } | RunEvent::CaseFinished(_) => {}
+            RunEvent::PhaseStarted { .. }
+            | RunEvent::CaseFinished(_)
+            | RunEvent::ScenarioFinished(_) => {}
         }
         Ok(())
     }
@@ -97,6 +99,11 @@ pub fn render_summary(run: Option<&RunInfo>, summary: &Summary) -> String {
         }
     }
 
+    if !summary.scenarios.is_empty() {
+        s.push_str(&scenarios(&summary.scenarios));
+        s.push('\n');
+    }
+
     if !summary.changes.is_empty() {
         s.push_str(&changes(&summary.changes));
         s.push('\n');
@@ -105,6 +112,31 @@ pub fn render_summary(run: Option<&RunInfo>, summary: &Summary) -> String {
     s.push_str("verdict: ");
     s.push_str(&verdict_line(summary));
     s.push('\n');
+    s
+}
+
+/// The scenarios in one line of counts, then each that did not pass, with its reason.
+fn scenarios(list: &[crate::events::ScenarioOutcome]) -> String {
+    use crate::events::ScenarioStatus;
+    let count = |st: ScenarioStatus| list.iter().filter(|o| o.status == st).count();
+    let mut s = format!(
+        "Scenarios: {} passed, {} failed, {} skipped, {} errors\n",
+        count(ScenarioStatus::Passed),
+        count(ScenarioStatus::Failed),
+        count(ScenarioStatus::Skipped),
+        count(ScenarioStatus::Error)
+    );
+    for o in list.iter().filter(|o| o.status != ScenarioStatus::Passed) {
+        let _ = writeln!(
+            s,
+            "  {:<7} {}{}",
+            o.status.as_str(),
+            o.id,
+            o.reason
+                .as_ref()
+                .map_or_else(String::new, |r| format!(": {r}"))
+        );
+    }
     s
 }
 

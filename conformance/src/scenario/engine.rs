@@ -1,0 +1,755 @@
+//! Running scenarios: each step becomes a real request through the run's executor (so the
+//! guard, the budget, pacing and every exchange check apply), its assertions become verdicts on
+//! that request's record, and its captures feed the steps after. A scenario ends passed, failed,
+//! skipped (a capability it needs is missing, with the reason) or error (the file or the runner
+//! could not go on), and each ending is an event of its own.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use spec::{Binding, Rule};
+
+use super::cond::{Subject, eval, short};
+use super::load::Loaded;
+use super::model::{Assertion, Capability, Key, Scenario, Step};
+use super::template::{Unbound, Vars, render, render_value, text};
+use crate::case::{Auth, Body, Case, Expectation, Phase, encode_segment};
+use crate::checks::response::{Applied, Failure, fail_as};
+use crate::events::{RunEvent, ScenarioOutcome, ScenarioStatus};
+use crate::fixtures::Fixtures;
+use crate::http::{Exchange, TransportError};
+use crate::runner::Shared;
+
+/// What the run offers the scenarios.
+#[derive(Debug, Clone, Default)]
+pub struct Capabilities {
+    /// Which capabilities hold.
+    pub have: Vec<Capability>,
+}
+
+impl Capabilities {
+    /// What a run with `shared`'s settings and `fx`'s fixtures offers.
+    pub(crate) fn of(shared: &Shared, fx: &Fixtures) -> Capabilities {
+        let policy = shared.exec.target.guard().policy();
+        let mut have = Vec::new();
+        if !policy.read_only {
+            have.push(Capability::Writes);
+        }
+        if shared.exec.target.config.api_key_b.is_some() {
+            have.push(Capability::SecondKey);
+        }
+        if fx.recording.is_some() {
+            have.push(Capability::Recording);
+        }
+        if shared.is_mock {
+            have.push(Capability::ControlApi);
+        }
+        if !policy.read_only && shared.exec.target.guard().purchases_left() != Some(0) {
+            have.push(Capability::Spending);
+        }
+        Capabilities { have }
+    }
+
+    fn missing(&self, sc: &Scenario) -> Option<String> {
+        let missing: Vec<&str> = sc
+            .requires
+            .iter()
+            .filter(|c| !self.have.contains(c))
+            .map(|c| c.as_str())
+            .collect();
+        (!missing.is_empty()).then(|| {
+            let why: Vec<&str> = missing
+                .iter()
+                .map(|m| match *m {
+                    "writes" => "the run is read-only",
+                    "second_key" => "no --api-key-b",
+                    "recording" => "the target has no call with a recording",
+                    "control_api" => "no control API (--control-url of vici-mock)",
+                    "spending" => "purchases are off (--allow-purchases N)",
+                    other => other,
+                })
+                .collect();
+            format!("needs {}: {}", missing.join(", "), why.join("; "))
+        })
+    }
+}
+
+/// The variables every scenario starts with.
+pub(crate) fn built_ins(shared: &Shared, fx: &Fixtures) -> Vars {
+    use spec::rules::id_prefixes;
+    let mut v = Vars::new();
+    v.insert("tag".into(), Value::from(shared.exec.target.guard().tag()));
+    v.insert("seed".into(), Value::from(shared.cfg.seed));
+    if let Some(c) = fx.calls.first() {
+        v.insert("call".into(), Value::from(c.clone()));
+    }
+    if let Some(a) = fx.owned_agents.first() {
+        v.insert("agent".into(), Value::from(a.clone()));
+    }
+    if let Some((n, _)) = fx.owned_numbers.first() {
+        v.insert("number".into(), Value::from(n.clone()));
+    }
+    if let Some(n) = fx.inventory.first() {
+        v.insert("inventory_number".into(), Value::from(n.clone()));
+    }
+    let unknown = |p: &str| Value::from(format!("{p}zzNotThere{:06}", shared.cfg.seed % 1_000_000));
+    v.insert("unknown_agent".into(), unknown(id_prefixes::AGENT));
+    v.insert("unknown_call".into(), unknown(id_prefixes::CALL));
+    v.insert("unknown_number".into(), unknown(id_prefixes::PHONE_NUMBER));
+    v
+}
+
+/// About how many requests `files` send (for the plan): a step one, a walked list its pages
+/// (counted as four) and the request past the end.
+pub fn estimate(files: &[Loaded]) -> usize {
+    files
+        .iter()
+        .flat_map(|f| &f.suite.scenarios)
+        .map(|sc| {
+            let steps: usize = sc
+                .steps
+                .iter()
+                .map(|s| if s.paginate.is_some() { 5 } else { 1 })
+                .sum();
+            steps * sc.matrix.len().max(1)
+        })
+        .sum()
+}
+
+/// Why a scenario stopped early.
+enum Stop {
+    /// The file is wrong or a variable is missing: error.
+    Error(String),
+    /// A capability turned out to be missing: skip.
+    Skip(String),
+    /// A step failed and what follows depends on it.
+    Failed,
+}
+
+impl From<Unbound> for Stop {
+    fn from(u: Unbound) -> Stop {
+        // A built-in that the target cannot provide (no call, no number) is a skip.
+        if super::lint::BUILT_INS.contains(&u.0.split('/').next().unwrap_or("")) {
+            Stop::Skip(format!("the target has no {} for it", u.0))
+        } else {
+            Stop::Error(u.to_string())
+        }
+    }
+}
+
+/// Runs every scenario of `files`.
+pub(crate) async fn run(shared: &Shared, fx: &Fixtures, files: &[Loaded]) {
+    let caps = Capabilities::of(shared, fx);
+    let base = built_ins(shared, fx);
+    for f in files {
+        for sc in &f.suite.scenarios {
+            let rows: Vec<BTreeMap<String, Value>> = if sc.matrix.is_empty() {
+                vec![BTreeMap::new()]
+            } else {
+                sc.matrix.clone()
+            };
+            for row in rows {
+                if shared.expired() {
+                    return;
+                }
+                let label = if row.is_empty() {
+                    String::new()
+                } else {
+                    let pairs: Vec<String> = row
+                        .iter()
+                        .map(|(k, v)| format!("{k}={}", text(v)))
+                        .collect();
+                    format!(" [{}]", pairs.join(", "))
+                };
+                let id = format!("{}/{}{label}", f.suite.suite, sc.scenario);
+                let outcome = match caps.missing(sc) {
+                    Some(why) => outcome(&id, sc, ScenarioStatus::Skipped, Some(why), 0),
+                    None => {
+                        let mut vars = base.clone();
+                        vars.extend(sc.vars.clone());
+                        vars.extend(row);
+                        instance(shared, &id, sc, vars).await
+                    }
+                };
+                let _ = shared.tx.send(RunEvent::ScenarioFinished(outcome));
+            }
+        }
+    }
+}
+
+fn outcome(
+    id: &str,
+    sc: &Scenario,
+    status: ScenarioStatus,
+    reason: Option<String>,
+    steps: usize,
+) -> ScenarioOutcome {
+    ScenarioOutcome {
+        id: id.to_owned(),
+        title: sc.title.clone(),
+        status,
+        reason,
+        steps,
+    }
+}
+
+async fn instance(shared: &Shared, id: &str, sc: &Scenario, mut vars: Vars) -> ScenarioOutcome {
+    let mut failed = false;
+    let mut done = 0;
+    for st in &sc.steps {
+        match step(shared, id, st, &mut vars).await {
+            Ok(f) => {
+                failed |= f;
+                done += 1;
+            }
+            Err(Stop::Failed) => {
+                return outcome(
+                    id,
+                    sc,
+                    ScenarioStatus::Failed,
+                    Some(format!("stopped at step {}", st.step)),
+                    done + 1,
+                );
+            }
+            Err(Stop::Skip(why)) => {
+                let status = if failed {
+                    ScenarioStatus::Failed
+                } else {
+                    ScenarioStatus::Skipped
+                };
+                return outcome(
+                    id,
+                    sc,
+                    status,
+                    Some(format!("step {}: {why}", st.step)),
+                    done,
+                );
+            }
+            Err(Stop::Error(why)) => {
+                return outcome(
+                    id,
+                    sc,
+                    ScenarioStatus::Error,
+                    Some(format!("step {}: {why}", st.step)),
+                    done,
+                );
+            }
+        }
+    }
+    let status = if failed {
+        ScenarioStatus::Failed
+    } else {
+        ScenarioStatus::Passed
+    };
+    outcome(id, sc, status, None, done)
+}
+
+/// The case a step's request makes (`page`: the limit and offset of a walked page).
+fn case_of(id: &str, st: &Step, vars: &Vars, page: Option<(u32, u64)>) -> Result<Case, Stop> {
+    let r = &st.request;
+    let (op, method, mut path) = match (&r.operation, &r.method, &r.path) {
+        (Some(op), _, _) => {
+            let name = render(op, vars)?;
+            let o = spec::Contract::v1()
+                .operation(&name)
+                .ok_or_else(|| Stop::Error(format!("the contract has no operation '{name}'")))?;
+            (
+                Some(o.id.clone()),
+                o.method.as_str().to_owned(),
+                o.path.clone(),
+            )
+        }
+        (None, Some(m), Some(p)) => (
+            None,
+            render(m, vars)?.to_ascii_uppercase(),
+            render(p, vars)?,
+        ),
+        _ => {
+            return Err(Stop::Error(
+                "give either operation or method and path".into(),
+            ));
+        }
+    };
+    for (k, v) in &r.params {
+        let value = text(&render_value(v, vars)?);
+        path = path.replace(&format!("{{{k}}}"), &encode_segment(&value));
+    }
+    let mut query = Vec::new();
+    for (k, v) in &r.query {
+        let key = render(k, vars)?;
+        match render_value(v, vars)? {
+            Value::Array(a) => query.extend(a.iter().map(|x| (key.clone(), text(x)))),
+            other => query.push((key, text(&other))),
+        }
+    }
+    if let Some((limit, offset)) = page {
+        query.retain(|(k, _)| k != "limit" && k != "offset");
+        query.push(("limit".into(), limit.to_string()));
+        query.push(("offset".into(), offset.to_string()));
+    }
+    let mut headers = Vec::new();
+    for (k, v) in &r.headers {
+        headers.push((render(k, vars)?, render(v, vars)?));
+    }
+    let body = match (&r.json, &r.csv) {
+        (Some(j), _) => Some(Body {
+            content_type: Some("application/json".into()),
+            bytes: serde_json::to_vec(&render_value(j, vars)?).unwrap_or_default(),
+        }),
+        (None, Some(c)) => Some(Body {
+            content_type: Some("text/csv".into()),
+            bytes: render(c, vars)?.into_bytes(),
+        }),
+        _ => None,
+    };
+    let auth = match r.key {
+        Key::A => Auth::Primary,
+        Key::B => Auth::Secondary,
+        Key::None => Auth::None,
+        Key::Unknown => Auth::Raw("Bearer va_zz_unknown_key_0000000000".into()),
+    };
+    let suffix = page.map_or_else(String::new, |(_, o)| format!("/offset{o}"));
+    Ok(Case {
+        id: format!("scenario/{id}/{}{suffix}", st.step),
+        operation_id: op,
+        phase: Phase::Scenario,
+        method,
+        path,
+        query,
+        headers,
+        auth,
+        body,
+        expect: Expectation::Observe,
+        note: format!("scenario {id}, step {}", st.step),
+    })
+}
+
+/// The catalogue's `'static` id for `check` (lint made sure it is there).
+fn check_id(check: &str) -> Result<&'static str, Stop> {
+    crate::checks::catalogue::info(check)
+        .map(|c| c.id)
+        .ok_or_else(|| Stop::Error(format!("unknown check id '{check}'")))
+}
+
+/// The rule a `cite:` names: a page quote, or a D-entry (contract).
+fn rule_of(cite: Option<&String>) -> Option<Rule> {
+    let c = cite?;
+    Some(if c.starts_with('"') {
+        Rule::new(Binding::Page, c.clone())
+    } else {
+        Rule::new(Binding::Contract, c.clone())
+    })
+}
+
+fn fail(rule: Option<Rule>, title: String, message: String) -> Applied {
+    match rule {
+        Some(r) => fail_as(r, title, message),
+        None => Applied::Fail(Failure {
+            title,
+            message,
+            instance_pointer: None,
+            schema_path: None,
+            rule: None,
+        }),
+    }
+}
+
+/// The items a walked list collected, and whether the walk saw all of them.
+struct Walked {
+    items: Vec<Value>,
+    complete: bool,
+}
+
+async fn send(shared: &Shared, case: &Case) -> Result<Result<Exchange, TransportError>, Stop> {
+    let r = shared.exec.target.send(case).await;
+    if let Err(TransportError::Withheld(w)) = &r {
+        return Err(Stop::Skip(w.to_string()));
+    }
+    Ok(r)
+}
+
+/// Runs one step; `Ok(true)` if one of its verdicts failed the run.
+async fn step(shared: &Shared, id: &str, st: &Step, vars: &mut Vars) -> Result<bool, Stop> {
+    let (case, result, mut verdicts, walked) = match &st.paginate {
+        None => {
+            let case = case_of(id, st, vars, None)?;
+            let r = send(shared, &case).await?;
+            (case, r, Vec::new(), None)
+        }
+        Some(p) => {
+            let (case, r, v, w) = walk(shared, id, st, vars, p).await?;
+            (case, r, v, Some(w))
+        }
+    };
+    let body = result.as_ref().ok().and_then(Exchange::json);
+    for a in &st.expect {
+        verdicts.push((
+            check_id(&a.check)?,
+            assertion(a, &result, body.as_ref(), walked.as_ref(), vars)?,
+        ));
+    }
+    let rec = shared.exec.judge(case, &result, verdicts);
+    let failed = rec.findings.iter().any(crate::finding::Finding::is_failure);
+    let status = rec.status;
+    shared.emit(rec);
+    let Ok(ex) = &result else {
+        return Err(Stop::Failed);
+    };
+    for (name, c) in &st.capture {
+        let v = if c.items {
+            // A part of a list is no list: `null` makes the comparisons that need it skip.
+            walked.as_ref().map(|w| {
+                if w.complete {
+                    Value::Array(w.items.clone())
+                } else {
+                    Value::Null
+                }
+            })
+        } else if let Some(h) = &c.header {
+            ex.header(h).map(|v| Value::from(v.to_owned()))
+        } else {
+            // A walked list's pointers read its items, as an array.
+            let from = match &walked {
+                Some(w) => Some(Value::Array(w.items.clone())),
+                None => body.clone(),
+            };
+            let p = render(c.pointer.as_deref().unwrap_or(""), vars)?;
+            from.and_then(|b| b.pointer(&p).cloned())
+        };
+        match v {
+            Some(v) => {
+                vars.insert(name.clone(), v);
+            }
+            None if failed => return Err(Stop::Failed),
+            None => {
+                return Err(Stop::Error(format!(
+                    "the answer ({}) has nothing to capture as {name}",
+                    status.map_or_else(|| "no status".to_owned(), |s| s.to_string())
+                )));
+            }
+        }
+    }
+    Ok(failed)
+}
+
+type Verdicts = Vec<(&'static str, Applied)>;
+
+/// Walks every page; the page invariants become verdicts of `p.check` on the page where they
+/// broke (earlier pages are emitted as they come; the last request's case is handed back).
+async fn walk(
+    shared: &Shared,
+    id: &str,
+    st: &Step,
+    vars: &Vars,
+    p: &super::model::Paginate,
+) -> Result<(Case, Result<Exchange, TransportError>, Verdicts, Walked), Stop> {
+    let check = check_id(&p.check)?;
+    let rule = || rule_of(p.cite.as_ref());
+    let mut items: Vec<Value> = Vec::new();
+    let mut seen: BTreeMap<String, u64> = BTreeMap::new();
+    let mut first_total: Option<u64> = None;
+    let mut offset: u64 = 0;
+    for n in 0..p.max_pages {
+        let case = case_of(id, st, vars, Some((p.limit, offset)))?;
+        let r = send(shared, &case).await?;
+        let body = r.as_ref().ok().and_then(Exchange::json);
+        let data = body.as_ref().and_then(|b| b["data"].as_array().cloned());
+        let total = body.as_ref().and_then(|b| b["total"].as_u64());
+        let mut v: Verdicts = Vec::new();
+        let Some(data) = data else {
+            // Not a page: the exchange checks say why; the walk cannot go on.
+            return Ok((
+                case,
+                r,
+                v,
+                Walked {
+                    items,
+                    complete: false,
+                },
+            ));
+        };
+        let mut problems = Vec::new();
+        if data.len() > p.limit as usize {
+            problems.push(format!(
+                "{} items on a page of limit {}",
+                data.len(),
+                p.limit
+            ));
+        }
+        match (first_total, total) {
+            (None, t) => first_total = t,
+            (Some(a), Some(b)) if a != b => {
+                problems.push(format!("total {b} here, {a} on the first page"))
+            }
+            _ => {}
+        }
+        for item in &data {
+            let key = item["id"]
+                .as_str()
+                .map_or_else(|| item.to_string(), str::to_owned);
+            if let Some(prev) = seen.insert(key.clone(), offset) {
+                problems.push(format!(
+                    "{key} is on the page at offset {prev} and again at offset {offset}"
+                ));
+            }
+        }
+        v.push((
+            check,
+            if problems.is_empty() {
+                Applied::Pass
+            } else {
+                fail(
+                    rule(),
+                    "pages of the list are not consistent".into(),
+                    problems.join("; "),
+                )
+            },
+        ));
+        let got = data.len() as u64;
+        items.extend(data);
+        offset += u64::from(p.limit);
+        let last = got < u64::from(p.limit) || first_total.is_some_and(|t| offset >= t);
+        if last || n + 1 == p.max_pages {
+            let complete = last;
+            if complete {
+                // This page's record, then the page past the end: empty, whatever the target's
+                // total says. The step's assertions go on that last request.
+                let rec = shared.exec.judge(case, &r, v);
+                shared.emit(rec);
+                let mut v: Verdicts = Vec::new();
+                let past = first_total.unwrap_or(0).max(items.len() as u64) + u64::from(p.limit);
+                let case = case_of(id, st, vars, Some((p.limit, past)))?;
+                let pr = send(shared, &case).await?;
+                let empty = pr
+                    .as_ref()
+                    .ok()
+                    .and_then(Exchange::json)
+                    .and_then(|b| b["data"].as_array().map(Vec::len));
+                v.push((
+                    check,
+                    match (pr.as_ref().map(|e| e.status), empty) {
+                        (Ok(200), Some(0)) => Applied::Pass,
+                        (Ok(s), len) => fail(
+                            rule(),
+                            "an offset past the end is not an empty page".into(),
+                            format!(
+                                "offset {past}: status {s}, {} items",
+                                len.map_or_else(|| "no".to_owned(), |l| l.to_string())
+                            ),
+                        ),
+                        (Err(_), _) => Applied::Skip,
+                    },
+                ));
+                if let Some(t) = first_total {
+                    v.push((
+                        check,
+                        if t == items.len() as u64 {
+                            Applied::Pass
+                        } else {
+                            fail(
+                                rule(),
+                                "total is not the number of items".into(),
+                                format!("total {t}, {} items over all pages", items.len()),
+                            )
+                        },
+                    ));
+                }
+                return Ok((case, pr, v, Walked { items, complete }));
+            }
+            return Ok((case, r, v, Walked { items, complete }));
+        }
+        let rec = shared.exec.judge(case, &r, v);
+        shared.emit(rec);
+    }
+    Err(Stop::Error("max_pages must be at least 1".into()))
+}
+
+fn assertion(
+    a: &Assertion,
+    result: &Result<Exchange, TransportError>,
+    body: Option<&Value>,
+    walked: Option<&Walked>,
+    vars: &Vars,
+) -> Result<Applied, Stop> {
+    let rule = || rule_of(a.cite.as_ref());
+    let title = |default: &str| a.title.clone().unwrap_or_else(|| default.to_owned());
+    let Ok(ex) = result else {
+        return Ok(Applied::Skip);
+    };
+    if let Some(s) = &a.status {
+        let want = s.list();
+        if !want.contains(&ex.status) {
+            let listed: Vec<String> = want.iter().map(u16::to_string).collect();
+            return Ok(fail(
+                rule(),
+                title("unexpected status"),
+                format!("status {}, expected {}", ex.status, listed.join(" or ")),
+            ));
+        }
+    }
+    if let Some(c) = &a.that {
+        let subject = Subject {
+            json: body,
+            exchange: Some(ex),
+            vars,
+        };
+        if let Err(why) = eval(c, &subject)? {
+            return Ok(fail(rule(), title("the answer does not hold"), why));
+        }
+    }
+    if let Some(c) = &a.every {
+        let items: Vec<Value> = match walked {
+            Some(w) => w.items.clone(),
+            None => body
+                .and_then(|b| b["data"].as_array().cloned())
+                .unwrap_or_default(),
+        };
+        let mut bad = Vec::new();
+        for item in &items {
+            let subject = Subject {
+                json: Some(item),
+                exchange: None,
+                vars,
+            };
+            if let Err(why) = eval(c, &subject)? {
+                let id = item["id"]
+                    .as_str()
+                    .map_or_else(|| short(item), str::to_owned);
+                bad.push(format!("{id}: {why}"));
+            }
+        }
+        if !bad.is_empty() {
+            let n = bad.len();
+            bad.truncate(5);
+            return Ok(fail(
+                rule(),
+                title("items do not satisfy the condition"),
+                format!("{n} of {} items: {}", items.len(), bad.join("; ")),
+            ));
+        }
+    }
+    if let Some(s) = &a.same_items {
+        let Some(w) = walked else {
+            return Err(Stop::Error("same_items needs a paginate step".into()));
+        };
+        if !w.complete {
+            // A list longer than max_pages: comparing a part would cry wolf.
+            return Ok(Applied::Skip);
+        }
+        let other = render_value(&Value::String(format!("{{{{{}}}}}", s.of)), vars)?;
+        // `null`: that walk did not see the whole list (longer than its max_pages).
+        let Some(other) = other.as_array() else {
+            return Ok(Applied::Skip);
+        };
+        let key = s.key.as_deref().unwrap_or("/id");
+        let ids = |list: &[Value]| -> std::collections::BTreeSet<String> {
+            list.iter()
+                .map(|x| {
+                    x.pointer(key)
+                        .map_or_else(|| short(x), super::template::text)
+                })
+                .collect()
+        };
+        let mut expected = Vec::new();
+        for item in other {
+            let keep = match &s.filter {
+                None => true,
+                Some(c) => eval(
+                    c,
+                    &Subject {
+                        json: Some(item),
+                        exchange: None,
+                        vars,
+                    },
+                )?
+                .is_ok(),
+            };
+            if keep {
+                expected.push(item.clone());
+            }
+        }
+        let (want, got) = (ids(&expected), ids(&w.items));
+        if want != got {
+            let missing: Vec<&String> = want.difference(&got).take(5).collect();
+            let extra: Vec<&String> = got.difference(&want).take(5).collect();
+            return Ok(fail(
+                rule(),
+                title("the list does not hold exactly the matching items"),
+                format!(
+                    "{} expected, {} listed; missing: {}; not expected: {}",
+                    want.len(),
+                    got.len(),
+                    if missing.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        missing
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    },
+                    if extra.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        extra
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    },
+                ),
+            ));
+        }
+    }
+    if let Some(fd) = &a.find {
+        let Some(w) = walked else {
+            return Err(Stop::Error("find needs a paginate step".into()));
+        };
+        if !w.complete {
+            return Ok(Applied::Skip);
+        }
+        let key = fd.key.as_deref().unwrap_or("/id");
+        let want = render_value(&fd.id, vars)?;
+        let found = w.items.iter().find(|x| x.pointer(key) == Some(&want));
+        match (found, fd.absent) {
+            (Some(_), true) => {
+                return Ok(fail(
+                    rule(),
+                    title("an item that should be gone is listed"),
+                    format!("{} is still listed", text(&want)),
+                ));
+            }
+            (None, false) => {
+                return Ok(fail(
+                    rule(),
+                    title("an item is not listed"),
+                    format!(
+                        "{} is not among the {} items listed",
+                        text(&want),
+                        w.items.len()
+                    ),
+                ));
+            }
+            (Some(item), false) => {
+                if let Some(c) = &fd.that
+                    && let Err(why) = eval(
+                        c,
+                        &Subject {
+                            json: Some(item),
+                            exchange: None,
+                            vars,
+                        },
+                    )?
+                {
+                    return Ok(fail(
+                        rule(),
+                        title("a listed item does not read back"),
+                        format!("{}: {why}", text(&want)),
+                    ));
+                }
+            }
+            (None, true) => {}
+        }
+    }
+    Ok(Applied::Pass)
+}

@@ -1,0 +1,18 @@
+//! Scenario suites: declarative multi-step flows in YAML (`scenarios/*.yaml`, embedded in the
+//! binary; `--scenarios DIR` adds a user's own). A step is a request (an operationId or a method
+//! and path, its parameters, body and key) with assertions (status, conditions on JSON pointers,
+//! headers and variables, a condition every item of a list must hold, a walked list against a
+//! filtered copy of another), captures for the steps after, and `paginate` to walk a list page by
+//! page checking the page invariants. Every assertion names a check id of the catalogue and may
+//! cite its requirement (a page quote, or a D-entry).
+//!
+//! `model` is the format, `load` reads files, `lint` finds what parsing cannot, `template`
+//! fills in variables, `cond` evaluates conditions and `engine` runs scenarios through the run's
+//! executor.
+
+pub mod cond;
+pub mod engine;
+pub mod lint;
+pub mod load;
+pub mod model;
+pub mod template;

@@ -1,0 +1,304 @@
+//! The scenario format, as data: what a YAML suite file deserialises into. Unknown keys are
+//! errors (`deny_unknown_fields`), so a typo never silently drops an assertion.
+//! `scenarios/scenario.schema.json` describes the same format for editors; a test keeps the two
+//! in step.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// One file: a suite of scenarios.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suite {
+    /// Stable suite id (`pagination`); scenario ids are `<suite>/<scenario>`.
+    pub suite: String,
+    /// What the suite covers, one line.
+    pub title: String,
+    /// The scenarios, run in order.
+    pub scenarios: Vec<Scenario>,
+}
+
+/// One scenario: steps that share variables.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Stable id within the suite.
+    pub scenario: String,
+    /// What it shows, one line.
+    pub title: String,
+    /// What the target must offer; without it the scenario is skipped, with the reason.
+    #[serde(default)]
+    pub requires: Vec<Capability>,
+    /// Variables every step can use (`{{name}}`).
+    #[serde(default)]
+    pub vars: BTreeMap<String, Value>,
+    /// Rows of variables: the scenario runs once per row (one filter value each, say).
+    #[serde(default)]
+    pub matrix: Vec<BTreeMap<String, Value>>,
+    /// The steps, in order; a step whose request fails to produce what a later one needs ends
+    /// the scenario.
+    pub steps: Vec<Step>,
+}
+
+/// What a scenario may need of the target or the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Capability {
+    /// The run may write (not `--read-only`).
+    Writes,
+    /// A second key (`--api-key-b`).
+    SecondKey,
+    /// A call with a recording.
+    Recording,
+    /// A control API like vici-mock's (`--control-url`).
+    ControlApi,
+    /// Purchases are allowed (they cost money on a real target).
+    Spending,
+}
+
+impl Capability {
+    /// Snake-case name, as written in the files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Capability::Writes => "writes",
+            Capability::SecondKey => "second_key",
+            Capability::Recording => "recording",
+            Capability::ControlApi => "control_api",
+            Capability::Spending => "spending",
+        }
+    }
+}
+
+/// One step: a request, and what its answer must show.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// Stable name within the scenario.
+    pub step: String,
+    /// The request.
+    pub request: Request,
+    /// Walk every page of a list instead of sending one request.
+    #[serde(default)]
+    pub paginate: Option<Paginate>,
+    /// Assertions on the answer.
+    #[serde(default)]
+    pub expect: Vec<Assertion>,
+    /// Variables taken from the answer, for the steps after.
+    #[serde(default)]
+    pub capture: BTreeMap<String, Capture>,
+}
+
+/// Which credentials a request carries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Key {
+    /// The primary key.
+    #[default]
+    A,
+    /// The second key.
+    B,
+    /// No Authorization header.
+    None,
+    /// A well-formed key that no workspace has.
+    Unknown,
+}
+
+/// A request: an operation of the contract (or a method and path), its parameters and body.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    /// An operationId of the contract.
+    #[serde(default)]
+    pub operation: Option<String>,
+    /// Or a method …
+    #[serde(default)]
+    pub method: Option<String>,
+    /// … and a path under the base URL.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Path parameters (`id`).
+    #[serde(default)]
+    pub params: BTreeMap<String, Value>,
+    /// Query parameters; an array value repeats the parameter.
+    #[serde(default)]
+    pub query: BTreeMap<String, Value>,
+    /// Extra headers.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Which key.
+    #[serde(default)]
+    pub key: Key,
+    /// A JSON body.
+    #[serde(default)]
+    pub json: Option<Value>,
+    /// A CSV body (`text/csv`).
+    #[serde(default)]
+    pub csv: Option<String>,
+}
+
+/// Walk a list page by page (`limit`/`offset`), checking the page invariants on the way.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Paginate {
+    /// Page size.
+    pub limit: u32,
+    /// Most pages walked; a list longer than this is walked in part and the checks that need
+    /// the whole list are skipped, with the reason.
+    #[serde(default = "max_pages")]
+    pub max_pages: u32,
+    /// The check the page invariants report under.
+    pub check: String,
+    /// The requirement they rest on (default: the check's own source).
+    #[serde(default)]
+    pub cite: Option<String>,
+}
+
+fn max_pages() -> u32 {
+    20
+}
+
+/// One assertion: a check id, what it rests on, and one thing to hold.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assertion {
+    /// A check id of the catalogue.
+    pub check: String,
+    /// The requirement: a page quote in double quotes, or a D-entry id; default the check's.
+    #[serde(default)]
+    pub cite: Option<String>,
+    /// What a failure means, for the report.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The status must be one of these.
+    #[serde(default)]
+    pub status: Option<Statuses>,
+    /// A condition on the answer (a JSON pointer into the body, a header or a variable).
+    #[serde(default)]
+    pub that: Option<Cond>,
+    /// Every item (of a walked list, or of `/data`) satisfies the condition (pointers are
+    /// relative to the item).
+    #[serde(default)]
+    pub every: Option<Cond>,
+    /// The walked list holds exactly the items of variable `of` that satisfy `where` (by `id`,
+    /// or by `key` when given).
+    #[serde(default)]
+    pub same_items: Option<SameItems>,
+    /// The walked list holds the item whose `key` (default `/id`) equals `id`, and it satisfies
+    /// `that`; or, with `absent: true`, holds no such item.
+    #[serde(default)]
+    pub find: Option<Find>,
+}
+
+/// One item of a walked list, by its key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Find {
+    /// The key's value.
+    pub id: Value,
+    /// The field that identifies an item (default `/id`).
+    #[serde(default)]
+    pub key: Option<String>,
+    /// What the item must satisfy (pointers relative to it).
+    #[serde(default)]
+    pub that: Option<Cond>,
+    /// The item must not be there.
+    #[serde(default)]
+    pub absent: bool,
+}
+
+/// One status or several.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Statuses {
+    /// Exactly this.
+    One(u16),
+    /// Any of these.
+    Any(Vec<u16>),
+}
+
+impl Statuses {
+    /// The statuses as a list.
+    pub fn list(&self) -> Vec<u16> {
+        match self {
+            Statuses::One(s) => vec![*s],
+            Statuses::Any(v) => v.clone(),
+        }
+    }
+}
+
+/// A condition on one value: where it is, and what it must be.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cond {
+    /// A JSON pointer into the body (or into the item).
+    #[serde(default)]
+    pub pointer: Option<String>,
+    /// A response header.
+    #[serde(default)]
+    pub header: Option<String>,
+    /// A variable (with an optional `/pointer` into it).
+    #[serde(default)]
+    pub var: Option<String>,
+    /// Equal to (JSON equality; numbers by value).
+    #[serde(default)]
+    pub equals: Option<Value>,
+    /// Not equal to.
+    #[serde(default)]
+    pub differs: Option<Value>,
+    /// A string containing, or an array holding, this.
+    #[serde(default)]
+    pub contains: Option<Value>,
+    /// A string matching this ECMA 262 pattern.
+    #[serde(default)]
+    pub matches: Option<String>,
+    /// A number at least this.
+    #[serde(default)]
+    pub min: Option<f64>,
+    /// A number at most this.
+    #[serde(default)]
+    pub max: Option<f64>,
+    /// An RFC 3339 timestamp not before this one.
+    #[serde(default)]
+    pub not_before: Option<String>,
+    /// An RFC 3339 timestamp not after this one.
+    #[serde(default)]
+    pub not_after: Option<String>,
+    /// Whether the value is there at all (default: it must be, for the other tests).
+    #[serde(default)]
+    pub present: Option<bool>,
+    /// The length of an array or string equals this.
+    #[serde(default)]
+    pub length: Option<u64>,
+}
+
+/// The walked list against a filtered copy of another.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SameItems {
+    /// The variable holding the other list (a capture with `items: true`).
+    pub of: String,
+    /// The filter to apply to it (pointers relative to each item); none: all of it.
+    #[serde(default, rename = "where")]
+    pub filter: Option<Cond>,
+    /// The field that identifies an item (default `/id`).
+    #[serde(default)]
+    pub key: Option<String>,
+}
+
+/// A variable taken from the answer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Capture {
+    /// A JSON pointer into the body (for a `paginate` step: into the walked items, an array).
+    #[serde(default)]
+    pub pointer: Option<String>,
+    /// A response header.
+    #[serde(default)]
+    pub header: Option<String>,
+    /// Every item a `paginate` step walked, as an array (`null` when the list was longer than
+    /// the walk's `max_pages`, so comparisons that need all of it skip).
+    #[serde(default)]
+    pub items: bool,
+}
