@@ -289,3 +289,80 @@ async fn a_wrong_base_url_and_one_key_twice_are_usage_errors() {
         exit_code::USAGE
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scenario_files_are_linted_and_a_users_own_suite_runs() {
+    assert_eq!(
+        main(cli(&["scenarios", "lint"])).await,
+        exit_code::CONFORMANT
+    );
+    let bad = tmp("scenarios-bad");
+    std::fs::write(
+        bad.join("mine.yaml"),
+        "suite: mine\ntitle: t\nscenarios:\n  - scenario: a\n    title: b\n    steps:\n      - step: c\n        request: {operation: listAgentz}\n",
+    )
+    .unwrap();
+    let bad_dir = bad.to_string_lossy().into_owned();
+    assert_eq!(
+        main(cli(&["scenarios", "lint", &bad_dir])).await,
+        exit_code::USAGE
+    );
+    assert_eq!(
+        main(cli(&["scenarios", "lint", "/nonexistent/scenarios"])).await,
+        exit_code::USAGE
+    );
+    let err = conformance::cli::load_scenarios(Some(&bad)).unwrap_err();
+    assert!(
+        err.ends_with("mine.yaml:8: step c: the contract has no operation 'listAgentz'"),
+        "{err}"
+    );
+    // A bad suite given to `run` is a usage error before anything is sent.
+    assert_eq!(
+        main(cli(&[
+            "run",
+            "--base-url",
+            "http://127.0.0.1:9/api/v1",
+            "--api-key",
+            KEY,
+            "--scenarios",
+            &bad_dir
+        ]))
+        .await,
+        exit_code::USAGE
+    );
+    // A good one runs after the built-in suites, and its outcome is in the report.
+    let good = tmp("scenarios-good");
+    std::fs::write(
+        good.join("mine.yaml"),
+        "suite: mine\ntitle: My own\nscenarios:\n  - scenario: agents-listed\n    title: Agents list\n    steps:\n      - step: list\n        request: {operation: listAgents}\n        expect:\n          - check: pagination\n            cite: D-LIST\n            that: {pointer: /total, min: 1}\n",
+    )
+    .unwrap();
+    let mock = start(None).await;
+    let report = good.join("report.json");
+    let code = main(cli(&[
+        "run",
+        "--base-url",
+        &mock.base_url,
+        "--api-key",
+        KEY,
+        "--phase",
+        "scenarios",
+        "--scenarios",
+        &good.to_string_lossy(),
+        "--report",
+        &format!("json={}", report.display()),
+        "--no-progress",
+    ]))
+    .await;
+    assert_eq!(code, exit_code::CONFORMANT);
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let mine: Vec<&serde_json::Value> = v["summary"]["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["id"] == "mine/agents-listed")
+        .collect();
+    assert_eq!(mine.len(), 1, "{}", v["summary"]["scenarios"]);
+    assert_eq!(mine[0]["status"], "passed");
+}
