@@ -310,9 +310,8 @@ fn scenarios(c: &ScenariosCommand) -> u8 {
                     for sc in &f.suite.scenarios {
                         let needs: Vec<&str> = sc.requires.iter().map(|c| c.as_str()).collect();
                         out.push_str(&format!(
-                            "{}/{:<28} {}{}\n",
-                            f.suite.suite,
-                            sc.scenario,
+                            "{:<36} {}{}\n",
+                            format!("{}/{}", f.suite.suite, sc.scenario),
                             sc.title,
                             if needs.is_empty() {
                                 String::new()

@@ -63,3 +63,21 @@ fn the_schema_and_the_parser_refuse_the_same_mistakes() {
         );
     }
 }
+
+#[test]
+fn the_readme_example_parses_lints_clean_and_is_valid_against_the_schema() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+        .expect("README.md");
+    let start = readme
+        .find("A complete file:\n\n```yaml\n")
+        .expect("the README shows a complete scenario file");
+    let body = &readme[start + "A complete file:\n\n```yaml\n".len()..];
+    let text = &body[..body.find("```").expect("the block ends")];
+    assert!(schema().is_valid(&yaml(text)), "{text}");
+    let loaded = conformance::scenario::load::parse("README.md", text).expect("it parses");
+    let problems: Vec<String> = conformance::scenario::lint::lint(&[loaded])
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -49,11 +49,11 @@ impl Loaded {
 
 /// A problem with a scenario file, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}: {message}")]
+#[error("{file}{}: {message}", if *line > 0 { format!(":{line}") } else { String::new() })]
 pub struct FileError {
     /// The file.
     pub file: String,
-    /// The 1-based line.
+    /// The 1-based line (0: the problem is not at a line, e.g. an unreadable directory).
     pub line: usize,
     /// What is wrong.
     pub message: String,
@@ -84,7 +84,7 @@ pub fn built_in() -> Result<Vec<Loaded>, FileError> {
 pub fn from_dir(dir: &Path) -> Result<Vec<Loaded>, FileError> {
     let err = |message: String| FileError {
         file: dir.display().to_string(),
-        line: 1,
+        line: 0,
         message,
     };
     let entries = std::fs::read_dir(dir).map_err(|e| err(format!("read the directory: {e}")))?;
@@ -107,7 +107,7 @@ pub fn from_dir(dir: &Path) -> Result<Vec<Loaded>, FileError> {
             let file = p.display().to_string();
             let text = std::fs::read_to_string(p).map_err(|e| FileError {
                 file: file.clone(),
-                line: 1,
+                line: 0,
                 message: format!("read the file: {e}"),
             })?;
             parse(&file, &text)
