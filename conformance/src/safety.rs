@@ -293,6 +293,11 @@ impl Guard {
         self.purchases.left()
     }
 
+    /// CSV imports the cap still allows (`None`: no cap).
+    pub fn imports_left(&self) -> Option<u64> {
+        self.imports.left()
+    }
+
     /// Marks what discovery found as pre-existing: no write may name these agents, numbers,
     /// calls or contacts, and no import may name these contacts' phones.
     pub fn protect(&self, fx: &Fixtures) {

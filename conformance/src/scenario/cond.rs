@@ -74,6 +74,11 @@ pub fn eval(c: &Cond, s: &Subject<'_>) -> Result<Result<(), String>, Unbound> {
             .map(|v| render_value(&Value::String(v.clone()), s.vars))
             .transpose()
     };
+    let sum_of: Option<Vec<Value>> = c
+        .sum_of
+        .as_ref()
+        .map(|parts| parts.iter().map(|p| render_value(p, s.vars)).collect())
+        .transpose()?;
     let not_before = bound(&c.not_before)?;
     let not_after = bound(&c.not_after)?;
     let matches = bound(&c.matches)?;
@@ -147,6 +152,18 @@ pub fn eval(c: &Cond, s: &Subject<'_>) -> Result<Result<(), String>, Unbound> {
                 let word = if before { "before" } else { "after" };
                 return Ok(Err(format!("{what} ({}) is {word} {}", short(&v), text(l))));
             }
+        }
+    }
+    if let Some(parts) = &sum_of {
+        let total: Option<f64> = parts.iter().map(numeric).sum();
+        let ok = matches!((numeric(&v), total), (Some(a), Some(b)) if a == b);
+        if !ok {
+            let shown: Vec<String> = parts.iter().map(short).collect();
+            return Ok(Err(format!(
+                "{what} is {}, not the sum of {}",
+                short(&v),
+                shown.join(" + ")
+            )));
         }
     }
     if let Some(n) = c.length {

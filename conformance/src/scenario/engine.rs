@@ -47,6 +47,9 @@ impl Capabilities {
         if !policy.read_only && shared.exec.target.guard().purchases_left() != Some(0) {
             have.push(Capability::Spending);
         }
+        if !policy.read_only && shared.exec.target.guard().imports_left() != Some(0) {
+            have.push(Capability::Imports);
+        }
         Capabilities { have }
     }
 
@@ -66,6 +69,7 @@ impl Capabilities {
                     "recording" => "the target has no call with a recording",
                     "control_api" => "no control API (--control-url of vici-mock)",
                     "spending" => "purchases are off (--allow-purchases N)",
+                    "imports" => "CSV imports are off (--allow-imports N)",
                     other => other,
                 })
                 .collect();
@@ -80,6 +84,8 @@ pub(crate) fn built_ins(shared: &Shared, fx: &Fixtures) -> Vars {
     let mut v = Vars::new();
     v.insert("tag".into(), Value::from(shared.exec.target.guard().tag()));
     v.insert("seed".into(), Value::from(shared.cfg.seed));
+    // Four digits of the seed, for values with a fixed width (a phone number).
+    v.insert("seed4".into(), Value::from(format!("{:04}", shared.cfg.seed % 10_000)));
     if let Some(c) = fx.calls.first() {
         v.insert("call".into(), Value::from(c.clone()));
     }
@@ -354,6 +360,50 @@ fn fail(rule: Option<Rule>, title: String, message: String) -> Applied {
     }
 }
 
+/// The first adjacent pair out of `keys`' order, and why.
+fn out_of_order(items: &[Value], keys: &[super::model::OrderKey]) -> Option<(usize, String)> {
+    use std::cmp::Ordering;
+    let cmp = |a: &Value, b: &Value| -> Ordering {
+        let ts = |v: &Value| {
+            v.as_str().and_then(|s| {
+                time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+        };
+        match (ts(a), ts(b), a.as_f64(), b.as_f64()) {
+            (Some(x), Some(y), _, _) => x.cmp(&y),
+            (_, _, Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+            _ => text(a).cmp(&text(b)),
+        }
+    };
+    for i in 0..items.len().saturating_sub(1) {
+        for k in keys {
+            let (a, b) = (
+                items[i].pointer(&k.pointer).cloned().unwrap_or(Value::Null),
+                items[i + 1].pointer(&k.pointer).cloned().unwrap_or(Value::Null),
+            );
+            let o = if k.desc { cmp(&b, &a) } else { cmp(&a, &b) };
+            match o {
+                Ordering::Less => break,
+                Ordering::Equal => continue,
+                Ordering::Greater => {
+                    return Some((
+                        i,
+                        format!(
+                            "{} {} then {}, {}",
+                            k.pointer,
+                            short(&a),
+                            short(&b),
+                            if k.desc { "largest first" } else { "smallest first" }
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    None
+}
+
 /// The items a walked list collected, and whether the walk saw all of them.
 struct Walked {
     items: Vec<Value>,
@@ -597,13 +647,22 @@ fn assertion(
             return Ok(fail(rule(), title("the answer does not hold"), why));
         }
     }
-    if let Some(c) = &a.every {
-        let items: Vec<Value> = match walked {
-            Some(w) => w.items.clone(),
-            None => body
+    // The list `every` and `ordered` read.
+    let list = || -> Vec<Value> {
+        match (&a.list, walked) {
+            (Some(p), _) => body
+                .and_then(|b| b.pointer(p))
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+            (None, Some(w)) => w.items.clone(),
+            (None, None) => body
                 .and_then(|b| b["data"].as_array().cloned())
                 .unwrap_or_default(),
-        };
+        }
+    };
+    if let Some(c) = &a.every {
+        let items = list();
         let mut bad = Vec::new();
         for item in &items {
             let subject = Subject {
@@ -697,6 +756,44 @@ fn assertion(
                             .collect::<Vec<_>>()
                             .join(", ")
                     },
+                ),
+            ));
+        }
+    }
+    if let Some(keys) = &a.ordered {
+        let items = list();
+        if let Some((i, why)) = out_of_order(&items, keys) {
+            let id = |x: &Value| x["id"].as_str().map_or_else(|| short(x), str::to_owned);
+            return Ok(fail(
+                rule(),
+                title("a list is out of the documented order"),
+                format!("{} before {}: {why}", id(&items[i]), id(&items[i + 1])),
+            ));
+        }
+    }
+    if let Some(sm) = &a.sums {
+        let parts = body
+            .and_then(|b| b.pointer(&sm.items))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let sum: Option<f64> = parts
+            .iter()
+            .map(|p| p.pointer(&sm.field).and_then(Value::as_f64))
+            .sum();
+        let total = body.and_then(|b| b.pointer(&sm.total)).and_then(Value::as_f64);
+        if total.is_none() || sum != total {
+            return Ok(fail(
+                rule(),
+                title("a total differs from the sum of its parts"),
+                format!(
+                    "{} is {}, its {} parts at {}{} add up to {}",
+                    sm.total,
+                    total.map_or_else(|| "missing".to_owned(), |t| t.to_string()),
+                    parts.len(),
+                    sm.items,
+                    sm.field,
+                    sum.map_or_else(|| "no number (a part lacks it)".to_owned(), |s| s.to_string())
                 ),
             ));
         }

@@ -12,6 +12,7 @@ use super::template::{names, names_in};
 pub const BUILT_INS: &[&str] = &[
     "tag",
     "seed",
+    "seed4",
     "call",
     "agent",
     "number",
@@ -44,6 +45,9 @@ pub fn cite_problem(cite: &str) -> Option<String> {
 fn cond_names(c: &Cond) -> Vec<String> {
     let mut out = Vec::new();
     for v in [&c.equals, &c.differs, &c.contains].into_iter().flatten() {
+        out.extend(names_in(v));
+    }
+    for v in c.sum_of.iter().flatten() {
         out.extend(names_in(v));
     }
     for s in [&c.matches, &c.not_before, &c.not_after]
@@ -220,12 +224,14 @@ fn scenario(
             let conds = [&a.that, &a.every].into_iter().flatten().count()
                 + usize::from(a.status.is_some())
                 + usize::from(a.same_items.is_some())
-                + usize::from(a.find.is_some());
+                + usize::from(a.find.is_some())
+                + usize::from(a.ordered.is_some())
+                + usize::from(a.sums.is_some());
             if conds == 0 {
                 out.push(at(
                     &format!("check: {}", a.check),
                     format!(
-                        "step {}: the assertion of {} asserts nothing (give status, that, every, same_items or find)",
+                        "step {}: the assertion of {} asserts nothing (give status, that, every, same_items, find, ordered or sums)",
                         st.step, a.check
                     ),
                 ));

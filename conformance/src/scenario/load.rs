@@ -24,6 +24,18 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "scenarios/inventory.yaml",
         include_str!("../../../scenarios/inventory.yaml"),
     ),
+    (
+        "scenarios/calls.yaml",
+        include_str!("../../../scenarios/calls.yaml"),
+    ),
+    (
+        "scenarios/numbers.yaml",
+        include_str!("../../../scenarios/numbers.yaml"),
+    ),
+    (
+        "scenarios/contacts.yaml",
+        include_str!("../../../scenarios/contacts.yaml"),
+    ),
 ];
 
 /// A parsed suite file, with its text for line numbers.

@@ -56,6 +56,8 @@ pub enum Capability {
     ControlApi,
     /// Purchases are allowed (they cost money on a real target).
     Spending,
+    /// CSV imports are allowed (v1 cannot delete the contacts they create).
+    Imports,
 }
 
 impl Capability {
@@ -67,6 +69,7 @@ impl Capability {
             Capability::Recording => "recording",
             Capability::ControlApi => "control_api",
             Capability::Spending => "spending",
+            Capability::Imports => "imports",
         }
     }
 }
@@ -189,6 +192,39 @@ pub struct Assertion {
     /// `that`; or, with `absent: true`, holds no such item.
     #[serde(default)]
     pub find: Option<Find>,
+    /// The array `every` and `ordered` read: a pointer into the body (default: the walked
+    /// items, else `/data`).
+    #[serde(default)]
+    pub list: Option<String>,
+    /// The list is in this order: each key compared in turn.
+    #[serde(default)]
+    pub ordered: Option<Vec<OrderKey>>,
+    /// The numbers at `field` of the items at `items` add up to the number at `total`.
+    #[serde(default)]
+    pub sums: Option<Sums>,
+}
+
+/// One key of a list's order.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderKey {
+    /// The field (a pointer into each item); timestamps compare as instants.
+    pub pointer: String,
+    /// Largest first.
+    #[serde(default)]
+    pub desc: bool,
+}
+
+/// A total against its parts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sums {
+    /// The array of parts (a pointer into the body).
+    pub items: String,
+    /// The number in each part (a pointer into it).
+    pub field: String,
+    /// The total (a pointer into the body).
+    pub total: String,
 }
 
 /// One item of a walked list, by its key.
@@ -271,6 +307,9 @@ pub struct Cond {
     /// The length of an array or string equals this.
     #[serde(default)]
     pub length: Option<u64>,
+    /// A number equal to the sum of these (each a number or a variable holding one).
+    #[serde(default)]
+    pub sum_of: Option<Vec<Value>>,
 }
 
 /// The walked list against a filtered copy of another.
