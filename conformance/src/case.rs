@@ -13,8 +13,6 @@ pub enum Phase {
     Coverage,
     /// Random generated cases, shrunk on failure.
     Fuzzing,
-    /// Multi-step flows: create, read back, list, patch, delete, isolation.
-    Stateful,
     /// Authentication, methods and ids, independent of schemas.
     Protocol,
     /// The declarative scenario suites of `scenarios/`.
@@ -29,7 +27,6 @@ impl Phase {
             Phase::Examples => "examples",
             Phase::Coverage => "coverage",
             Phase::Fuzzing => "fuzzing",
-            Phase::Stateful => "stateful",
             Phase::Protocol => "protocol",
             Phase::Scenario => "scenarios",
         }

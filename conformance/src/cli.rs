@@ -142,7 +142,8 @@ pub struct RunArgs {
     /// Scenario suites of your own: a directory of `.yaml` files, run after the built-in ones.
     #[arg(long, env = "VICI_SCENARIOS")]
     pub scenarios: Option<PathBuf>,
-    /// Only this phase (repeatable): examples, coverage, fuzzing, protocol, stateful, scenarios.
+    /// Only this phase (repeatable): examples, coverage, fuzzing, protocol, scenarios (`stateful`,
+    /// its old name, still works).
     #[arg(long = "phase", env = "VICI_PHASES", value_delimiter = ',')]
     pub phases: Vec<String>,
     /// Write a report: json=PATH or junit=PATH (repeatable).
@@ -197,11 +198,12 @@ fn phase(s: &str) -> Option<Phase> {
         Phase::Coverage,
         Phase::Fuzzing,
         Phase::Protocol,
-        Phase::Stateful,
         Phase::Scenario,
     ]
     .into_iter()
     .find(|p| p.as_str() == s)
+    // The stateful flows are scenarios now: the old name still selects them.
+    .or_else(|| (s == "stateful").then_some(Phase::Scenario))
 }
 
 /// Checks the flags and builds the run configuration; `Err` is a usage error message.
@@ -216,9 +218,7 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig, String> {
     let mut phases = BTreeSet::new();
     for p in &a.phases {
         phases.insert(phase(p).ok_or_else(|| {
-            format!(
-                "unknown phase '{p}': use examples, coverage, fuzzing, protocol, stateful or scenarios"
-            )
+            format!("unknown phase '{p}': use examples, coverage, fuzzing, protocol or scenarios")
         })?);
     }
     if phases.is_empty() {
@@ -227,7 +227,6 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig, String> {
             Phase::Coverage,
             Phase::Fuzzing,
             Phase::Protocol,
-            Phase::Stateful,
             Phase::Scenario,
         ]
         .into();

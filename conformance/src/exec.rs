@@ -229,7 +229,7 @@ mod tests {
         let case = Case {
             id: "t".into(),
             operation_id: Some("listAgents".into()),
-            phase: Phase::Stateful,
+            phase: Phase::Scenario,
             method: "GET".into(),
             path: "/agents".into(),
             query: Vec::new(),
@@ -299,7 +299,7 @@ mod tests {
         let case = Case {
             id: "t".into(),
             operation_id: None,
-            phase: Phase::Stateful,
+            phase: Phase::Scenario,
             method: "GET".into(),
             path: "/agents".into(),
             query: Vec::new(),

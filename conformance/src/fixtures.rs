@@ -47,7 +47,7 @@ fn list_case(path: &str, query: &[(&str, &str)]) -> Case {
     Case {
         id: format!("discover{path}"),
         operation_id: None,
-        phase: Phase::Stateful,
+        phase: Phase::Scenario,
         method: "GET".to_owned(),
         path: path.to_owned(),
         query: query

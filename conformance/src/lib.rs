@@ -32,5 +32,4 @@ pub mod report;
 pub mod runner;
 pub mod safety;
 pub mod scenario;
-pub(crate) mod stateful;
 pub(crate) mod steps;

@@ -32,7 +32,7 @@ fn request(id: &str, method: &str, path: String, body: Option<serde_json::Value>
     Case {
         id: id.to_owned(),
         operation_id: None,
-        phase: Phase::Stateful,
+        phase: Phase::Scenario,
         method: method.to_owned(),
         path,
         query: Vec::new(),

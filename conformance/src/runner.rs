@@ -236,7 +236,7 @@ pub async fn run(
             &target,
             &mut fixtures,
             &ops,
-            cfg.phases.contains(&Phase::Stateful),
+            cfg.phases.contains(&Phase::Scenario),
         )
         .await,
     );
@@ -348,7 +348,7 @@ pub fn dry_run(cfg: &RunConfig) -> Result<String, RunError> {
         .filter(|o| cfg.operations.is_empty() || cfg.operations.contains(&o.id))
         .collect();
     let (ops, mut notes) = testable(&selected, policy);
-    let stateful = cfg.phases.contains(&Phase::Stateful);
+    let stateful = cfg.phases.contains(&Phase::Scenario);
     let owns_agents = !policy.read_only
         && (stateful
             || ops
@@ -540,9 +540,6 @@ async fn produce(
     if phases.contains(&Phase::Protocol) && !shared.expired() {
         crate::protocol::run(&shared, &ops, &fixtures).await;
     }
-    if phases.contains(&Phase::Stateful) && !shared.expired() {
-        crate::stateful::run(&shared, &fixtures).await;
-    }
     if phases.contains(&Phase::Scenario) && !shared.expired() {
         crate::scenario::engine::run(&shared, &fixtures, &shared.cfg.scenarios).await;
     }
@@ -583,13 +580,11 @@ fn plan(
     } else {
         0
     };
-    let stateful = if phases.contains(&Phase::Stateful) {
-        crate::stateful::ESTIMATE
-    } else {
-        0
-    };
     let scenarios = if phases.contains(&Phase::Scenario) {
-        crate::scenario::engine::estimate(&shared.cfg.scenarios)
+        crate::scenario::engine::estimate(
+            &shared.cfg.scenarios,
+            &crate::scenario::engine::Capabilities::of(shared, fixtures),
+        )
     } else {
         0
     };
@@ -606,7 +601,7 @@ fn plan(
     let mut fuzz_examples = shared.cfg.max_examples;
     if let Some(budget) = shared.cfg.request_budget {
         let budget = usize::try_from(budget).unwrap_or(usize::MAX);
-        let fixed = examples + protocol + stateful + scenarios;
+        let fixed = examples + protocol + scenarios;
         let coverage = listed.entry(Phase::Coverage).or_default();
         coverage.truncate(budget.saturating_sub(fixed));
         let left = budget.saturating_sub(fixed + coverage.len());
@@ -618,7 +613,6 @@ fn plan(
         (Phase::Coverage, coverage),
         (Phase::Fuzzing, fuzz_ops * fuzz_examples),
         (Phase::Protocol, protocol),
-        (Phase::Stateful, stateful),
         (Phase::Scenario, scenarios),
     ];
     by_phase.retain(|(p, _)| phases.contains(p));

@@ -1,4 +1,4 @@
-//! Helpers shared by the protocol and stateful phases: build a case by hand, send it, judge it
+//! Helpers of the protocol phase: build a case by hand, send it, judge it
 //! with the response checks plus the phase's own verdicts, and emit it.
 
 use crate::case::{Auth, Body, Case, Expectation, Phase};
@@ -69,14 +69,6 @@ pub(crate) async fn step(
     let rec = shared.exec.judge(case, &result, verdicts);
     shared.emit(rec);
     result
-}
-
-/// The JSON body of a successful exchange.
-pub(crate) fn body_of(r: &Result<Exchange, TransportError>) -> serde_json::Value {
-    r.as_ref()
-        .ok()
-        .and_then(Exchange::json)
-        .unwrap_or(serde_json::Value::Null)
 }
 
 /// The status of an exchange (0 when none came).

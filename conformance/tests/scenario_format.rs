@@ -66,8 +66,9 @@ fn the_schema_and_the_parser_refuse_the_same_mistakes() {
 
 #[test]
 fn the_readme_example_parses_lints_clean_and_is_valid_against_the_schema() {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
-        .expect("README.md");
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .expect("README.md");
     let start = readme
         .find("A complete file:\n\n```yaml\n")
         .expect("the README shows a complete scenario file");

@@ -684,7 +684,6 @@ pub fn run_config(
             Phase::Coverage,
             Phase::Fuzzing,
             Phase::Protocol,
-            Phase::Stateful,
             Phase::Scenario,
         ]
         .into(),

@@ -85,7 +85,10 @@ pub(crate) fn built_ins(shared: &Shared, fx: &Fixtures) -> Vars {
     v.insert("tag".into(), Value::from(shared.exec.target.guard().tag()));
     v.insert("seed".into(), Value::from(shared.cfg.seed));
     // Four digits of the seed, for values with a fixed width (a phone number).
-    v.insert("seed4".into(), Value::from(format!("{:04}", shared.cfg.seed % 10_000)));
+    v.insert(
+        "seed4".into(),
+        Value::from(format!("{:04}", shared.cfg.seed % 10_000)),
+    );
     if let Some(c) = fx.calls.first() {
         v.insert("call".into(), Value::from(c.clone()));
     }
@@ -106,11 +109,12 @@ pub(crate) fn built_ins(shared: &Shared, fx: &Fixtures) -> Vars {
 }
 
 /// About how many requests `files` send (for the plan): a step one, a walked list its pages
-/// (counted as four) and the request past the end.
-pub fn estimate(files: &[Loaded]) -> usize {
+/// (counted as four) and the request past the end; scenarios `caps` would skip send none.
+pub fn estimate(files: &[Loaded], caps: &Capabilities) -> usize {
     files
         .iter()
         .flat_map(|f| &f.suite.scenarios)
+        .filter(|sc| caps.missing(sc).is_none())
         .map(|sc| {
             let steps: usize = sc
                 .steps
@@ -366,8 +370,7 @@ fn out_of_order(items: &[Value], keys: &[super::model::OrderKey]) -> Option<(usi
     let cmp = |a: &Value, b: &Value| -> Ordering {
         let ts = |v: &Value| {
             v.as_str().and_then(|s| {
-                time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-                    .ok()
+                time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
             })
         };
         match (ts(a), ts(b), a.as_f64(), b.as_f64()) {
@@ -380,7 +383,10 @@ fn out_of_order(items: &[Value], keys: &[super::model::OrderKey]) -> Option<(usi
         for k in keys {
             let (a, b) = (
                 items[i].pointer(&k.pointer).cloned().unwrap_or(Value::Null),
-                items[i + 1].pointer(&k.pointer).cloned().unwrap_or(Value::Null),
+                items[i + 1]
+                    .pointer(&k.pointer)
+                    .cloned()
+                    .unwrap_or(Value::Null),
             );
             let o = if k.desc { cmp(&b, &a) } else { cmp(&a, &b) };
             match o {
@@ -394,7 +400,11 @@ fn out_of_order(items: &[Value], keys: &[super::model::OrderKey]) -> Option<(usi
                             k.pointer,
                             short(&a),
                             short(&b),
-                            if k.desc { "largest first" } else { "smallest first" }
+                            if k.desc {
+                                "largest first"
+                            } else {
+                                "smallest first"
+                            }
                         ),
                     ));
                 }
@@ -781,7 +791,9 @@ fn assertion(
             .iter()
             .map(|p| p.pointer(&sm.field).and_then(Value::as_f64))
             .sum();
-        let total = body.and_then(|b| b.pointer(&sm.total)).and_then(Value::as_f64);
+        let total = body
+            .and_then(|b| b.pointer(&sm.total))
+            .and_then(Value::as_f64);
         if total.is_none() || sum != total {
             return Ok(fail(
                 rule(),
@@ -793,7 +805,10 @@ fn assertion(
                     parts.len(),
                     sm.items,
                     sm.field,
-                    sum.map_or_else(|| "no number (a part lacks it)".to_owned(), |s| s.to_string())
+                    sum.map_or_else(
+                        || "no number (a part lacks it)".to_owned(),
+                        |s| s.to_string()
+                    )
                 ),
             ));
         }
