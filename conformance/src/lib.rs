@@ -33,3 +33,4 @@ pub mod runner;
 pub mod safety;
 pub mod scenario;
 pub(crate) mod steps;
+pub mod wav;

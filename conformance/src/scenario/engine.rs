@@ -82,6 +82,10 @@ impl Capabilities {
 pub(crate) fn built_ins(shared: &Shared, fx: &Fixtures) -> Vars {
     use spec::rules::id_prefixes;
     let mut v = Vars::new();
+    v.insert(
+        BASE_URL.into(),
+        Value::from(shared.exec.target.config.base_url.clone()),
+    );
     v.insert("tag".into(), Value::from(shared.exec.target.guard().tag()));
     v.insert("seed".into(), Value::from(shared.cfg.seed));
     // Four digits of the seed, for values with a fixed width (a phone number).
@@ -256,8 +260,21 @@ async fn instance(shared: &Shared, id: &str, sc: &Scenario, mut vars: Vars) -> S
 
 /// The case a step's request makes (`page`: the limit and offset of a walked page).
 fn case_of(id: &str, st: &Step, vars: &Vars, page: Option<(u32, u64)>) -> Result<Case, Stop> {
-    let r = &st.request;
+    let r = st
+        .request
+        .as_ref()
+        .ok_or_else(|| Stop::Error("the step has no request".into()))?;
+    let mut query = Vec::new();
     let (op, method, mut path) = match (&r.operation, &r.method, &r.path) {
+        (None, m, None) if r.url.is_some() => {
+            let url = render(r.url.as_deref().unwrap_or(""), vars)?;
+            let (path, pairs) = crate::http::split_url(&base_url_of(vars), &url);
+            query = pairs;
+            let method = m
+                .as_deref()
+                .map_or(Ok("GET".to_owned()), |m| render(m, vars))?;
+            (None, method.to_ascii_uppercase(), path)
+        }
         (Some(op), _, _) => {
             let name = render(op, vars)?;
             let o = spec::Contract::v1()
@@ -284,9 +301,10 @@ fn case_of(id: &str, st: &Step, vars: &Vars, page: Option<(u32, u64)>) -> Result
         let value = text(&render_value(v, vars)?);
         path = path.replace(&format!("{{{k}}}"), &encode_segment(&value));
     }
-    let mut query = Vec::new();
     for (k, v) in &r.query {
         let key = render(k, vars)?;
+        // Over a whole URL's own parameters, a query entry replaces the one of its name.
+        query.retain(|(q, _)| q != &key);
         match render_value(v, vars)? {
             Value::Array(a) => query.extend(a.iter().map(|x| (key.clone(), text(x)))),
             other => query.push((key, text(&other))),
@@ -333,6 +351,14 @@ fn case_of(id: &str, st: &Step, vars: &Vars, page: Option<(u32, u64)>) -> Result
         note: format!("scenario {id}, step {}", st.step),
     })
 }
+
+/// The base URL, which the engine keeps among the variables under a name no file can use.
+fn base_url_of(vars: &Vars) -> String {
+    vars.get(BASE_URL).map(text).unwrap_or_default()
+}
+
+/// Where [`built_ins`] keeps the base URL (not a valid variable name in a file).
+const BASE_URL: &str = " base url";
 
 /// The catalogue's `'static` id for `check` (lint made sure it is there).
 fn check_id(check: &str) -> Result<&'static str, Stop> {
@@ -428,12 +454,50 @@ async fn send(shared: &Shared, case: &Case) -> Result<Result<Exchange, Transport
     Ok(r)
 }
 
+/// Moves the target's virtual clock (a `control` step).
+async fn control(shared: &Shared, c: &super::model::Control) -> Result<bool, Stop> {
+    let Some(url) = shared.cfg.control_url.as_deref().filter(|_| shared.is_mock) else {
+        return Err(Stop::Skip(
+            "no control API (--control-url of vici-mock)".into(),
+        ));
+    };
+    let client = reqwest::Client::new();
+    let r = client
+        .post(format!("{}/clock/advance", url.trim_end_matches('/')))
+        .json(&serde_json::json!({ "seconds": c.advance_clock }))
+        .send()
+        .await;
+    match r {
+        Ok(res) if res.status().is_success() => Ok(false),
+        Ok(res) => Err(Stop::Error(format!(
+            "the control API answered {} to a clock advance",
+            res.status().as_u16()
+        ))),
+        Err(e) => Err(Stop::Error(format!("the control API did not answer: {e}"))),
+    }
+}
+
 /// Runs one step; `Ok(true)` if one of its verdicts failed the run.
 async fn step(shared: &Shared, id: &str, st: &Step, vars: &mut Vars) -> Result<bool, Stop> {
+    if let Some(c) = &st.control {
+        return control(shared, c).await;
+    }
     let (case, result, mut verdicts, walked) = match &st.paginate {
         None => {
-            let case = case_of(id, st, vars, None)?;
-            let r = send(shared, &case).await?;
+            let mut case = case_of(id, st, vars, None)?;
+            let mut r = send(shared, &case).await?;
+            let follow = st.request.as_ref().is_some_and(|q| q.follow_redirect);
+            if follow
+                && let Ok(ex) = &r
+                && let Some(next) =
+                    crate::http::follow_redirect(&case, &shared.exec.target.config.base_url, ex)
+            {
+                // The redirect itself is judged too; the step's assertions go on where it led.
+                let rec = shared.exec.judge(case, &r, Vec::new());
+                shared.emit(rec);
+                r = send(shared, &next).await?;
+                case = next;
+            }
             (case, r, Vec::new(), None)
         }
         Some(p) => {
@@ -474,7 +538,22 @@ async fn step(shared: &Shared, id: &str, st: &Step, vars: &mut Vars) -> Result<b
                 None => body.clone(),
             };
             let p = render(c.pointer.as_deref().unwrap_or(""), vars)?;
-            from.and_then(|b| b.pointer(&p).cloned())
+            let found = from.and_then(|b| b.pointer(&p).cloned());
+            match (&c.url_param, found) {
+                (Some(param), Some(url)) => {
+                    let (_, pairs) = crate::http::split_url("", &text(&url));
+                    match pairs.into_iter().find(|(k, _)| k == param) {
+                        Some((_, v)) => Some(Value::from(v)),
+                        None => {
+                            return Err(Stop::Skip(format!(
+                                "the URL at {p} has no {param} parameter"
+                            )));
+                        }
+                    }
+                }
+                (None, found) => found,
+                (Some(_), None) => None,
+            }
         };
         match v {
             Some(v) => {
@@ -811,6 +890,27 @@ fn assertion(
                     )
                 ),
             ));
+        }
+    }
+    if let Some(d) = &a.wav_duration {
+        let want = super::template::text(&render_value(d, vars)?);
+        if ex.status == 200 {
+            let problem = match (crate::wav::parse(&ex.body), want.parse::<f64>()) {
+                (Err(why), _) => Some(why),
+                (Ok(w), Ok(want)) if (w.duration_sec - want).abs() > 1.0 => Some(format!(
+                    "the WAV plays {:.2} s, durationSec is {want}",
+                    w.duration_sec
+                )),
+                (Ok(_), Ok(_)) => None,
+                (Ok(_), Err(_)) => Some(format!("durationSec {want} is not a number")),
+            };
+            if let Some(p) = problem {
+                return Ok(fail(
+                    rule(),
+                    title("the recording is not the call's audio"),
+                    p,
+                ));
+            }
         }
     }
     if let Some(fd) = &a.find {

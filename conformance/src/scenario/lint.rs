@@ -83,9 +83,11 @@ fn assertion_names(a: &Assertion) -> Vec<String> {
 }
 
 fn request_names(s: &Step) -> Vec<String> {
-    let r = &s.request;
+    let Some(r) = &s.request else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
-    for t in [&r.operation, &r.method, &r.path, &r.csv]
+    for t in [&r.operation, &r.method, &r.path, &r.url, &r.csv]
         .into_iter()
         .flatten()
     {
@@ -163,9 +165,31 @@ fn scenario(
                 format!("{}: the step name {} is used twice", sc.scenario, st.step),
             ));
         }
-        let r = &st.request;
+        let r = match (&st.request, &st.control) {
+            (Some(r), None) => r,
+            (None, Some(_)) => {
+                if !sc.requires.contains(&super::model::Capability::ControlApi) {
+                    out.push(at(
+                        &format!("step: {}", st.step),
+                        format!(
+                            "{}: a control step needs `requires: [control_api]`",
+                            sc.scenario
+                        ),
+                    ));
+                }
+                continue;
+            }
+            _ => {
+                out.push(at(
+                    &format!("step: {}", st.step),
+                    format!("step {}: give either `request` or `control`", st.step),
+                ));
+                continue;
+            }
+        };
         match (&r.operation, &r.method, &r.path) {
-            (Some(op), None, None) => {
+            (None, _, None) if r.url.is_some() => {}
+            (Some(op), None, None) if r.url.is_none() => {
                 // A templated operation is checked for each matrix row.
                 let candidates: Vec<String> = if op.contains("{{") {
                     sc.matrix
@@ -188,7 +212,7 @@ fn scenario(
             _ => out.push(at(
                 &format!("step: {}", st.step),
                 format!(
-                    "step {}: give either `operation` or both `method` and `path`",
+                    "step {}: give `operation`, both `method` and `path`, or `url`",
                     st.step
                 ),
             )),
@@ -226,7 +250,8 @@ fn scenario(
                 + usize::from(a.same_items.is_some())
                 + usize::from(a.find.is_some())
                 + usize::from(a.ordered.is_some())
-                + usize::from(a.sums.is_some());
+                + usize::from(a.sums.is_some())
+                + usize::from(a.wav_duration.is_some());
             if conds == 0 {
                 out.push(at(
                     &format!("check: {}", a.check),
@@ -268,6 +293,15 @@ fn scenario(
                     &format!("{name}:"),
                     format!(
                         "step {}: capture {name} takes exactly one of pointer, header, items",
+                        st.step
+                    ),
+                ));
+            }
+            if c.url_param.is_some() && c.pointer.is_none() {
+                out.push(at(
+                    &format!("{name}:"),
+                    format!(
+                        "step {}: capture {name}: `url_param` reads the URL at a `pointer`",
                         st.step
                     ),
                 ));

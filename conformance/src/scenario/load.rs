@@ -36,6 +36,11 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "scenarios/contacts.yaml",
         include_str!("../../../scenarios/contacts.yaml"),
     ),
+    // Last: it moves the virtual clock on.
+    (
+        "scenarios/recordings.yaml",
+        include_str!("../../../scenarios/recordings.yaml"),
+    ),
 ];
 
 /// A parsed suite file, with its text for line numbers.

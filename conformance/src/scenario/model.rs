@@ -80,8 +80,12 @@ impl Capability {
 pub struct Step {
     /// Stable name within the scenario.
     pub step: String,
-    /// The request.
-    pub request: Request,
+    /// The request (or a `control` action instead).
+    #[serde(default)]
+    pub request: Option<Request>,
+    /// An action on the target's control API instead of a request (needs `control_api`).
+    #[serde(default)]
+    pub control: Option<Control>,
     /// Walk every page of a list instead of sending one request.
     #[serde(default)]
     pub paginate: Option<Paginate>,
@@ -91,6 +95,14 @@ pub struct Step {
     /// Variables taken from the answer, for the steps after.
     #[serde(default)]
     pub capture: BTreeMap<String, Capture>,
+}
+
+/// An action on a control API like vici-mock's.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Control {
+    /// Move the virtual clock on by this many seconds.
+    pub advance_clock: f64,
 }
 
 /// Which credentials a request carries.
@@ -121,6 +133,13 @@ pub struct Request {
     /// … and a path under the base URL.
     #[serde(default)]
     pub path: Option<String>,
+    /// Or a whole URL (a signed recording URL); `query` entries then replace its parameters of
+    /// the same name or add to them.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Follow one redirect (without the key when it leads to another origin).
+    #[serde(default)]
+    pub follow_redirect: bool,
     /// Path parameters (`id`).
     #[serde(default)]
     pub params: BTreeMap<String, Value>,
@@ -202,6 +221,10 @@ pub struct Assertion {
     /// The numbers at `field` of the items at `items` add up to the number at `total`.
     #[serde(default)]
     pub sums: Option<Sums>,
+    /// The body is a WAV file whose sizes are consistent and whose duration is this many
+    /// seconds, within a second.
+    #[serde(default)]
+    pub wav_duration: Option<Value>,
 }
 
 /// One key of a list's order.
@@ -340,4 +363,8 @@ pub struct Capture {
     /// the walk's `max_pages`, so comparisons that need all of it skip).
     #[serde(default)]
     pub items: bool,
+    /// With `pointer` at a URL: the value of this query parameter of it (a URL without it skips
+    /// the scenario, with the reason).
+    #[serde(default)]
+    pub url_param: Option<String>,
 }
