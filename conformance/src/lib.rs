@@ -33,3 +33,4 @@ pub mod runner;
 pub mod safety;
 pub(crate) mod stateful;
 pub(crate) mod steps;
+pub mod webhook;
