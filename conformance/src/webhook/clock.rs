@@ -137,7 +137,14 @@ mod tests {
         ]);
         assert_eq!(window(&clock, at(102), tol), (4990, 8610));
         assert_eq!(window(&clock, at(110), tol), (8590, 8615), "after the last");
-        assert_eq!(window(&clock, at(99), tol), (4989, 5010), "before the first");
-        assert_eq!(window(&TargetClock::Readings(Vec::new()), at(7), tol), (-3, 17));
+        assert_eq!(
+            window(&clock, at(99), tol),
+            (4989, 5010),
+            "before the first"
+        );
+        assert_eq!(
+            window(&TargetClock::Readings(Vec::new()), at(7), tol),
+            (-3, 17)
+        );
     }
 }

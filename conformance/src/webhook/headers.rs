@@ -66,12 +66,7 @@ pub fn check(contract: &Contract, r: &Recorded) -> Applied {
             )),
             (Some(_), _) if name == EVENT && own.is_none() => {}
             (Some(raw), Some(p)) => {
-                if let Some(v) = p
-                    .validator
-                    .violations(&Value::from(raw))
-                    .into_iter()
-                    .next()
-                {
+                if let Some(v) = p.validator.violations(&Value::from(raw)).into_iter().next() {
                     // The failing keyword's binding (page for the form, contract for
                     // lowercase hex) is the parameter schema's.
                     let at = spec::binding::rule_at(&p.schema, &v.schema_path);
@@ -99,7 +94,12 @@ pub fn check(contract: &Contract, r: &Recorded) -> Applied {
         ));
     }
     let ct = r.header("content-type").unwrap_or_default();
-    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     if essence != "application/json" {
         verdicts.push((
             Binding::Contract,

@@ -76,7 +76,8 @@ mod tests {
 
     #[test]
     fn object_patterns_are_subsets_and_the_rest_is_equality() {
-        let v = json!({"type": "call.completed", "data": {"call": {"id": "call_1", "tags": [1, 2]}}});
+        let v =
+            json!({"type": "call.completed", "data": {"call": {"id": "call_1", "tags": [1, 2]}}});
         assert!(contains(&v, &json!({})));
         assert!(contains(&v, &json!({"data": {"call": {"id": "call_1"}}})));
         assert!(!contains(&v, &json!({"data": {"call": {"id": "call_2"}}})));

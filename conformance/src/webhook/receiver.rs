@@ -413,9 +413,8 @@ mod tests {
         let rx = Receiver::start(ReceiverConfig::default()).await.unwrap();
         let url = rx.url();
         let m = Matcher::event("call.queued");
-        let sender = tokio::spawn(async move {
-            post(&url, Some("d"), r#"{"type":"call.queued"}"#).await
-        });
+        let sender =
+            tokio::spawn(async move { post(&url, Some("d"), r#"{"type":"call.queued"}"#).await });
         let got = rx.wait_for(&m, Duration::from_secs(10)).await.unwrap();
         assert_eq!(got.delivery_id(), Some("d"));
         assert_eq!(sender.await.unwrap(), 200);
@@ -424,9 +423,15 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(err.seen, 1);
-        assert!(err.to_string().starts_with("no delivery of call.failed"), "{err}");
+        assert!(
+            err.to_string().starts_with("no delivery of call.failed"),
+            "{err}"
+        );
         assert_eq!(
-            rx.wait_for_count(&m, 1, Duration::from_millis(1)).await.unwrap().len(),
+            rx.wait_for_count(&m, 1, Duration::from_millis(1))
+                .await
+                .unwrap()
+                .len(),
             1
         );
         rx.clear();

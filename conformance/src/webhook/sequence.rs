@@ -122,7 +122,10 @@ pub fn order(attempts: &[Recorded]) -> Vec<Verdict> {
         let (Some(rank), Some(call)) = (rank(t), call_id(&v)) else {
             continue;
         };
-        let created = v.get("createdAt").and_then(Value::as_str).map(str::to_owned);
+        let created = v
+            .get("createdAt")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         calls
             .entry(call.to_owned())
             .or_default()

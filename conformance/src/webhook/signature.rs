@@ -226,9 +226,15 @@ mod tests {
         assert_eq!(s.readings[0].rule.binding, Binding::Page);
         let stripe = &s.readings[1];
         assert_eq!(stripe.signed_payload, "{timestamp}.{body}");
-        assert_eq!((stripe.judgement, stripe.rule.binding), (Judgement::Fail, Binding::Page));
+        assert_eq!(
+            (stripe.judgement, stripe.rule.binding),
+            (Judgement::Fail, Binding::Page)
+        );
         assert!(stripe.signs_timestamp() && !s.readings[0].signs_timestamp());
-        assert_eq!(s.replay.0, Rule::new(Binding::Contract, "D-WEBHOOK-SIGNATURE"));
+        assert_eq!(
+            s.replay.0,
+            Rule::new(Binding::Contract, "D-WEBHOOK-SIGNATURE")
+        );
     }
 
     #[test]
@@ -237,15 +243,24 @@ mod tests {
         let body = br#"{"a":1}"#;
         let page = hmac_hex(b"k", body);
         let stripe = hmac_hex(b"k", b"17.{\"a\":1}");
-        assert_eq!(signed_bytes("{timestamp}.{body}", "17", body), b"17.{\"a\":1}");
+        assert_eq!(
+            signed_bytes("{timestamp}.{body}", "17", body),
+            b"17.{\"a\":1}"
+        );
         let v = |x: &str| vec![x.to_owned()];
-        assert_eq!(verifying(&s, b"k", "17", body, &v(&page)), Some(&s.readings[0]));
+        assert_eq!(
+            verifying(&s, b"k", "17", body, &v(&page)),
+            Some(&s.readings[0])
+        );
         assert_eq!(
             verifying(&s, b"k", "17", body, &v(&page.to_uppercase())),
             Some(&s.readings[0]),
             "uppercase hex verifies (the header check notes it)"
         );
-        assert_eq!(verifying(&s, b"k", "17", body, &v(&stripe)), Some(&s.readings[1]));
+        assert_eq!(
+            verifying(&s, b"k", "17", body, &v(&stripe)),
+            Some(&s.readings[1])
+        );
         assert_eq!(verifying(&s, b"other", "17", body, &v(&page)), None);
         // Rotation: any v1 may match.
         assert!(verifying(&s, b"k", "17", body, &[stripe.clone(), page.clone()]).is_some());

@@ -132,14 +132,12 @@ pub fn findings(verdicts: &[Verdict], profile: Profile) -> Vec<Finding> {
                 })
             });
             let held = level == Level::Must || profile == Profile::Strict;
-            let severity = if held
-                && profile.holds(rule.binding)
-                && !INFORMATIONAL.contains(&v.check)
-            {
-                Severity::Failure
-            } else {
-                Severity::Note
-            };
+            let severity =
+                if held && profile.holds(rule.binding) && !INFORMATIONAL.contains(&v.check) {
+                    Severity::Failure
+                } else {
+                    Severity::Note
+                };
             Some(Finding {
                 check: v.check,
                 level,
@@ -205,7 +203,9 @@ mod tests {
     fn failing(check: &'static str, rule: Option<Rule>) -> Verdict {
         Verdict {
             check,
-            subject: Subject::Call { id: "call_1".into() },
+            subject: Subject::Call {
+                id: "call_1".into(),
+            },
             applied: Applied::Fail(Failure {
                 title: "t".into(),
                 message: "m".into(),
@@ -231,9 +231,8 @@ mod tests {
                 applied: fail_as(Rule::new(Binding::Contract, "D-X"), "t", "m"),
             },
         ];
-        let sev = |p: Profile| -> Vec<Severity> {
-            findings(&vs, p).iter().map(|f| f.severity).collect()
-        };
+        let sev =
+            |p: Profile| -> Vec<Severity> { findings(&vs, p).iter().map(|f| f.severity).collect() };
         use Severity::{Failure as F, Note as N};
         assert_eq!(sev(Profile::Page), [F, N, N, N]);
         assert_eq!(sev(Profile::Contract), [F, N, N, F]);
@@ -252,7 +251,10 @@ mod tests {
             delivery: None,
             event_type: None,
         };
-        assert_eq!(a.to_string(), "attempt 1 (an unknown event, no delivery id)");
+        assert_eq!(
+            a.to_string(),
+            "attempt 1 (an unknown event, no delivery id)"
+        );
         assert_eq!(a.case_id(), "webhook-attempt-0");
     }
 }

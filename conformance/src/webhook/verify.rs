@@ -72,10 +72,7 @@ impl Verification {
             let subject = Subject::attempt(r);
             let (sig, replay) = attempt::signature(&ctx, r);
             for (check, applied) in [
-                (
-                    "webhook_headers",
-                    super::headers::check(self.contract, r),
-                ),
+                ("webhook_headers", super::headers::check(self.contract, r)),
                 ("webhook_signature", sig),
                 ("webhook_replay", replay),
                 ("webhook_timestamp", attempt::timestamp(&ctx, r)),

@@ -196,7 +196,10 @@ pub(crate) async fn send(
     let signed = a.signed_body.as_ref().unwrap_or(&a.body);
     let sig = signature::header(a.secret.as_bytes(), a.timestamp, signed, scheme);
     let headers = [
-        (http::header::CONTENT_TYPE.as_str(), "application/json".to_owned()),
+        (
+            http::header::CONTENT_TYPE.as_str(),
+            "application/json".to_owned(),
+        ),
         ("X-VICIagent-Event", a.event_type.clone()),
         ("X-VICIagent-Delivery", a.delivery_id.to_string()),
         ("X-VICIagent-Timestamp", a.timestamp.to_string()),
