@@ -50,3 +50,27 @@ impl std::fmt::Debug for OutgoingHook {
         f.write_str("OutgoingHook")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use crate::Config;
+
+    #[test]
+    fn no_flag_or_environment_variable_installs_the_hook() {
+        assert!(Config::parse_from(["vici-mock"]).outgoing_hook.is_none());
+        let cmd = Config::command();
+        assert!(
+            cmd.get_arguments().all(|a| a.get_id() != "outgoing_hook"
+                && a.get_env()
+                    .is_none_or(|e| !e.to_string_lossy().contains("OUTGOING"))),
+            "the hook is settable from outside"
+        );
+        let help = cmd.clone().render_long_help().to_string().to_lowercase();
+        assert!(
+            !help.contains("tamper") && !help.contains("outgoing"),
+            "{help}"
+        );
+    }
+}
