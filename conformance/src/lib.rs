@@ -34,3 +34,4 @@ pub mod safety;
 pub mod scenario;
 pub(crate) mod steps;
 pub mod wav;
+pub mod webhook;

@@ -171,6 +171,12 @@ pub struct Config {
     /// Log format.
     #[arg(long, env = "VICI_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
     pub log_format: LogFormat,
+
+    /// Test-only: a hook that may tamper with every outgoing webhook attempt (see
+    /// `mock_server::test_hooks`). No flag or environment variable sets it.
+    #[doc(hidden)]
+    #[arg(skip)]
+    pub outgoing_hook: Option<crate::test_hooks::OutgoingHook>,
 }
 
 impl Config {

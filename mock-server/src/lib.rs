@@ -31,6 +31,13 @@ pub mod state;
 pub(crate) mod store;
 pub(crate) mod transcript;
 
+/// Test-only hooks: a sender that misbehaves on purpose, for proving a receiver's checks. Not
+/// reachable through the `vici-mock` binary (see `Config::outgoing_hook`).
+#[doc(hidden)]
+pub mod test_hooks {
+    pub use crate::sim::tamper::{OutgoingHook, Tamper};
+}
+
 pub use app::{app, serve};
 pub use config::Config;
 pub use server::{Server, StartError};

@@ -116,6 +116,7 @@ impl AppState {
                 scheme: config.webhook_signature,
                 timeout: std::time::Duration::from_millis(config.webhook_timeout_ms),
                 seed: config.seed,
+                hook: config.outgoing_hook.clone(),
             },
             &config.webhooks,
             &config.webhook_secret,

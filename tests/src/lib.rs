@@ -11,9 +11,15 @@
 //!
 //! The opposite catalogue, `alternatives::ALTERNATIVES`, holds variants that differ from our
 //! contract but not from the page: the runner must note them and fail none of them under `page`.
+//!
+//! Webhook deviants (`webhooks::WEBHOOK_DEVIANTS`) misbehave when the mock *sends*, so they are
+//! the real mock with a test-only hook on its outgoing attempts (or a chaos setting), judged by
+//! the runner's webhook receiver and checks.
 
 pub mod alternatives;
+pub mod webhooks;
 pub use alternatives::{ALTERNATIVES, Alternative, RunningAlternative, start_alternative};
+pub use webhooks::{WEBHOOK_DEVIANTS, WebhookDeviant};
 
 use std::net::SocketAddr;
 
@@ -631,6 +637,15 @@ pub async fn start(id: Option<&'static str>) -> Running {
 pub async fn start_limited(id: Option<&'static str>, rate_limit: u32) -> Running {
     let mut config = mock_server::Config::for_tests();
     config.rate_limit = rate_limit;
+    start_with_config(config, id).await
+}
+
+/// [`start`] with a configuration of the caller's (response validation off, as in every
+/// variant: a deviant's broken answers must reach the runner).
+pub async fn start_with_config(
+    mut config: mock_server::Config,
+    id: Option<&'static str>,
+) -> Running {
     config.validate_responses = false;
     let state = mock_server::AppState::new(config).expect("test config is valid");
     let mut router = mock_server::app(state);

@@ -54,7 +54,11 @@ async fn the_full_run_against_the_mock_finds_nothing() {
         .values()
         .flat_map(|o| o.checks.keys().copied())
         .collect();
+    // Webhook checks judge deliveries, not exchanges: tests/webhooks.rs proves each applied.
     for c in conformance::checks::catalogue::CATALOGUE {
+        if conformance::webhook::CHECKS.contains(&c.id) {
+            continue;
+        }
         assert!(ran.contains(c.id), "check {} never ran", c.id);
     }
     assert!(s.cases > 500, "only {} cases", s.cases);

@@ -214,6 +214,33 @@ catalogue! {
     "undocumented_field", Should, Contract, Exchange(response::undocumented_field),
         "responses carry no fields the schema does not list",
         "D-OPEN-RESPONSES (allowed, but worth knowing)";
+    "webhook_headers", Must, Page, Flow,
+        "a delivery carries X-VICIagent-Event, -Delivery, -Timestamp and -Signature in their forms, as a POST of JSON (each header carries its binding)",
+        "\"X-VICIagent-Event: call.completed X-VICIagent-Delivery: <uuid> X-VICIagent-Timestamp: 1715616000 X-VICIagent-Signature: t=1715616000,v1=<hex_hmac>\"; D-WEBHOOK-DELIVERY";
+    "webhook_signature", Must, Page, Flow,
+        "a v1= value equals hex HMAC-SHA256(secret, raw body); one that verifies only over {t}.{body} fails too",
+        "\"Verify by recomputing HMAC-SHA256(secret, body) and matching the v1= value\"; D-WEBHOOK-SIGNATURE";
+    "webhook_replay", Should, Contract, Flow,
+        "the timestamp is outside the signature, so a captured delivery can be replayed (a note, never a failure)",
+        "D-WEBHOOK-SIGNATURE";
+    "webhook_timestamp", Must, Contract, Flow,
+        "t= repeats X-VICIagent-Timestamp, and both are within the tolerance of the target's clock",
+        "D-WEBHOOK-SIGNATURE, D-WEBHOOK-DELIVERY, D-WEBHOOK-CHECKS";
+    "webhook_delivery_id", Must, Page, Flow,
+        "delivery ids are UUIDs; one event arrives under one delivery id, the same on every retry (contract)",
+        "\"X-VICIagent-Delivery: <uuid>\"; D-WEBHOOK-DELIVERY";
+    "webhook_event_type", Must, Contract, Flow,
+        "X-VICIagent-Event equals the payload's type",
+        "D-WEBHOOK-DELIVERY";
+    "webhook_payload", Must, Contract, Flow,
+        "each payload validates against the contract's schema for its event type (each schema node carries its binding)",
+        "D-WEBHOOK-DELIVERY";
+    "webhook_order", Must, Mock, Flow,
+        "per call, first attempts arrive in lifecycle order (mock); their createdAt follow it (contract)",
+        "D-RETRIES; D-WEBHOOK-CHECKS";
+    "webhook_retry", Must, Contract, Flow,
+        "a delivery whose first attempt was refused is retried with the same delivery id and body",
+        "D-WEBHOOK-DELIVERY";
 }
 
 /// The entry of `id`, if one is registered (for names a user typed: `--checks`, a baseline).

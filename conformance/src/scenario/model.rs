@@ -140,6 +140,10 @@ pub struct Request {
     /// Follow one redirect (without the key when it leads to another origin).
     #[serde(default)]
     pub follow_redirect: bool,
+    /// Sent without a key and refused with 401 on the API's own origin: send it once more with
+    /// key A (a recording URL may be an API URL that redirects to the signed one, D-RECORDING).
+    #[serde(default)]
+    pub retry_with_key: bool,
     /// Path parameters (`id`).
     #[serde(default)]
     pub params: BTreeMap<String, Value>,

@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::signature::{self, SignatureScheme};
+use super::tamper::Tamper;
 use crate::render::ts;
 
 /// Delays before the 2nd, 3rd, … attempt, in seconds of virtual time (before jitter):
@@ -165,27 +166,52 @@ impl Answer {
     }
 }
 
-/// Sends one attempt: `POST` with the four `X-VICIagent-*` headers, signed at `t`.
+impl Outgoing {
+    /// The attempt as the tamper hook sees it, before signing.
+    pub(crate) fn attempt(&self, number: u32, t: i64) -> Tamper {
+        Tamper {
+            attempt: number,
+            event_type: self.event_type.clone(),
+            delivery_id: self.delivery_id,
+            timestamp: t,
+            secret: self.secret.clone(),
+            body: self.body.clone(),
+            signed_body: None,
+            omit_headers: Vec::new(),
+            send: true,
+        }
+    }
+}
+
+/// Sends one attempt to `url`: `POST` with the four `X-VICIagent-*` headers, signed at its
+/// timestamp.
 pub(crate) async fn send(
     client: &reqwest::Client,
-    out: &Outgoing,
-    t: i64,
+    url: &str,
+    a: &Tamper,
     scheme: SignatureScheme,
     timeout: Duration,
 ) -> Answer {
     let started = Instant::now();
-    let sig = signature::header(out.secret.as_bytes(), t, &out.body, scheme);
-    let res = client
-        .post(&out.url)
-        .timeout(timeout)
-        .header(http::header::CONTENT_TYPE, "application/json")
-        .header("X-VICIagent-Event", &out.event_type)
-        .header("X-VICIagent-Delivery", out.delivery_id.to_string())
-        .header("X-VICIagent-Timestamp", t.to_string())
-        .header("X-VICIagent-Signature", sig)
-        .body(out.body.clone())
-        .send()
-        .await;
+    let signed = a.signed_body.as_ref().unwrap_or(&a.body);
+    let sig = signature::header(a.secret.as_bytes(), a.timestamp, signed, scheme);
+    let headers = [
+        (
+            http::header::CONTENT_TYPE.as_str(),
+            "application/json".to_owned(),
+        ),
+        ("X-VICIagent-Event", a.event_type.clone()),
+        ("X-VICIagent-Delivery", a.delivery_id.to_string()),
+        ("X-VICIagent-Timestamp", a.timestamp.to_string()),
+        ("X-VICIagent-Signature", sig),
+    ];
+    let mut req = client.post(url).timeout(timeout);
+    for (name, value) in headers {
+        if !a.omit_headers.iter().any(|o| o.eq_ignore_ascii_case(name)) {
+            req = req.header(name, value);
+        }
+    }
+    let res = req.body(a.body.clone()).send().await;
     let (response_code, error) = match res {
         Ok(r) => {
             let code = r.status().as_u16();

@@ -27,6 +27,7 @@ mod outbox;
 mod registry;
 mod schedule;
 pub(crate) mod signature;
+pub mod tamper;
 
 pub(crate) use outbox::{DeliveryFilter, Emitted};
 pub(crate) use registry::EndpointRequest;
@@ -90,6 +91,8 @@ pub(crate) struct SimSettings {
     pub(crate) scheme: SignatureScheme,
     pub(crate) timeout: Duration,
     pub(crate) seed: u64,
+    /// The test-only hook on outgoing attempts (`tamper.rs`); `None` outside tests.
+    pub(crate) hook: Option<tamper::OutgoingHook>,
 }
 
 /// Something that happens at a time.

@@ -214,23 +214,36 @@ impl Sim {
         // whole backlog, each attempt at its own time); a manual one now.
         let now = if manual { app.clock.now_ms() } else { due };
         let t = now.div_euclid(1000);
-        let answer = match (&out, fault) {
-            (Some(out), None) => {
+        // The wire form of the attempt, after the test-only hook (none outside tests) had its say.
+        let wire = out.as_ref().map(|o| {
+            let mut a = o.attempt(number, t);
+            if let Some(hook) = &self.settings.hook {
+                (hook.0)(&mut a);
+            }
+            a
+        });
+        let answer = match (&out, &wire, fault) {
+            (Some(out), Some(wire), None) if wire.send => {
                 delivery::send(
                     &self.client,
-                    out,
-                    t,
+                    &out.url,
+                    wire,
                     self.settings.scheme,
                     self.settings.timeout,
                 )
                 .await
             }
-            (_, Some(_)) => delivery::Answer {
+            (Some(_), _, None) => delivery::Answer {
+                response_code: None,
+                latency_ms: 0,
+                error: Some("not sent: held back by the test hook".into()),
+            },
+            (_, _, Some(_)) => delivery::Answer {
                 response_code: None,
                 latency_ms: 0,
                 error: Some("not sent: chaos failFirstAttempts".into()),
             },
-            (None, None) => delivery::Answer {
+            (None, _, None) => delivery::Answer {
                 response_code: None,
                 latency_ms: 0,
                 error: Some("not sent: the endpoint is disabled".into()),
@@ -297,10 +310,14 @@ impl Sim {
             delivered && !manual && dup_rate > 0.0 && st.rng.random_bool(dup_rate)
         };
         if duplicate && let Some(out) = &out {
+            let mut again = out.attempt(number + 1, t);
+            if let Some(hook) = &self.settings.hook {
+                (hook.0)(&mut again);
+            }
             let answer = delivery::send(
                 &self.client,
-                out,
-                t,
+                &out.url,
+                &again,
                 self.settings.scheme,
                 self.settings.timeout,
             )
