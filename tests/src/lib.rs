@@ -260,12 +260,39 @@ pub const DEVIANTS: &[Deviant] = &[
         profile: Profile::Page,
     },
     Deviant {
+        id: "duration_longer_than_audio",
+        breaks: "call detail says the call lasted 5 s longer than its recording plays",
+        caught_by: "recording_audio",
+        profile: Profile::Contract,
+    },
+    Deviant {
+        id: "routing_not_stored",
+        breaks: "PATCH /phone-numbers/{id} echoes the agentId but stores no routing",
+        caught_by: "patch_read_back",
+        profile: Profile::Page,
+    },
+    Deviant {
+        id: "bought_number_left_in_inventory",
+        breaks: "a bought number is still offered by the inventory search",
+        caught_by: "create_read_back",
+        profile: Profile::Page,
+    },
+    Deviant {
+        id: "row_errors_swallowed",
+        breaks: "a CSV import reports no row errors (rejected 0, errors empty)",
+        caught_by: "violation_named",
+        profile: Profile::Contract,
+    },
+    Deviant {
         id: "soul_not_stored",
         breaks: "PATCH echoes soul but does not store it",
         caught_by: "patch_read_back",
         profile: Profile::Page,
     },
 ];
+
+/// What `bought_number_left_in_inventory` bought, to offer again.
+static BOUGHT: parking_lot::Mutex<Vec<Value>> = parking_lot::Mutex::new(Vec::new());
 
 /// `req` with the query parameters `f` rewrites (None drops one).
 fn rewrite_query(req: &mut Request, f: impl Fn(&str, &str) -> Option<String>) {
@@ -472,6 +499,36 @@ async fn deviate(id: &'static str, mut req: Request, next: Next) -> Response {
                 _ => Some(v.to_owned()),
             });
         }
+        "routing_not_stored"
+            if req.method() == Method::PATCH && path.starts_with("/api/v1/phone-numbers/") =>
+        {
+            let (parts, body) = req.into_parts();
+            let bytes = to_bytes(body, 1 << 20).await.unwrap_or_default();
+            let asked: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+            let req = Request::from_parts(
+                parts,
+                Body::from(
+                    serde_json::to_vec(&serde_json::json!({ "agentId": null })).unwrap_or_default(),
+                ),
+            );
+            let res = next.run(req).await;
+            return rewrite_json(res, |v| {
+                if v.get("agentId").is_some() {
+                    v["agentId"] = asked["agentId"].clone();
+                }
+            })
+            .await;
+        }
+        "bought_number_left_in_inventory" if is(&req, Method::POST, "/api/v1/phone-numbers") => {
+            let res = next.run(req).await;
+            let (parts, json, bytes) = body_json(res).await;
+            if parts.status == StatusCode::CREATED
+                && let Some(j) = &json
+            {
+                BOUGHT.lock().push(j.clone());
+            }
+            return rebuild(parts, bytes.to_vec());
+        }
         "soul_not_stored"
             if req.method() == Method::PATCH && path.starts_with("/api/v1/agents/") =>
         {
@@ -596,6 +653,47 @@ async fn deviate(id: &'static str, mut req: Request, next: Next) -> Response {
         }
         "extra_field" if path.ends_with("/api/v1/agents") && res.status() == StatusCode::OK => {
             rewrite_json(res, |v| v["next"] = Value::from("x")).await
+        }
+        "duration_longer_than_audio"
+            if req_is_call_detail(&path) && res.status() == StatusCode::OK =>
+        {
+            rewrite_json(res, |v| {
+                if let Some(d) = v["durationSec"].as_u64()
+                    && !v["recordingUrl"].is_null()
+                {
+                    v["durationSec"] = Value::from(d + 5);
+                }
+            })
+            .await
+        }
+        "bought_number_left_in_inventory"
+            if path.ends_with("/api/v1/phone-numbers/inventory/search")
+                && res.status() == StatusCode::OK =>
+        {
+            let bought: Vec<Value> = BOUGHT.lock().clone();
+            rewrite_json(res, |v| {
+                if let Some(data) = v["data"].as_array_mut() {
+                    for b in bought {
+                        let mut offer = b.clone();
+                        if let Some(o) = offer.as_object_mut() {
+                            for k in ["id", "agentId", "createdAt"] {
+                                o.remove(k);
+                            }
+                        }
+                        data.insert(0, offer);
+                    }
+                }
+            })
+            .await
+        }
+        "row_errors_swallowed"
+            if path.ends_with("/api/v1/contact-lists") && res.status() == StatusCode::CREATED =>
+        {
+            rewrite_json(res, |v| {
+                v["rejected"] = Value::from(0);
+                v["errors"] = Value::Array(Vec::new());
+            })
+            .await
         }
         "total_one_too_high" if res.status() == StatusCode::OK => {
             rewrite_json(res, |v| {

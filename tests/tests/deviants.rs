@@ -30,6 +30,10 @@ fn weakest_failing_profile(f: &Finding) -> Profile {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_deviant_variant_is_caught_by_its_check_at_its_profile() {
     let mut missed = Vec::new();
+    let mut matrix = format!(
+        "{:<34} {:<26} {:<9} {}\n",
+        "deviant", "caught by", "profile", "result"
+    );
     for d in DEVIANTS {
         let server = start(Some(d.id)).await;
         let outcome = run(config(server.base_url.clone(), d.profile), &mut [])
@@ -43,7 +47,15 @@ async fn every_deviant_variant_is_caught_by_its_check_at_its_profile() {
             .filter(|f| f.is_failure())
             .map(|f| f.check)
             .collect();
-        if !failing.contains(d.caught_by) {
+        let caught = failing.contains(d.caught_by);
+        matrix.push_str(&format!(
+            "{:<34} {:<26} {:<9} {}\n",
+            d.id,
+            d.caught_by,
+            d.profile.as_str(),
+            if caught { "caught" } else { "MISSED" }
+        ));
+        if !caught {
             let fired: BTreeSet<String> = s
                 .findings
                 .iter()
@@ -77,11 +89,14 @@ async fn every_deviant_variant_is_caught_by_its_check_at_its_profile() {
             d.id
         );
     }
+    // The detection matrix, for a person: which check catches which deviant, at which profile.
+    println!("{matrix}");
     assert!(
         missed.is_empty(),
         "deviations the runner let through or misjudged:\n{}",
         missed.join("\n")
     );
+    insta::assert_snapshot!("detection_matrix", matrix);
 }
 
 #[tokio::test]
