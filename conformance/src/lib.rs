@@ -14,6 +14,7 @@
 pub mod case;
 pub mod checks;
 pub mod cli;
+pub(crate) mod context;
 pub mod drift;
 pub mod events;
 pub mod exec;

@@ -9,9 +9,9 @@ use spec::{Binding, Operation, Rule};
 
 use crate::case::{Auth, Expectation, Phase, encode_segment};
 use crate::checks::response::{Applied, fail_as};
+use crate::context::Shared;
 use crate::fixtures::Fixtures;
 use crate::http::{Exchange, TransportError, follow_redirect, origin, split_url};
-use crate::runner::Shared;
 use crate::steps::{json, manual, status_of, step, verdict};
 
 /// A path for `op` that reaches the operation without touching existing state: existing ids

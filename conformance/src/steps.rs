@@ -3,8 +3,8 @@
 
 use crate::case::{Auth, Body, Case, Expectation, Phase};
 use crate::checks::response::{Applied, Failure};
+use crate::context::Shared;
 use crate::http::{Exchange, TransportError};
-use crate::runner::Shared;
 
 /// A case outside the generators.
 pub(crate) fn manual(

@@ -15,10 +15,10 @@ use super::model::{Assertion, Capability, Key, Scenario, Step};
 use super::template::{Unbound, Vars, render, render_value, text};
 use crate::case::{Auth, Body, Case, Expectation, Phase, encode_segment};
 use crate::checks::response::{Applied, Failure, fail_as};
+use crate::context::Shared;
 use crate::events::{RunEvent, ScenarioOutcome, ScenarioStatus};
 use crate::fixtures::Fixtures;
 use crate::http::{Exchange, TransportError};
-use crate::runner::Shared;
 
 /// What the run offers the scenarios.
 #[derive(Debug, Clone, Default)]
