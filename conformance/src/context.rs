@@ -30,6 +30,8 @@ pub(crate) struct Shared {
     pub(crate) notes: Vec<String>,
     /// Whether the control URL answered like vici-mock's.
     pub(crate) is_mock: bool,
+    /// What that control API said of the mock.
+    pub(crate) mock: Option<crate::safety::MockInfo>,
 }
 
 impl Shared {

@@ -110,6 +110,8 @@ pub enum ScenarioStatus {
     Skipped,
     /// The runner could not go on (a variable never set, an answer with nothing to capture).
     Error,
+    /// It does not apply to this target (an unknown key where every key is welcome).
+    NotApplicable,
 }
 
 impl ScenarioStatus {
@@ -120,6 +122,7 @@ impl ScenarioStatus {
             ScenarioStatus::Failed => "failed",
             ScenarioStatus::Skipped => "skipped",
             ScenarioStatus::Error => "error",
+            ScenarioStatus::NotApplicable => "not applicable",
         }
     }
 }

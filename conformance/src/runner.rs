@@ -133,13 +133,14 @@ pub async fn run(
     }
     let started = Instant::now();
     let mut target = Target::new(cfg.target.clone())?;
-    let is_mock = match &cfg.control_url {
+    let mock = match &cfg.control_url {
         Some(control) => {
             target.pace_with_clock(control);
-            crate::safety::is_mock(control).await
+            crate::safety::mock_info(control).await
         }
-        None => false,
+        None => None,
     };
+    let is_mock = mock.is_some();
     let guard = Arc::new(crate::safety::Guard::new(
         cfg.safety.resolve(is_mock),
         cfg.tag(),
@@ -210,6 +211,7 @@ pub async fn run(
         preflight: preflight.clone(),
         notes,
         is_mock,
+        mock,
     });
     let producer = {
         let shared = shared.clone();
@@ -340,6 +342,7 @@ pub fn dry_run(cfg: &RunConfig) -> Result<String, RunError> {
         preflight: crate::preflight::Preflight::default(),
         notes,
         is_mock: cfg.control_url.is_some(),
+        mock: None,
     };
     let (mut plan, listed) = plan(&shared, &ops, &fixtures);
     plan.rate_limit = Some(300);

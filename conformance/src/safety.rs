@@ -440,26 +440,35 @@ impl Guard {
     }
 }
 
+/// What a mock's control API says of itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MockInfo {
+    /// Whether any well-formed key gets a workspace (`keyPolicy: open`): then no key is unknown.
+    pub open_keys: bool,
+}
+
 /// Whether the control API at `control_url` answers like vici-mock's (`/health` with `status`,
 /// `now` and `workspaces`): only then does the runner treat the target as free to change.
 pub async fn is_mock(control_url: &str) -> bool {
+    mock_info(control_url).await.is_some()
+}
+
+/// [`is_mock`], with what the control API says (`None`: not a mock's).
+pub async fn mock_info(control_url: &str) -> Option<MockInfo> {
     let url = format!("{}/health", control_url.trim_end_matches('/'));
-    let Ok(client) = reqwest::Client::builder()
+    let client = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(5))
         .build()
-    else {
-        return false;
-    };
-    let Ok(res) = client.get(url).send().await else {
-        return false;
-    };
+        .ok()?;
+    let res = client.get(url).send().await.ok()?;
     if !res.status().is_success() {
-        return false;
+        return None;
     }
-    let Ok(v) = res.json::<serde_json::Value>().await else {
-        return false;
-    };
-    v["status"] == "ok" && v.get("now").is_some() && v["workspaces"].is_u64()
+    let v = res.json::<serde_json::Value>().await.ok()?;
+    (v["status"] == "ok" && v.get("now").is_some() && v["workspaces"].is_u64()).then(|| MockInfo {
+        // A mock that does not say is taken to be open, its default.
+        open_keys: v["keyPolicy"] != "strict",
+    })
 }
 
 #[cfg(test)]

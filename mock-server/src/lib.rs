@@ -39,7 +39,7 @@ pub mod test_hooks {
 }
 
 pub use app::{app, serve};
-pub use config::Config;
+pub use config::{Config, KeyPolicy};
 pub use server::{Server, StartError};
 pub use state::{AppState, Shared};
 

@@ -474,6 +474,19 @@ async fn deviate(id: &'static str, mut req: Request, next: Next) -> Response {
         "ranges_ignored" => {
             req.headers_mut().remove("range");
         }
+        // Meaningful only under the mock's strict key policy (tests/scenarios.rs).
+        "unknown_key_accepted"
+            if req
+                .headers()
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("va_zz_unknown")) =>
+        {
+            req.headers_mut().insert(
+                "authorization",
+                HeaderValue::from_static("Bearer va_conformance_key_a_0001"),
+            );
+        }
         "agent_filter_ignored" => ignore_param(&mut req, "/api/v1/calls", "agentId"),
         "contact_filter_ignored" => ignore_param(&mut req, "/api/v1/calls", "contactId"),
         "status_filter_ignored" => ignore_param(&mut req, "/api/v1/calls", "status"),

@@ -27,10 +27,15 @@ async fn a_conformant_target_exits_0_and_writes_both_reports() {
     let json = dir.join("out/report.json");
     let junit = dir.join("out/junit.xml");
     let failures = dir.join("failures.json");
+    // The control URL says the mock's key policy is open (so the unknown-key scenario does not
+    // apply) and that purchases and imports are free.
+    let control = mock.base_url.replace("/api/v1", "/_mock");
     let code = main(cli(&[
         "run",
         "--base-url",
         &mock.base_url,
+        "--control-url",
+        &control,
         "--api-key",
         KEY,
         "--max-examples",
@@ -339,10 +344,13 @@ async fn scenario_files_are_linted_and_a_users_own_suite_runs() {
     .unwrap();
     let mock = start(None).await;
     let report = good.join("report.json");
+    let control = mock.base_url.replace("/api/v1", "/_mock");
     let code = main(cli(&[
         "run",
         "--base-url",
         &mock.base_url,
+        "--control-url",
+        &control,
         "--api-key",
         KEY,
         "--phase",

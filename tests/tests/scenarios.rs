@@ -13,10 +13,19 @@ async fn every_built_in_scenario_passes_against_the_mock() {
     cfg.phases = [Phase::Scenario].into();
     let outcome = run(cfg, &mut []).await.expect("the run completes");
     let s = &outcome.summary;
+    // Under the mock's open key policy an unknown key opens a workspace: those scenarios are
+    // not applicable, and say why.
     let not_passed: Vec<String> = s
         .scenarios
         .iter()
-        .filter(|o| o.status != ScenarioStatus::Passed)
+        .filter(|o| {
+            o.status != ScenarioStatus::Passed
+                && !(o.status == ScenarioStatus::NotApplicable
+                    && o.id.starts_with("auth/unknown-key")
+                    && o.reason
+                        .as_deref()
+                        .is_some_and(|r| r.contains("open key policy")))
+        })
         .map(|o| {
             format!(
                 "{} {}: {}",
@@ -52,4 +61,55 @@ async fn every_built_in_scenario_passes_against_the_mock() {
         assert!(n > 0, "{check} never applied");
     }
     assert!(s.changes.agents_left().is_empty());
+}
+
+fn strict_keys() -> mock_server::Config {
+    let mut c = mock_server::Config::for_tests();
+    c.rate_limit = 1_000_000;
+    c.key_policy = mock_server::KeyPolicy::Strict;
+    c.api_keys = vec![
+        "va_conformance_key_a_0001".to_owned(),
+        "va_conformance_key_b_0002".to_owned(),
+    ];
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn where_keys_are_issued_an_unknown_key_is_refused_and_a_target_that_accepts_it_fails() {
+    let auth_rows = |s: &conformance::events::Summary| -> Vec<(String, ScenarioStatus)> {
+        s.scenarios
+            .iter()
+            .filter(|o| o.id.starts_with("auth/"))
+            .map(|o| (o.id.clone(), o.status))
+            .collect()
+    };
+    let server = e2e_tests::start_with_config(strict_keys(), None).await;
+    let mut cfg = e2e_tests::run_config(server.base_url.clone(), 11, 0, 0);
+    cfg.phases = [Phase::Scenario].into();
+    let outcome = run(cfg, &mut []).await.expect("the run completes");
+    let rows = auth_rows(&outcome.summary);
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    assert!(
+        rows.iter().all(|(_, st)| *st == ScenarioStatus::Passed),
+        "{rows:?}"
+    );
+
+    let server = e2e_tests::start_with_config(strict_keys(), Some("unknown_key_accepted")).await;
+    let mut cfg = e2e_tests::run_config(server.base_url.clone(), 11, 0, 0);
+    cfg.phases = [Phase::Scenario].into();
+    cfg.profile = conformance::profile::Profile::Page;
+    let outcome = run(cfg, &mut []).await.expect("the run completes");
+    let rows = auth_rows(&outcome.summary);
+    assert!(
+        rows.iter().all(|(_, st)| *st == ScenarioStatus::Failed),
+        "{rows:?}"
+    );
+    assert!(
+        outcome
+            .summary
+            .findings
+            .iter()
+            .any(|f| f.check == "auth_required" && f.is_failure()),
+        "an accepted unknown key fails auth_required under page"
+    );
 }

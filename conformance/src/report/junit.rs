@@ -157,6 +157,11 @@ pub(super) fn junit_report(
                     s.set_message(reason);
                     s
                 }
+                ScenarioStatus::NotApplicable => {
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message(format!("not applicable: {reason}"));
+                    s
+                }
                 ScenarioStatus::Failed | ScenarioStatus::Error => {
                     let kind = if o.status == ScenarioStatus::Failed {
                         NonSuccessKind::Failure

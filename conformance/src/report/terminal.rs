@@ -120,16 +120,21 @@ fn scenarios(list: &[crate::events::ScenarioOutcome]) -> String {
     use crate::events::ScenarioStatus;
     let count = |st: ScenarioStatus| list.iter().filter(|o| o.status == st).count();
     let mut s = format!(
-        "Scenarios: {} passed, {} failed, {} skipped, {} errors\n",
+        "Scenarios: {} passed, {} failed, {} skipped, {} errors",
         count(ScenarioStatus::Passed),
         count(ScenarioStatus::Failed),
         count(ScenarioStatus::Skipped),
         count(ScenarioStatus::Error)
     );
+    let na = count(ScenarioStatus::NotApplicable);
+    if na > 0 {
+        let _ = write!(s, ", {na} not applicable");
+    }
+    s.push('\n');
     for o in list.iter().filter(|o| o.status != ScenarioStatus::Passed) {
         let _ = writeln!(
             s,
-            "  {:<7} {}{}",
+            "  {:<14} {}{}",
             o.status.as_str(),
             o.id,
             o.reason

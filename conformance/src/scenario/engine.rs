@@ -50,6 +50,9 @@ impl Capabilities {
         if !policy.read_only && shared.exec.target.guard().imports_left() != Some(0) {
             have.push(Capability::Imports);
         }
+        if !shared.mock.as_ref().is_some_and(|m| m.open_keys) {
+            have.push(Capability::IssuedKeys);
+        }
         Capabilities { have }
     }
 
@@ -70,6 +73,10 @@ impl Capabilities {
                     "control_api" => "no control API (--control-url of vici-mock)",
                     "spending" => "purchases are off (--allow-purchases N)",
                     "imports" => "CSV imports are off (--allow-imports N)",
+                    "issued_keys" => {
+                        "the mock's open key policy gives any well-formed key a workspace \
+                         (start it with --key-policy strict to test unknown keys)"
+                    }
                     other => other,
                 })
                 .collect();
@@ -177,6 +184,14 @@ pub(crate) async fn run(shared: &Shared, fx: &Fixtures, files: &[Loaded]) {
                 };
                 let id = format!("{}/{}{label}", f.suite.suite, sc.scenario);
                 let outcome = match caps.missing(sc) {
+                    // Only an open key policy makes a scenario inapplicable; anything else missing
+                    // is a skip.
+                    Some(why)
+                        if sc.requires.contains(&Capability::IssuedKeys)
+                            && !caps.have.contains(&Capability::IssuedKeys) =>
+                    {
+                        outcome(&id, sc, ScenarioStatus::NotApplicable, Some(why), 0)
+                    }
                     Some(why) => outcome(&id, sc, ScenarioStatus::Skipped, Some(why), 0),
                     None => {
                         let mut vars = base.clone();

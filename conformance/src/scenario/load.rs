@@ -36,6 +36,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "scenarios/contacts.yaml",
         include_str!("../../../scenarios/contacts.yaml"),
     ),
+    (
+        "scenarios/auth.yaml",
+        include_str!("../../../scenarios/auth.yaml"),
+    ),
     // Last: it moves the virtual clock on.
     (
         "scenarios/recordings.yaml",

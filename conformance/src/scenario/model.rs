@@ -58,6 +58,9 @@ pub enum Capability {
     Spending,
     /// CSV imports are allowed (v1 cannot delete the contacts they create).
     Imports,
+    /// The target issues keys, so a well-formed key can be unknown (not a mock whose open key
+    /// policy gives any key a workspace: there, such a scenario is not applicable).
+    IssuedKeys,
 }
 
 impl Capability {
@@ -70,6 +73,7 @@ impl Capability {
             Capability::ControlApi => "control_api",
             Capability::Spending => "spending",
             Capability::Imports => "imports",
+            Capability::IssuedKeys => "issued_keys",
         }
     }
 }

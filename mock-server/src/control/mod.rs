@@ -129,6 +129,10 @@ async fn health(State(st): State<Shared>) -> Response {
         "workspaces": st.store.keys().len(),
         "seed": st.config.seed,
         "rateLimit": st.config.rate_limit,
+        "keyPolicy": match st.config.key_policy {
+            crate::config::KeyPolicy::Open => "open",
+            crate::config::KeyPolicy::Strict => "strict",
+        },
         "scheduledJobs": st.sim.pending_jobs(),
     }))
 }
