@@ -824,3 +824,18 @@ pub fn run_config(
         scenarios: conformance::scenario::load::built_in().expect("the built-in suites parse"),
     }
 }
+
+/// The origin of a mock's base URL (`http://ADDR`), where its control API lives under `/_mock`.
+pub fn origin(base_url: &str) -> String {
+    base_url.trim_end_matches("/api/v1").to_owned()
+}
+
+/// GETs `url` and reads JSON; a test helper, so a failure panics naming the URL.
+pub async fn get_json(url: String) -> Value {
+    reqwest::get(&url)
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: not JSON: {e}"))
+}

@@ -6,20 +6,8 @@ use conformance::case::Phase;
 use conformance::events::Verdict;
 use conformance::runner::run;
 use e2e_tests::start_limited;
+use e2e_tests::{get_json, origin};
 use serde_json::Value;
-
-fn origin(base_url: &str) -> String {
-    base_url.trim_end_matches("/api/v1").to_owned()
-}
-
-async fn get_json(url: String) -> Value {
-    reqwest::get(&url)
-        .await
-        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
-        .json()
-        .await
-        .unwrap_or_else(|e| panic!("GET {url}: not JSON: {e}"))
-}
 
 fn unix(ts: &Value) -> i64 {
     ts.as_str()

@@ -4,22 +4,10 @@
 use conformance::runner::{RunConfig, run};
 use conformance::safety::Safety;
 use e2e_tests::start;
+use e2e_tests::{get_json, origin};
 use serde_json::Value;
 
 const KEY: &str = "va_conformance_key_a_0001";
-
-fn origin(base_url: &str) -> String {
-    base_url.trim_end_matches("/api/v1").to_owned()
-}
-
-async fn get_json(url: String) -> Value {
-    reqwest::get(&url)
-        .await
-        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
-        .json()
-        .await
-        .unwrap_or_else(|e| panic!("GET {url}: not JSON: {e}"))
-}
 
 async fn state(base_url: &str) -> Value {
     get_json(format!("{}/_mock/state?key={KEY}", origin(base_url))).await
