@@ -164,24 +164,16 @@ pub(crate) async fn run(shared: &Shared, fx: &Fixtures, files: &[Loaded]) {
     let base = built_ins(shared, fx);
     for f in files {
         for sc in &f.suite.scenarios {
-            let rows: Vec<BTreeMap<String, Value>> = if sc.matrix.is_empty() {
-                vec![BTreeMap::new()]
+            let rows: Vec<serde_json::Map<String, Value>> = if sc.matrix.is_empty() {
+                vec![serde_json::Map::new()]
             } else {
                 sc.matrix.clone()
             };
-            for row in rows {
+            let labels = row_labels(&rows);
+            for (row, label) in rows.into_iter().zip(labels) {
                 if shared.expired() {
                     return;
                 }
-                let label = if row.is_empty() {
-                    String::new()
-                } else {
-                    let pairs: Vec<String> = row
-                        .iter()
-                        .map(|(k, v)| format!("{k}={}", text(v)))
-                        .collect();
-                    format!(" [{}]", pairs.join(", "))
-                };
                 let id = format!("{}/{}{label}", f.suite.suite, sc.scenario);
                 let outcome = match caps.missing(sc) {
                     // Only an open key policy makes a scenario inapplicable; anything else missing
@@ -204,6 +196,36 @@ pub(crate) async fn run(shared: &Shared, fx: &Fixtures, files: &[Loaded]) {
             }
         }
     }
+}
+
+/// Each row's label (` [filter=status, value=failed]`): its first variables in file order, as
+/// few as tell the rows apart; empty for a scenario without a matrix.
+fn row_labels(rows: &[serde_json::Map<String, Value>]) -> Vec<String> {
+    let width = rows.iter().map(serde_json::Map::len).max().unwrap_or(0);
+    let label = |row: &serde_json::Map<String, Value>, n: usize| -> String {
+        let pairs: Vec<String> = row
+            .iter()
+            .take(n)
+            .map(|(k, v)| format!("{k}={}", short(&Value::from(text(v))).trim_matches('"')))
+            .collect();
+        pairs.join(", ")
+    };
+    let n = (1..=width)
+        .find(|&n| {
+            let all: std::collections::BTreeSet<String> =
+                rows.iter().map(|r| label(r, n)).collect();
+            all.len() == rows.len()
+        })
+        .unwrap_or(width);
+    rows.iter()
+        .map(|r| {
+            if r.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", label(r, n))
+            }
+        })
+        .collect()
 }
 
 fn outcome(
@@ -992,4 +1014,40 @@ fn assertion(
         }
     }
     Ok(Applied::Pass)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(v: Value) -> Vec<serde_json::Map<String, Value>> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_object().unwrap().clone())
+            .collect()
+    }
+
+    #[test]
+    fn a_row_is_labelled_by_as_few_of_its_first_variables_as_tell_it_apart() {
+        let r = rows(serde_json::json!([
+            {"field": "name", "value": "{{tag}} renamed", "pointer": "/name"},
+            {"field": "soul", "value": "Warm", "pointer": "/soul"}
+        ]));
+        assert_eq!(row_labels(&r), [" [field=name]", " [field=soul]"]);
+        let r = rows(serde_json::json!([
+            {"filter": "status", "value": "completed"},
+            {"filter": "status", "value": "failed"},
+            {"filter": "hasRecording", "value": true}
+        ]));
+        assert_eq!(
+            row_labels(&r),
+            [
+                " [filter=status, value=completed]",
+                " [filter=status, value=failed]",
+                " [filter=hasRecording, value=true]"
+            ]
+        );
+        assert_eq!(row_labels(&rows(serde_json::json!([{}]))), [""]);
+    }
 }

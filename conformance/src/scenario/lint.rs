@@ -194,7 +194,11 @@ fn scenario(
                 let candidates: Vec<String> = if op.contains("{{") {
                     sc.matrix
                         .iter()
-                        .filter_map(|row| super::template::render(op, row).ok())
+                        .filter_map(|row| {
+                            let vars: super::template::Vars =
+                                row.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                            super::template::render(op, &vars).ok()
+                        })
                         .collect()
                 } else {
                     vec![op.clone()]

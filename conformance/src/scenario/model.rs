@@ -36,7 +36,8 @@ pub struct Scenario {
     pub vars: BTreeMap<String, Value>,
     /// Rows of variables: the scenario runs once per row (one filter value each, say).
     #[serde(default)]
-    pub matrix: Vec<BTreeMap<String, Value>>,
+    /// Kept in file order: a row's label is its first variables, as many as tell it apart.
+    pub matrix: Vec<serde_json::Map<String, Value>>,
     /// The steps, in order; a step whose request fails to produce what a later one needs ends
     /// the scenario.
     pub steps: Vec<Step>,
