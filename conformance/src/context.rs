@@ -28,13 +28,16 @@ pub(crate) struct Shared {
     pub(crate) fuzz_examples: std::sync::atomic::AtomicUsize,
     /// What the run will not test, and why (for the plan).
     pub(crate) notes: Vec<String>,
-    /// Whether the control URL answered like vici-mock's.
-    pub(crate) is_mock: bool,
-    /// What that control API said of the mock.
+    /// What the control URL said of the mock, if it answered like vici-mock's.
     pub(crate) mock: Option<crate::safety::MockInfo>,
 }
 
 impl Shared {
+    /// Whether the control URL answered like vici-mock's.
+    pub(crate) fn is_mock(&self) -> bool {
+        self.mock.is_some()
+    }
+
     pub(crate) fn fuzz_examples(&self) -> usize {
         self.fuzz_examples
             .load(std::sync::atomic::Ordering::Relaxed)

@@ -17,14 +17,15 @@ pub const OWNED_AGENTS: usize = 3;
 
 /// Whether the selection needs agents of its own: an update of agents, routing of numbers, or
 /// the stateful flows.
-fn needs_agents(ops: &[&Operation], stateful: bool) -> bool {
+pub(crate) fn needs_agents(ops: &[&Operation], stateful: bool) -> bool {
     stateful
         || ops
             .iter()
             .any(|o| matches!(o.id.as_str(), "updateAgent" | "updatePhoneNumber"))
 }
 
-fn needs_number(ops: &[&Operation]) -> bool {
+/// Whether the selection routes numbers, so needs a number of its own.
+pub(crate) fn needs_number(ops: &[&Operation]) -> bool {
     ops.iter().any(|o| o.id == "updatePhoneNumber")
 }
 
@@ -46,6 +47,11 @@ fn request(id: &str, method: &str, path: String, body: Option<serde_json::Value>
         note: "the run's own resources".to_owned(),
     }
 }
+
+/// Why routing is not tested when purchases are off (for the plan and the dry run).
+pub(crate) const NO_NUMBER: &str = "updatePhoneNumber: purchases are off, so the run has no \
+     number of its own to route; only its unknown-id and credential probes run \
+     (--allow-purchases 1 to test routing)";
 
 /// What the setup could not make, for the plan ("updatePhoneNumber: no number of the run's own
 /// (purchases off); only its unknown-id and credential probes run").
@@ -95,12 +101,7 @@ pub async fn setup(
     if needs_number(ops) {
         let inventory = fx.inventory.clone();
         match target.guard().purchases_left() {
-            Some(0) => notes.push(
-                "updatePhoneNumber: purchases are off, so the run has no number of its own to \
-                 route; only its unknown-id and credential probes run (--allow-purchases 1 to test \
-                 routing)"
-                    .to_owned(),
-            ),
+            Some(0) => notes.push(NO_NUMBER.to_owned()),
             _ => {
                 // From the end of the inventory: the examples and coverage buy from its start.
                 if let Some(number) = inventory.last() {
@@ -143,9 +144,9 @@ fn outcome(r: &Result<crate::http::Exchange, crate::http::TransportError>) -> St
     }
 }
 
-/// Deletes every agent the run created and has not deleted yet. Returns how many deletions
-/// failed (a 404 counts as done: the agent is gone).
-pub async fn cleanup(target: &Target) -> usize {
+/// Deletes every agent the run created and has not deleted yet; the ledger counts the deletions
+/// that failed (a 404 counts as done: the agent is gone).
+pub async fn cleanup(target: &Target) {
     let left: Vec<String> = target
         .guard()
         .changes()
@@ -168,5 +169,4 @@ pub async fn cleanup(target: &Target) -> usize {
         }
     }
     target.guard().cleanup_failed(failed);
-    failed
 }

@@ -498,11 +498,8 @@ fn wav_verdict(r: &Result<Exchange, TransportError>) -> Applied {
         return Applied::Skip;
     }
     let b = &e.body;
-    let le32 = |i: usize| {
-        b.get(i..i + 4)
-            .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-    };
-    let le16 = |i: usize| b.get(i..i + 2).map(|s| u16::from_le_bytes([s[0], s[1]]));
+    let le32 = |i: usize| crate::wav::le32(b, i);
+    let le16 = |i: usize| crate::wav::le16(b, i);
     let shown = |v: Option<u32>| v.map_or_else(|| "missing".to_owned(), |n| n.to_string());
     let problems = |checks: Vec<(bool, String)>| -> Vec<String> {
         checks
@@ -616,24 +613,7 @@ mod tests {
 
     use super::*;
 
-    /// A WAV header of `rate` Hz, 16-bit mono PCM, with `data` bytes of silence.
-    fn wav(rate: u32, data: usize) -> Vec<u8> {
-        let mut b = Vec::new();
-        b.extend_from_slice(b"RIFF");
-        b.extend_from_slice(&(36 + data as u32).to_le_bytes());
-        b.extend_from_slice(b"WAVEfmt ");
-        b.extend_from_slice(&16u32.to_le_bytes());
-        b.extend_from_slice(&1u16.to_le_bytes());
-        b.extend_from_slice(&1u16.to_le_bytes());
-        b.extend_from_slice(&rate.to_le_bytes());
-        b.extend_from_slice(&(rate * 2).to_le_bytes());
-        b.extend_from_slice(&2u16.to_le_bytes());
-        b.extend_from_slice(&16u16.to_le_bytes());
-        b.extend_from_slice(b"data");
-        b.extend_from_slice(&(data as u32).to_le_bytes());
-        b.resize(44 + data, 0);
-        b
-    }
+    use crate::wav::silence as wav;
 
     fn answer(body: Vec<u8>, content_length: bool) -> Result<Exchange, TransportError> {
         let mut headers = vec![("content-type".to_owned(), "audio/wav".to_owned())];

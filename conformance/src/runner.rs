@@ -140,9 +140,8 @@ pub async fn run(
         }
         None => None,
     };
-    let is_mock = mock.is_some();
     let guard = Arc::new(crate::safety::Guard::new(
-        cfg.safety.resolve(is_mock),
+        cfg.safety.resolve(mock.is_some()),
         cfg.tag(),
     ));
     target.guard_with(guard.clone());
@@ -210,7 +209,6 @@ pub async fn run(
         fuzz_examples: std::sync::atomic::AtomicUsize::new(cfg.max_examples),
         preflight: preflight.clone(),
         notes,
-        is_mock,
         mock,
     });
     let producer = {
@@ -281,20 +279,12 @@ pub fn dry_run(cfg: &RunConfig) -> Result<String, RunError> {
         .collect();
     let (ops, mut notes) = testable(&selected, policy);
     let stateful = cfg.phases.contains(&Phase::Scenario);
-    let owns_agents = !policy.read_only
-        && (stateful
-            || ops
-                .iter()
-                .any(|o| matches!(o.id.as_str(), "updateAgent" | "updatePhoneNumber")));
-    let owns_number = !policy.read_only
-        && policy.purchases != Some(0)
-        && ops.iter().any(|o| o.id == "updatePhoneNumber");
-    if !owns_number && ops.iter().any(|o| o.id == "updatePhoneNumber") && !policy.read_only {
-        notes.push(
-            "updatePhoneNumber: purchases are off, so the run has no number of its own to route; \
-             only its unknown-id and credential probes run (--allow-purchases 1 to test routing)"
-                .to_owned(),
-        );
+    // What `owned::setup` would make, by the same rules.
+    let owns_agents = !policy.read_only && crate::owned::needs_agents(&ops, stateful);
+    let routes = !policy.read_only && crate::owned::needs_number(&ops);
+    let owns_number = routes && policy.purchases != Some(0);
+    if routes && !owns_number {
+        notes.push(crate::owned::NO_NUMBER.to_owned());
     }
     let placeholder = |p: &str| vec![format!("{p}EXISTING01")];
     let fixtures = Arc::new(crate::fixtures::Fixtures {
@@ -341,8 +331,11 @@ pub fn dry_run(cfg: &RunConfig) -> Result<String, RunError> {
         fuzz_examples: std::sync::atomic::AtomicUsize::new(cfg.max_examples),
         preflight: crate::preflight::Preflight::default(),
         notes,
-        is_mock: cfg.control_url.is_some(),
-        mock: None,
+        // A dry run asks nothing: a control URL is taken to be a mock's, its key policy unknown.
+        mock: cfg
+            .control_url
+            .as_ref()
+            .map(|_| crate::safety::MockInfo { open_keys: false }),
     };
     let (mut plan, listed) = plan(&shared, &ops, &fixtures);
     plan.rate_limit = Some(300);

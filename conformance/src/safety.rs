@@ -242,10 +242,15 @@ fn is_safe_method(m: &str) -> bool {
 /// The path of a case without a trailing slash, percent-decoded and lowercased, as the guard
 /// compares it (a server may well decode `%61gt_…` or ignore case).
 fn normalised_path(case: &Case) -> String {
+    decoded_path(case).to_ascii_lowercase()
+}
+
+/// The path of a case percent-decoded, without a trailing slash (ids keep their case).
+fn decoded_path(case: &Case) -> String {
     percent_encoding::percent_decode_str(&case.path)
         .decode_utf8_lossy()
         .trim_end_matches('/')
-        .to_ascii_lowercase()
+        .to_owned()
 }
 
 impl Guard {
@@ -386,10 +391,7 @@ impl Guard {
         if is_safe_method(&case.method) {
             return;
         }
-        let path = percent_encoding::percent_decode_str(&case.path)
-            .decode_utf8_lossy()
-            .trim_end_matches('/')
-            .to_owned();
+        let path = decoded_path(case);
         let body = ex.json_ref();
         let id = || body.and_then(|b| b["id"].as_str()).map(str::to_owned);
         let mut c = self.changes.lock();
@@ -447,13 +449,9 @@ pub struct MockInfo {
     pub open_keys: bool,
 }
 
-/// Whether the control API at `control_url` answers like vici-mock's (`/health` with `status`,
-/// `now` and `workspaces`): only then does the runner treat the target as free to change.
-pub async fn is_mock(control_url: &str) -> bool {
-    mock_info(control_url).await.is_some()
-}
-
-/// [`is_mock`], with what the control API says (`None`: not a mock's).
+/// What the control API at `control_url` says of the mock, if it answers like vici-mock's
+/// (`/health` with `status`, `now` and `workspaces`; `None` otherwise): only then does the runner
+/// treat the target as free to change.
 pub async fn mock_info(control_url: &str) -> Option<MockInfo> {
     let url = format!("{}/health", control_url.trim_end_matches('/'));
     let client = reqwest::Client::builder()

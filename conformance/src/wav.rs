@@ -16,11 +16,13 @@ pub struct Wav {
     pub duration_sec: f64,
 }
 
-fn le16(b: &[u8], i: usize) -> Option<u16> {
+/// The little-endian `u16` at `i`, if the bytes are there.
+pub(crate) fn le16(b: &[u8], i: usize) -> Option<u16> {
     b.get(i..i + 2).map(|s| u16::from_le_bytes([s[0], s[1]]))
 }
 
-fn le32(b: &[u8], i: usize) -> Option<u32> {
+/// The little-endian `u32` at `i`, if the bytes are there.
+pub(crate) fn le32(b: &[u8], i: usize) -> Option<u32> {
     b.get(i..i + 4)
         .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
 }
@@ -85,27 +87,32 @@ pub fn parse(b: &[u8]) -> Result<Wav, String> {
     })
 }
 
+/// A 44-byte-header WAV of `rate` Hz, 16-bit mono PCM, with `data` bytes of silence (for tests).
+#[cfg(test)]
+pub(crate) fn silence(rate: u32, data: usize) -> Vec<u8> {
+    let mut b = Vec::new();
+    b.extend_from_slice(b"RIFF");
+    b.extend_from_slice(&(36 + data as u32).to_le_bytes());
+    b.extend_from_slice(b"WAVEfmt ");
+    b.extend_from_slice(&16u32.to_le_bytes());
+    b.extend_from_slice(&1u16.to_le_bytes());
+    b.extend_from_slice(&1u16.to_le_bytes());
+    b.extend_from_slice(&rate.to_le_bytes());
+    b.extend_from_slice(&(rate * 2).to_le_bytes());
+    b.extend_from_slice(&2u16.to_le_bytes());
+    b.extend_from_slice(&16u16.to_le_bytes());
+    b.extend_from_slice(b"data");
+    b.extend_from_slice(&(data as u32).to_le_bytes());
+    b.resize(44 + data, 0);
+    b
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn wav(rate: u32, samples: u32) -> Vec<u8> {
-        let data = samples * 2;
-        let mut b = Vec::new();
-        b.extend_from_slice(b"RIFF");
-        b.extend_from_slice(&(36 + data).to_le_bytes());
-        b.extend_from_slice(b"WAVEfmt ");
-        b.extend_from_slice(&16u32.to_le_bytes());
-        b.extend_from_slice(&1u16.to_le_bytes());
-        b.extend_from_slice(&1u16.to_le_bytes());
-        b.extend_from_slice(&rate.to_le_bytes());
-        b.extend_from_slice(&(rate * 2).to_le_bytes());
-        b.extend_from_slice(&2u16.to_le_bytes());
-        b.extend_from_slice(&16u16.to_le_bytes());
-        b.extend_from_slice(b"data");
-        b.extend_from_slice(&data.to_le_bytes());
-        b.resize(b.len() + data as usize, 0);
-        b
+        silence(rate, samples as usize * 2)
     }
 
     #[test]

@@ -41,7 +41,7 @@ impl Capabilities {
         if fx.recording.is_some() {
             have.push(Capability::Recording);
         }
-        if shared.is_mock {
+        if shared.is_mock() {
             have.push(Capability::ControlApi);
         }
         if !policy.read_only && shared.exec.target.guard().purchases_left() != Some(0) {
@@ -493,7 +493,12 @@ async fn send(shared: &Shared, case: &Case) -> Result<Result<Exchange, Transport
 
 /// Moves the target's virtual clock (a `control` step).
 async fn control(shared: &Shared, c: &super::model::Control) -> Result<bool, Stop> {
-    let Some(url) = shared.cfg.control_url.as_deref().filter(|_| shared.is_mock) else {
+    let Some(url) = shared
+        .cfg
+        .control_url
+        .as_deref()
+        .filter(|_| shared.is_mock())
+    else {
         return Err(Stop::Skip(
             "no control API (--control-url of vici-mock)".into(),
         ));
