@@ -119,6 +119,11 @@ pub struct RunArgs {
     /// purchases.
     #[arg(long, env = "VICI_ALLOW_IMPORTS", value_name = "N")]
     pub allow_imports: Option<u64>,
+    /// Also run a suite that is off against a real target (repeatable): `rate-limit` spends the
+    /// key's whole rate limit (about a minute and 301 requests; the key's other clients are
+    /// refused meanwhile). Against vici-mock at v1's limit it runs anyway, on the virtual clock.
+    #[arg(long = "include", env = "VICI_INCLUDE", value_delimiter = ',', value_parser = ["rate-limit"])]
+    pub include: Vec<String>,
     /// Print the plan (operations, requests, what the run would create or change) and send
     /// nothing, not even to the target's control API.
     #[arg(long)]
@@ -256,6 +261,7 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig, String> {
             read_only: a.read_only,
             allow_purchases: a.allow_purchases,
             allow_imports: a.allow_imports,
+            exhaust_rate_limit: a.include.iter().any(|i| i == "rate-limit"),
         },
     })
 }

@@ -211,6 +211,34 @@ impl Target {
     /// The safety guard sees the case first: a request it withholds is never sent
     /// ([`TransportError::Withheld`]), and it learns how every sent one ended.
     pub async fn send(&self, case: &Case) -> Result<Exchange, TransportError> {
+        self.take_budget()?;
+        self.send_cleanup(case).await
+    }
+
+    /// Sends `case` once as it is, within the budget and past the guard like [`Target::send`],
+    /// but without waiting for the rate limit's window and without retrying a 429: for the
+    /// scenarios that test the rate limit itself, which the pacing would hide. The pacer still
+    /// learns from the answer, so the requests after it wait for the window.
+    pub async fn send_unpaced(&self, case: &Case) -> Result<Exchange, TransportError> {
+        self.take_budget()?;
+        let ticket = self.guard.admit(case).map_err(TransportError::Withheld)?;
+        if let Some(why) = self.down() {
+            return Err(TransportError::Broken(why));
+        }
+        self.health
+            .sent
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let result = self.send_once(case).await;
+        self.observe_result(&result);
+        if let Ok(ex) = &result {
+            self.pacer.observe(&case.auth, ex);
+        }
+        self.guard.settle(ticket, case, &result);
+        result
+    }
+
+    /// One request of the budget, or why none is left.
+    fn take_budget(&self) -> Result<(), TransportError> {
         if let Some(b) = self.budget
             && self
                 .admitted
@@ -221,7 +249,12 @@ impl Target {
             self.guard.count_withheld(&w);
             return Err(TransportError::Withheld(w));
         }
-        self.send_cleanup(case).await
+        Ok(())
+    }
+
+    /// Lets `d` pass: on the target's virtual clock when the run paces by one, else by sleeping.
+    pub async fn let_pass(&self, d: Duration) {
+        self.pacer.pass(d).await;
     }
 
     /// [`Target::send`] outside the request budget, for the cleanup at the end of a run: the
@@ -240,7 +273,7 @@ impl Target {
             if let Some(why) = self.down() {
                 return Err(TransportError::Broken(why));
             }
-            self.pacer.wait().await;
+            self.pacer.wait(&case.auth).await;
             self.health
                 .sent
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -255,7 +288,7 @@ impl Target {
                 }
                 other => other?,
             };
-            self.pacer.observe(&ex);
+            self.pacer.observe(&case.auth, &ex);
             if ex.status == 429 && attempts < 3 {
                 attempts += 1;
                 let wait = ex
@@ -379,10 +412,33 @@ fn source_chain(e: &dyn std::error::Error) -> String {
 /// requests remain, wait until the window frees up. Against a mock started with a high limit it
 /// never waits; against a real 300-a-minute key it never trips the limit by accident. With a
 /// control API it advances the target's virtual clock instead of sleeping.
+///
+/// The limit is per key (D-RATE), so the pacer keeps one window per credential a case carries:
+/// key B's answer says nothing of key A's window.
 #[derive(Default)]
 struct Pacer {
-    state: Mutex<Option<(u64, Instant)>>,
+    state: Mutex<std::collections::HashMap<Bucket, (u64, Instant)>>,
     clock: Option<(String, reqwest::Client)>,
+}
+
+/// Which window a case's credential counts against.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Bucket {
+    Primary,
+    Secondary,
+    /// No key, or a raw Authorization header: the target counts these however it counts them;
+    /// kept apart from the keys.
+    Other,
+}
+
+impl Bucket {
+    fn of(auth: &Auth) -> Bucket {
+        match auth {
+            Auth::Primary => Bucket::Primary,
+            Auth::Secondary => Bucket::Secondary,
+            Auth::None | Auth::Raw(_) => Bucket::Other,
+        }
+    }
 }
 
 /// Requests kept in reserve so concurrent workers do not overshoot.
@@ -393,11 +449,12 @@ const RESERVE: u64 = 8;
 const EPOCH_THRESHOLD: u64 = 1_000_000_000;
 
 impl Pacer {
-    async fn wait(&self) {
+    async fn wait(&self, auth: &Auth) {
+        let bucket = Bucket::of(auth);
         let until = {
             let s = self.state.lock();
-            match *s {
-                Some((remaining, reset_at))
+            match s.get(&bucket) {
+                Some(&(remaining, reset_at))
                     if remaining <= RESERVE && reset_at > Instant::now() =>
                 {
                     Some(reset_at)
@@ -407,7 +464,7 @@ impl Pacer {
         };
         if let Some(t) = until {
             self.pass(t.saturating_duration_since(Instant::now())).await;
-            *self.state.lock() = None;
+            self.state.lock().remove(&bucket);
         }
     }
 
@@ -428,7 +485,7 @@ impl Pacer {
         tokio::time::sleep(d).await;
     }
 
-    fn observe(&self, ex: &Exchange) {
+    fn observe(&self, auth: &Auth, ex: &Exchange) {
         let remaining = ex
             .header("x-ratelimit-remaining")
             .and_then(|v| v.trim().parse::<u64>().ok());
@@ -437,7 +494,10 @@ impl Pacer {
             .and_then(|v| v.trim().parse::<u64>().ok());
         if let (Some(r), Some(s)) = (remaining, reset) {
             let wait = reset_seconds(s, now_epoch());
-            *self.state.lock() = Some((r, Instant::now() + Duration::from_secs(wait.min(3_600))));
+            self.state.lock().insert(
+                Bucket::of(auth),
+                (r, Instant::now() + Duration::from_secs(wait.min(3_600))),
+            );
         }
     }
 }
@@ -732,22 +792,29 @@ mod tests {
     #[tokio::test]
     async fn the_pacer_waits_for_the_window_only_when_few_requests_remain() {
         let p = Pacer::default();
-        p.observe(&ex("250", "30"));
+        let a = Auth::Primary;
+        p.observe(&a, &ex("250", "30"));
         let t = Instant::now();
-        p.wait().await;
+        p.wait(&a).await;
         assert!(
             t.elapsed() < Duration::from_millis(100),
             "plenty left: no wait"
         );
-        p.observe(&ex("3", "1"));
+        p.observe(&a, &ex("3", "1"));
         let t = Instant::now();
-        p.wait().await;
+        p.wait(&Auth::Secondary).await;
+        assert!(
+            t.elapsed() < Duration::from_millis(100),
+            "another key's window is its own"
+        );
+        let t = Instant::now();
+        p.wait(&a).await;
         assert!(
             t.elapsed() >= Duration::from_millis(900),
             "nearly out: waits for the reset"
         );
         let t = Instant::now();
-        p.wait().await;
+        p.wait(&a).await;
         assert!(
             t.elapsed() < Duration::from_millis(100),
             "the wait is spent once"

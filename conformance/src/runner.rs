@@ -331,11 +331,12 @@ pub fn dry_run(cfg: &RunConfig) -> Result<String, RunError> {
         fuzz_examples: std::sync::atomic::AtomicUsize::new(cfg.max_examples),
         preflight: crate::preflight::Preflight::default(),
         notes,
-        // A dry run asks nothing: a control URL is taken to be a mock's, its key policy unknown.
-        mock: cfg
-            .control_url
-            .as_ref()
-            .map(|_| crate::safety::MockInfo { open_keys: false }),
+        // A dry run asks nothing: a control URL is taken to be a mock's at v1's rate limit, its
+        // key policy unknown.
+        mock: cfg.control_url.as_ref().map(|_| crate::safety::MockInfo {
+            open_keys: false,
+            rate_limit: Some(300),
+        }),
     };
     let (mut plan, listed) = plan(&shared, &ops, &fixtures);
     plan.rate_limit = Some(300);

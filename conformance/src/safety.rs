@@ -27,6 +27,10 @@ pub struct Safety {
     pub allow_purchases: Option<u64>,
     /// The most CSV imports (`POST /contact-lists` answered 2xx); `None` as for purchases.
     pub allow_imports: Option<u64>,
+    /// The run may spend the key's whole rate limit (`--include rate-limit`): on a real target
+    /// the rate-limit suite takes about a minute and 301 requests, and other clients of that key
+    /// are refused meanwhile. A mock at v1's limit is tested without it.
+    pub exhaust_rate_limit: bool,
 }
 
 impl Safety {
@@ -447,6 +451,8 @@ impl Guard {
 pub struct MockInfo {
     /// Whether any well-formed key gets a workspace (`keyPolicy: open`): then no key is unknown.
     pub open_keys: bool,
+    /// The requests a minute it admits per key (`rateLimit`), if it says.
+    pub rate_limit: Option<u64>,
 }
 
 /// What the control API at `control_url` says of the mock, if it answers like vici-mock's
@@ -466,6 +472,7 @@ pub async fn mock_info(control_url: &str) -> Option<MockInfo> {
     (v["status"] == "ok" && v.get("now").is_some() && v["workspaces"].is_u64()).then(|| MockInfo {
         // A mock that does not say is taken to be open, its default.
         open_keys: v["keyPolicy"] != "strict",
+        rate_limit: v["rateLimit"].as_u64(),
     })
 }
 

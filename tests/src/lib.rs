@@ -17,8 +17,10 @@
 //! the runner's webhook receiver and checks.
 
 pub mod alternatives;
+pub mod rate_limit;
 pub mod webhooks;
 pub use alternatives::{ALTERNATIVES, Alternative, RunningAlternative, start_alternative};
+pub use rate_limit::{RATE_LIMIT_DEVIANTS, RateLimitDeviant};
 pub use webhooks::{WEBHOOK_DEVIANTS, WebhookDeviant};
 
 use std::net::SocketAddr;
@@ -753,18 +755,26 @@ pub async fn start_limited(id: Option<&'static str>, rate_limit: u32) -> Running
 
 /// [`start`] with a configuration of the caller's (response validation off, as in every
 /// variant: a deviant's broken answers must reach the runner).
-pub async fn start_with_config(
-    mut config: mock_server::Config,
-    id: Option<&'static str>,
-) -> Running {
-    config.validate_responses = false;
-    let state = mock_server::AppState::new(config).expect("test config is valid");
-    let mut router = mock_server::app(state);
+pub async fn start_with_config(config: mock_server::Config, id: Option<&'static str>) -> Running {
+    let mut router = mock_app(config);
     if let Some(id) = id {
         router = router.layer(middleware::from_fn(move |req: Request, next: Next| {
             deviate(id, req, next)
         }));
     }
+    serve(router).await
+}
+
+/// The mock's router on `config`, response validation off (a deviant's broken answers must
+/// reach the runner).
+pub(crate) fn mock_app(mut config: mock_server::Config) -> axum::Router {
+    config.validate_responses = false;
+    let state = mock_server::AppState::new(config).expect("test config is valid");
+    mock_server::app(state)
+}
+
+/// Serves `router` on 127.0.0.1:0.
+pub(crate) async fn serve(router: axum::Router) -> Running {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -101,12 +101,14 @@ async fn every_deviant_variant_is_caught_by_its_check_at_its_profile() {
 
 #[tokio::test]
 async fn the_catalogue_covers_every_check() {
-    // Webhook checks are proven by the webhook deviants (tests/webhooks.rs); the replay note
-    // never fails, so nothing can be caught by it.
+    // Webhook checks are proven by the webhook deviants (tests/webhooks.rs), rate-limit checks
+    // by the rate-limit deviants (tests/rate_limit.rs); the replay note never fails, so nothing
+    // can be caught by it.
     let covered: BTreeSet<&str> = DEVIANTS
         .iter()
         .map(|d| d.caught_by)
         .chain(e2e_tests::WEBHOOK_DEVIANTS.iter().map(|d| d.caught_by))
+        .chain(e2e_tests::RATE_LIMIT_DEVIANTS.iter().map(|d| d.caught_by))
         .chain(conformance::webhook::INFORMATIONAL.iter().copied())
         .collect();
     for c in conformance::checks::catalogue::CATALOGUE {

@@ -182,6 +182,7 @@ async fn without_a_mock_control_api_nothing_is_bought_or_imported_unless_capped(
         read_only: false,
         allow_purchases: Some(2),
         allow_imports: Some(1),
+        ..Safety::default()
     };
     let outcome = run(cfg, &mut []).await.expect("the run completes");
     let bought = journal(&server.base_url, "operationId=buyPhoneNumber&status=2xx").await;

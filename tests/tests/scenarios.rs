@@ -4,11 +4,12 @@
 use conformance::case::Phase;
 use conformance::events::{ScenarioStatus, Verdict};
 use conformance::runner::run;
-use e2e_tests::start;
+use e2e_tests::{start, start_limited};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_built_in_scenario_passes_against_the_mock() {
-    let server = start(None).await;
+    // At v1's own limit, so the rate-limit suite runs too (on the mock's virtual clock).
+    let server = start_limited(None, 300).await;
     let mut cfg = e2e_tests::run_config(server.base_url.clone(), 11, 0, 0);
     cfg.phases = [Phase::Scenario].into();
     let outcome = run(cfg, &mut []).await.expect("the run completes");
@@ -51,6 +52,9 @@ async fn every_built_in_scenario_passes_against_the_mock() {
         "filter_applied",
         "inventory_search",
         "patch_read_back",
+        "rate_limit",
+        "rate_limit_recovery",
+        "rate_limit_per_key",
     ] {
         let n: usize = s
             .operations

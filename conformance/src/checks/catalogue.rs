@@ -241,6 +241,15 @@ catalogue! {
     "webhook_retry", Must, Contract, Flow,
         "a delivery whose first attempt was refused is retried with the same delivery id and body",
         "D-WEBHOOK-DELIVERY";
+    "rate_limit", Must, Page, Flow,
+        "from a quiet minute, a key's first 300 requests are admitted and the 301st is refused as rate_limited with details.retryAfterSec (429 and Retry-After are the contract's)",
+        "\"Rate limit: 300 requests / minute per key.\"; D-RATE";
+    "rate_limit_recovery", Must, Page, Flow,
+        "after waiting details.retryAfterSec seconds, the refused key is admitted again",
+        "\"message\": \"too many requests — wait 12s\", \"details\": { \"retryAfterSec\": 12 }";
+    "rate_limit_per_key", Must, Page, Flow,
+        "a key at its limit leaves another key's requests admitted",
+        "\"Rate limit: 300 requests / minute per key.\"";
 }
 
 /// The entry of `id`, if one is registered (for names a user typed: `--checks`, a baseline).

@@ -25,13 +25,20 @@ use crate::http::{Exchange, TransportError};
 pub struct Capabilities {
     /// Which capabilities hold.
     pub have: Vec<Capability>,
+    /// Capabilities that do not hold because of how the target was set up on purpose, with
+    /// the reason: a scenario that needs one is not applicable (rather than skipped).
+    pub inapplicable: BTreeMap<Capability, String>,
 }
+
+/// v1's rate limit, which the rate-limit suite tests (D-RATE).
+const V1_RATE_LIMIT: u64 = 300;
 
 impl Capabilities {
     /// What a run with `shared`'s settings and `fx`'s fixtures offers.
     pub(crate) fn of(shared: &Shared, fx: &Fixtures) -> Capabilities {
         let policy = shared.exec.target.guard().policy();
         let mut have = Vec::new();
+        let mut inapplicable = BTreeMap::new();
         if !policy.read_only {
             have.push(Capability::Writes);
         }
@@ -50,38 +57,79 @@ impl Capabilities {
         if !policy.read_only && shared.exec.target.guard().imports_left() != Some(0) {
             have.push(Capability::Imports);
         }
-        if !shared.mock.as_ref().is_some_and(|m| m.open_keys) {
+        if shared.mock.as_ref().is_some_and(|m| m.open_keys) {
+            inapplicable.insert(
+                Capability::IssuedKeys,
+                "the mock's open key policy gives any well-formed key a workspace \
+                 (start it with --key-policy strict to test unknown keys)"
+                    .to_owned(),
+            );
+        } else {
             have.push(Capability::IssuedKeys);
         }
-        Capabilities { have }
+        match shared.mock.as_ref().map(|m| m.rate_limit) {
+            // A mock at v1's limit costs nothing to exhaust: its clock is virtual.
+            Some(Some(V1_RATE_LIMIT)) => have.push(Capability::RateLimit),
+            Some(Some(n)) => {
+                inapplicable.insert(
+                    Capability::RateLimit,
+                    format!(
+                        "the mock admits {n} requests a minute, not v1's {V1_RATE_LIMIT} \
+                         (start it without --rate-limit to test the limit)"
+                    ),
+                );
+            }
+            _ if shared.cfg.safety.exhaust_rate_limit => have.push(Capability::RateLimit),
+            _ => {}
+        }
+        Capabilities { have, inapplicable }
     }
 
-    fn missing(&self, sc: &Scenario) -> Option<String> {
-        let missing: Vec<&str> = sc
+    /// Why `sc` cannot run here, and whether that makes it not applicable (rather than skipped).
+    fn missing(&self, sc: &Scenario) -> Option<(ScenarioStatus, String)> {
+        let missing: Vec<Capability> = sc
             .requires
             .iter()
+            .copied()
             .filter(|c| !self.have.contains(c))
-            .map(|c| c.as_str())
             .collect();
-        (!missing.is_empty()).then(|| {
-            let why: Vec<&str> = missing
-                .iter()
-                .map(|m| match *m {
-                    "writes" => "the run is read-only",
-                    "second_key" => "no --api-key-b",
-                    "recording" => "the target has no call with a recording",
-                    "control_api" => "no control API (--control-url of vici-mock)",
-                    "spending" => "purchases are off (--allow-purchases N)",
-                    "imports" => "CSV imports are off (--allow-imports N)",
-                    "issued_keys" => {
-                        "the mock's open key policy gives any well-formed key a workspace \
-                         (start it with --key-policy strict to test unknown keys)"
+        if missing.is_empty() {
+            return None;
+        }
+        let names: Vec<&str> = missing.iter().map(|c| c.as_str()).collect();
+        let why: Vec<String> = missing
+            .iter()
+            .map(|c| {
+                if let Some(r) = self.inapplicable.get(c) {
+                    return r.clone();
+                }
+                match c {
+                    Capability::Writes => "the run is read-only",
+                    Capability::SecondKey => "no --api-key-b",
+                    Capability::Recording => "the target has no call with a recording",
+                    Capability::ControlApi => "no control API (--control-url of vici-mock)",
+                    Capability::Spending => "purchases are off (--allow-purchases N)",
+                    Capability::Imports => "CSV imports are off (--allow-imports N)",
+                    Capability::IssuedKeys => "the target gives any key a workspace",
+                    Capability::RateLimit => {
+                        "it spends the key's whole rate limit, about a minute and 301 requests \
+                         (add --include rate-limit)"
                     }
-                    other => other,
-                })
-                .collect();
-            format!("needs {}: {}", missing.join(", "), why.join("; "))
-        })
+                }
+                .to_owned()
+            })
+            .collect();
+        // Only what the target was set up to do on purpose makes a scenario inapplicable; any
+        // other missing capability is a skip.
+        let status = if missing.iter().all(|c| self.inapplicable.contains_key(c)) {
+            ScenarioStatus::NotApplicable
+        } else {
+            ScenarioStatus::Skipped
+        };
+        Some((
+            status,
+            format!("needs {}: {}", names.join(", "), why.join("; ")),
+        ))
     }
 }
 
@@ -176,15 +224,7 @@ pub(crate) async fn run(shared: &Shared, fx: &Fixtures, files: &[Loaded]) {
                 }
                 let id = format!("{}/{}{label}", f.suite.suite, sc.scenario);
                 let outcome = match caps.missing(sc) {
-                    // Only an open key policy makes a scenario inapplicable; anything else missing
-                    // is a skip.
-                    Some(why)
-                        if sc.requires.contains(&Capability::IssuedKeys)
-                            && !caps.have.contains(&Capability::IssuedKeys) =>
-                    {
-                        outcome(&id, sc, ScenarioStatus::NotApplicable, Some(why), 0)
-                    }
-                    Some(why) => outcome(&id, sc, ScenarioStatus::Skipped, Some(why), 0),
+                    Some((status, why)) => outcome(&id, sc, status, Some(why), 0),
                     None => {
                         let mut vars = base.clone();
                         vars.extend(sc.vars.clone());
@@ -484,7 +524,21 @@ struct Walked {
 }
 
 async fn send(shared: &Shared, case: &Case) -> Result<Result<Exchange, TransportError>, Stop> {
-    let r = shared.exec.target.send(case).await;
+    send_as(shared, case, false).await
+}
+
+/// [`send`], `unpaced` or not ([`crate::http::Target::send_unpaced`]).
+async fn send_as(
+    shared: &Shared,
+    case: &Case,
+    unpaced: bool,
+) -> Result<Result<Exchange, TransportError>, Stop> {
+    let t = &shared.exec.target;
+    let r = if unpaced {
+        t.send_unpaced(case).await
+    } else {
+        t.send(case).await
+    };
     if let Err(TransportError::Withheld(w)) = &r {
         return Err(Stop::Skip(w.to_string()));
     }
@@ -519,15 +573,76 @@ async fn control(shared: &Shared, c: &super::model::Control) -> Result<bool, Sto
     }
 }
 
+/// The longest `pause`: ten minutes.
+const MAX_PAUSE: f64 = 600.0;
+
+/// Lets a `pause` step's seconds pass.
+async fn pause(shared: &Shared, p: &Value, vars: &Vars) -> Result<bool, Stop> {
+    let v = render_value(p, vars)?;
+    let seconds = v
+        .as_f64()
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse::<f64>().ok()))
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .ok_or_else(|| Stop::Error(format!("pause {}: not a number of seconds", short(&v))))?;
+    if seconds > MAX_PAUSE {
+        return Err(Stop::Error(format!(
+            "pause {seconds}: more than {MAX_PAUSE} seconds"
+        )));
+    }
+    shared
+        .exec
+        .target
+        .let_pass(std::time::Duration::from_secs_f64(seconds))
+        .await;
+    Ok(false)
+}
+
+/// Sends a `burst` step's request up to `b.max` times, each answer but the last judged as it
+/// comes; hands back the last (the first refusal, if any) and sets `b.admitted`.
+async fn burst(
+    shared: &Shared,
+    case: &Case,
+    b: &super::model::Burst,
+    vars: &mut Vars,
+) -> Result<(Case, Result<Exchange, TransportError>), Stop> {
+    let mut admitted: u64 = 0;
+    let mut n: u32 = 0;
+    loop {
+        n += 1;
+        let mut c = case.clone();
+        c.id.push_str(&format!("/{n}"));
+        let r = send_as(shared, &c, true).await?;
+        let refused = r.as_ref().map_or(true, |ex| ex.status >= 400);
+        if !refused {
+            admitted += 1;
+        }
+        if refused || n >= b.max {
+            vars.insert(b.admitted.clone(), Value::from(admitted));
+            return Ok((c, r));
+        }
+        let rec = shared.exec.judge(c, &r, Vec::new());
+        shared.emit(rec);
+    }
+}
+
 /// Runs one step; `Ok(true)` if one of its verdicts failed the run.
 async fn step(shared: &Shared, id: &str, st: &Step, vars: &mut Vars) -> Result<bool, Stop> {
     if let Some(c) = &st.control {
         return control(shared, c).await;
     }
-    let (case, result, mut verdicts, walked) = match &st.paginate {
-        None => {
+    if let Some(p) = &st.pause {
+        return pause(shared, p, vars).await;
+    }
+    let (case, result, mut verdicts, walked) = match (&st.paginate, &st.burst) {
+        (None, Some(b)) => {
+            let case = case_of(id, st, vars, None)?;
+            let (case, r) = burst(shared, &case, b, vars).await?;
+            (case, r, Vec::new(), None)
+        }
+        (None, None) => {
             let mut case = case_of(id, st, vars, None)?;
-            let mut r = send(shared, &case).await?;
+            let unpaced = st.request.as_ref().is_some_and(|q| q.unpaced);
+            let mut r = send_as(shared, &case, unpaced).await?;
             let retry = st.request.as_ref().is_some_and(|q| q.retry_with_key);
             let base = &shared.exec.target.config.base_url;
             if retry
@@ -555,7 +670,7 @@ async fn step(shared: &Shared, id: &str, st: &Step, vars: &mut Vars) -> Result<b
             }
             (case, r, Vec::new(), None)
         }
-        Some(p) => {
+        (Some(p), _) => {
             let (case, r, v, w) = walk(shared, id, st, vars, p).await?;
             (case, r, v, Some(w))
         }

@@ -165,28 +165,63 @@ fn scenario(
                 format!("{}: the step name {} is used twice", sc.scenario, st.step),
             ));
         }
-        let r = match (&st.request, &st.control) {
-            (Some(r), None) => r,
-            (None, Some(_)) => {
-                if !sc.requires.contains(&super::model::Capability::ControlApi) {
+        let kinds = usize::from(st.request.is_some())
+            + usize::from(st.control.is_some())
+            + usize::from(st.pause.is_some());
+        if kinds != 1 {
+            out.push(at(
+                &format!("step: {}", st.step),
+                format!(
+                    "step {}: give exactly one of `request`, `control` and `pause`",
+                    st.step
+                ),
+            ));
+            continue;
+        }
+        if let Some(p) = &st.pause {
+            for name in names_in(p) {
+                if !bound.contains(&name) {
                     out.push(at(
-                        &format!("step: {}", st.step),
+                        &format!("{{{{{name}"),
                         format!(
-                            "{}: a control step needs `requires: [control_api]`",
-                            sc.scenario
+                            "step {}: the variable '{name}' is used before any step sets it",
+                            st.step
                         ),
                     ));
                 }
-                continue;
             }
-            _ => {
+            continue;
+        }
+        let Some(r) = &st.request else {
+            if !sc.requires.contains(&super::model::Capability::ControlApi) {
                 out.push(at(
                     &format!("step: {}", st.step),
-                    format!("step {}: give either `request` or `control`", st.step),
+                    format!(
+                        "{}: a control step needs `requires: [control_api]`",
+                        sc.scenario
+                    ),
                 ));
-                continue;
             }
+            continue;
         };
+        if let Some(b) = &st.burst {
+            if st.paginate.is_some() {
+                out.push(at(
+                    &format!("step: {}", st.step),
+                    format!(
+                        "step {}: a step is a `burst` or a `paginate`, not both",
+                        st.step
+                    ),
+                ));
+            }
+            if b.max == 0 {
+                out.push(at(
+                    "max:",
+                    format!("step {}: a burst sends at least one request", st.step),
+                ));
+            }
+            bound.insert(b.admitted.clone());
+        }
         match (&r.operation, &r.method, &r.path) {
             (None, _, None) if r.url.is_some() => {}
             (Some(op), None, None) if r.url.is_none() => {

@@ -40,10 +40,15 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "scenarios/auth.yaml",
         include_str!("../../../scenarios/auth.yaml"),
     ),
-    // Last: it moves the virtual clock on.
+    // Near the end: it moves the virtual clock on.
     (
         "scenarios/recordings.yaml",
         include_str!("../../../scenarios/recordings.yaml"),
+    ),
+    // Last: it leaves the key refused until the window frees up.
+    (
+        "scenarios/rate-limit.yaml",
+        include_str!("../../../scenarios/rate-limit.yaml"),
     ),
 ];
 

@@ -62,6 +62,9 @@ pub enum Capability {
     /// The target issues keys, so a well-formed key can be unknown (not a mock whose open key
     /// policy gives any key a workspace: there, such a scenario is not applicable).
     IssuedKeys,
+    /// The run may spend the key's whole rate limit (about a minute and 301 requests): against
+    /// vici-mock at v1's 300 a minute, or a real target with `--include rate-limit`.
+    RateLimit,
 }
 
 impl Capability {
@@ -75,6 +78,7 @@ impl Capability {
             Capability::Spending => "spending",
             Capability::Imports => "imports",
             Capability::IssuedKeys => "issued_keys",
+            Capability::RateLimit => "rate_limit",
         }
     }
 }
@@ -94,6 +98,14 @@ pub struct Step {
     /// Walk every page of a list instead of sending one request.
     #[serde(default)]
     pub paginate: Option<Paginate>,
+    /// Send the request many times in a row instead of once, unpaced, to reach a rate limit.
+    #[serde(default)]
+    pub burst: Option<Burst>,
+    /// Let this many seconds pass instead of sending a request (a number, or a template such as
+    /// `"{{wait}}"`): on the target's virtual clock where it has a control API, else by
+    /// sleeping (at most ten minutes).
+    #[serde(default)]
+    pub pause: Option<Value>,
     /// Assertions on the answer.
     #[serde(default)]
     pub expect: Vec<Assertion>,
@@ -108,6 +120,19 @@ pub struct Step {
 pub struct Control {
     /// Move the virtual clock on by this many seconds.
     pub advance_clock: f64,
+}
+
+/// Send one request many times in a row, as fast as the target answers: without the runner's
+/// pacing, and without retrying a refusal. It stops at the first answer with a status of 400 or
+/// more, which is the step's answer for its assertions (the last one when none is refused).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Burst {
+    /// Most requests sent.
+    pub max: u32,
+    /// A variable set to how many answers came before the refusal (all of them when none was
+    /// refused).
+    pub admitted: String,
 }
 
 /// Which credentials a request carries.
@@ -149,6 +174,10 @@ pub struct Request {
     /// key A (a recording URL may be an API URL that redirects to the signed one, D-RECORDING).
     #[serde(default)]
     pub retry_with_key: bool,
+    /// Send it once as it is: without waiting for the rate limit's window, and without
+    /// retrying a 429 (the runner's pacing would hide the refusal under test).
+    #[serde(default)]
+    pub unpaced: bool,
     /// Path parameters (`id`).
     #[serde(default)]
     pub params: BTreeMap<String, Value>,
