@@ -4,7 +4,7 @@
 use conformance::case::Phase;
 use conformance::events::{ScenarioStatus, Verdict};
 use conformance::runner::run;
-use e2e_tests::{start, start_limited};
+use e2e_tests::start_limited;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_built_in_scenario_passes_against_the_mock() {
