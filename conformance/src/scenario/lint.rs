@@ -134,6 +134,27 @@ pub fn lint(files: &[Loaded]) -> Vec<FileError> {
     out
 }
 
+/// An error for each of `used` that no earlier step (nor a built-in, var or matrix) sets.
+fn unbound(
+    st: &Step,
+    used: Vec<String>,
+    bound: &BTreeSet<String>,
+    at: &dyn Fn(&str, String) -> FileError,
+) -> Vec<FileError> {
+    used.into_iter()
+        .filter(|name| !bound.contains(name))
+        .map(|name| {
+            at(
+                &format!("{{{{{name}"),
+                format!(
+                    "step {}: the variable '{name}' is used before any step sets it",
+                    st.step
+                ),
+            )
+        })
+        .collect()
+}
+
 fn scenario(
     f: &Loaded,
     sc: &Scenario,
@@ -179,17 +200,7 @@ fn scenario(
             continue;
         }
         if let Some(p) = &st.pause {
-            for name in names_in(p) {
-                if !bound.contains(&name) {
-                    out.push(at(
-                        &format!("{{{{{name}"),
-                        format!(
-                            "step {}: the variable '{name}' is used before any step sets it",
-                            st.step
-                        ),
-                    ));
-                }
-            }
+            out.extend(unbound(st, names_in(p), &bound, at));
             continue;
         }
         let Some(r) = &st.request else {
@@ -305,17 +316,7 @@ fn scenario(
             .into_iter()
             .chain(st.expect.iter().flat_map(assertion_names))
             .collect();
-        for name in used {
-            if !bound.contains(&name) {
-                out.push(at(
-                    &format!("{{{{{name}"),
-                    format!(
-                        "step {}: the variable '{name}' is used before any step sets it",
-                        st.step
-                    ),
-                ));
-            }
-        }
+        out.extend(unbound(st, used, &bound, at));
         for (name, c) in &st.capture {
             if c.items && st.paginate.is_none() {
                 out.push(at(
