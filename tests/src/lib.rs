@@ -20,7 +20,7 @@ pub mod alternatives;
 pub mod rate_limit;
 pub mod webhooks;
 pub use alternatives::{ALTERNATIVES, Alternative, RunningAlternative, start_alternative};
-pub use rate_limit::{RATE_LIMIT_DEVIANTS, RateLimitDeviant};
+pub use rate_limit::RATE_LIMIT_DEVIANTS;
 pub use webhooks::{WEBHOOK_DEVIANTS, WebhookDeviant};
 
 use std::net::SocketAddr;

@@ -14,69 +14,56 @@ use conformance::profile::Profile;
 use parking_lot::Mutex;
 use serde_json::Value;
 
-use crate::{Running, body_json, mock_app, rebuild, serve};
+use crate::{Deviant, Running, body_json, mock_app, rebuild, serve};
 
 /// v1's limit (D-RATE).
 pub const V1_LIMIT: u32 = 300;
 
-/// One rate-limit deviant.
-#[derive(Debug, Clone, Copy)]
-pub struct RateLimitDeviant {
-    /// Stable id.
-    pub id: &'static str,
-    /// What it breaks.
-    pub breaks: &'static str,
-    /// The check that must report it.
-    pub caught_by: &'static str,
-    /// The weakest profile under which that check fails: the binding of the broken rule.
-    pub profile: Profile,
-}
-
 /// The catalogue.
-pub const RATE_LIMIT_DEVIANTS: &[RateLimitDeviant] = &[
-    RateLimitDeviant {
+pub const RATE_LIMIT_DEVIANTS: &[Deviant] = &[
+    Deviant {
         id: "admits_301",
         breaks: "the limit is 301 requests a minute, one too many (D-RATE's sliding log; a fixed window or a token bucket may admit more)",
         caught_by: "rate_limit",
         profile: Profile::Contract,
     },
-    RateLimitDeviant {
+    Deviant {
         id: "never_refuses",
         breaks: "the limit is 100 000 requests a minute: 601 in a row are all admitted",
         caught_by: "rate_limit",
         profile: Profile::Page,
     },
-    RateLimitDeviant {
+    Deviant {
         id: "refuses_the_300th",
         breaks: "the limit is 299 requests a minute, one too few",
         caught_by: "rate_limit",
         profile: Profile::Page,
     },
-    RateLimitDeviant {
+    Deviant {
         id: "one_limit_for_all_keys",
         breaks: "while one key is refused, every other key is refused too",
         caught_by: "rate_limit_per_key",
         profile: Profile::Page,
     },
-    RateLimitDeviant {
+    Deviant {
         id: "retry_after_too_short",
         breaks: "a refusal says to wait 1 s (Retry-After too), but the key stays refused for a minute",
         caught_by: "rate_limit_recovery",
         profile: Profile::Page,
     },
-    RateLimitDeviant {
+    Deviant {
         id: "retry_after_header_differs",
         breaks: "Retry-After is 5 s longer than details.retryAfterSec (D-RATE)",
         caught_by: "error_shape",
         profile: Profile::Contract,
     },
-    RateLimitDeviant {
+    Deviant {
         id: "wrong_rate_limit_code",
         breaks: "a refusal carries the code too_many_requests, not rate_limited",
         caught_by: "rate_limit",
         profile: Profile::Page,
     },
-    RateLimitDeviant {
+    Deviant {
         id: "refused_with_403",
         breaks: "a refusal is a 403, not a 429 (D-RATE; the page names no status)",
         caught_by: "rate_limit",
