@@ -124,6 +124,24 @@ pub struct RunArgs {
     /// refused meanwhile). Against vici-mock at v1's limit it runs anyway, on the virtual clock.
     #[arg(long = "include", env = "VICI_INCLUDE", value_delimiter = ',', value_parser = ["rate-limit"])]
     pub include: Vec<String>,
+    /// Where the runner's webhook receiver listens. Against vici-mock it is registered through
+    /// the control API; against a real target, configure `http://ADDR/webhooks` as an endpoint
+    /// there and pass its secret with --webhook-secret.
+    #[arg(
+        long,
+        env = "VICI_WEBHOOK_LISTEN",
+        value_name = "ADDR",
+        default_value = "127.0.0.1:0"
+    )]
+    pub webhook_listen: std::net::SocketAddr,
+    /// The secret of the endpoint configured at the target for the runner's receiver: the
+    /// webhook scenarios then wait for the target's own events.
+    #[arg(long, env = "VICI_WEBHOOK_SECRET", value_name = "SECRET")]
+    pub webhook_secret: Option<String>,
+    /// How long a webhook scenario waits for an event, in seconds (default 5 against vici-mock,
+    /// 120 against a real target).
+    #[arg(long, env = "VICI_WEBHOOK_WAIT", value_name = "SECONDS")]
+    pub webhook_wait: Option<f64>,
     /// Print the plan (operations, requests, what the run would create or change) and send
     /// nothing, not even to the target's control API.
     #[arg(long)]
@@ -239,6 +257,11 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig, String> {
     if a.workers == 0 {
         return Err("--workers must be at least 1".to_owned());
     }
+    if a.webhook_wait
+        .is_some_and(|w| !w.is_finite() || !(0.0..=3_600.0).contains(&w))
+    {
+        return Err("--webhook-wait must be a number of seconds from 0 to 3600".to_owned());
+    }
     Ok(RunConfig {
         target: target_config(&a.target),
         seed: a.seed,
@@ -262,6 +285,11 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig, String> {
             allow_purchases: a.allow_purchases,
             allow_imports: a.allow_imports,
             exhaust_rate_limit: a.include.iter().any(|i| i == "rate-limit"),
+        },
+        webhooks: crate::webhook::rig::Settings {
+            listen: a.webhook_listen,
+            secret: a.webhook_secret.clone().filter(|s| !s.is_empty()),
+            wait: a.webhook_wait.map(Duration::from_secs_f64),
         },
     })
 }
@@ -432,7 +460,7 @@ async fn run(a: RunArgs) -> u8 {
                 | RunError::Report(_)
                 | RunError::Preflight(_)
                 | RunError::TargetDown(_) => exit_code::RUNNER_ERROR,
-                RunError::TargetContract(_) => exit_code::USAGE,
+                RunError::TargetContract(_) | RunError::Webhook(_) => exit_code::USAGE,
             }
         }
     }

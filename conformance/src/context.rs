@@ -30,6 +30,11 @@ pub(crate) struct Shared {
     pub(crate) notes: Vec<String>,
     /// What the control URL said of the mock, if it answered like vici-mock's.
     pub(crate) mock: Option<crate::safety::MockInfo>,
+    /// The webhook receiver, when the scenarios have one (a mock, or `--webhook-secret`).
+    pub(crate) webhooks: Option<crate::webhook::Rig>,
+    /// How the target learns of the receiver (what the plan of a dry run, which opens none,
+    /// goes by).
+    pub(crate) webhook_endpoint: Option<crate::webhook::Endpoint>,
 }
 
 impl Shared {

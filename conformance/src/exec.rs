@@ -158,12 +158,7 @@ impl Executor {
                     // Strict holds everything, SHOULD checks included: it is what our own mock
                     // is held to (zero findings), and a legitimate alternative that only adds
                     // fields must still be told apart from the mock there.
-                    let held = level == Level::Must || self.profile == Profile::Strict;
-                    let severity = if held && self.profile.holds(rule.binding) {
-                        Severity::Failure
-                    } else {
-                        Severity::Note
-                    };
+                    let severity = crate::finding::severity(id, level, rule.binding, self.profile);
                     checks.push((
                         id,
                         if severity == Severity::Failure {

@@ -5,6 +5,24 @@ use serde::Serialize;
 use spec::Binding;
 
 use crate::checks::catalogue::Level;
+use crate::profile::Profile;
+
+/// Checks that only ever produce notes, whatever the profile: D-WEBHOOK-SIGNATURE makes the
+/// replay note "never a failure".
+pub const INFORMATIONAL: &[&str] = &["webhook_replay"];
+
+/// What a failed verdict of `check` (of `level`, breaking a rule of `binding`) means under
+/// `profile`: a failure when the profile holds the binding, and, for SHOULD checks, only under
+/// `strict` (what our own mock is held to); a note otherwise, and always for
+/// [`INFORMATIONAL`] checks.
+pub fn severity(check: &str, level: Level, binding: Binding, profile: Profile) -> Severity {
+    let held = level == Level::Must || profile == Profile::Strict;
+    if held && profile.holds(binding) && !INFORMATIONAL.contains(&check) {
+        Severity::Failure
+    } else {
+        Severity::Note
+    }
+}
 
 /// What a finding means under the run's profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

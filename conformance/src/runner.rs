@@ -56,6 +56,8 @@ pub struct RunConfig {
     pub safety: crate::safety::Safety,
     /// The scenario suites the scenario phase runs (linted).
     pub scenarios: Vec<crate::scenario::load::Loaded>,
+    /// How webhooks are received.
+    pub webhooks: crate::webhook::rig::Settings,
 }
 
 impl RunConfig {
@@ -87,9 +89,43 @@ pub enum RunError {
     /// `--contract target`, but the target's document cannot be used.
     #[error("judge by the target's own contract: {0}")]
     TargetContract(String),
+    /// The webhook receiver could not start.
+    #[error("start the webhook receiver: {0}")]
+    Webhook(#[from] crate::webhook::ReceiverError),
     /// The target stopped answering during the run.
     #[error("finish the run: {0}")]
     TargetDown(String),
+}
+
+/// The run's webhook receiver, when a scenario to run needs one and the target can reach it: a
+/// mock (the scenarios register it through the control API) or an endpoint the user configured
+/// (`--webhook-secret`).
+async fn rig(cfg: &RunConfig, mock: bool) -> Result<Option<crate::webhook::Rig>, RunError> {
+    let Some(endpoint) = rig_endpoint(cfg, mock) else {
+        return Ok(None);
+    };
+    let w = &cfg.webhooks;
+    Ok(Some(
+        crate::webhook::Rig::start(w.listen, w.secret.clone(), endpoint, cfg.seed).await?,
+    ))
+}
+
+/// How the target would learn of the run's receiver, if the run has one.
+fn rig_endpoint(cfg: &RunConfig, mock: bool) -> Option<crate::webhook::Endpoint> {
+    use crate::scenario::model::Capability;
+    use crate::webhook::Endpoint;
+    let needed = cfg.phases.contains(&Phase::Scenario)
+        && cfg
+            .scenarios
+            .iter()
+            .flat_map(|f| &f.suite.scenarios)
+            .any(|sc| sc.requires.contains(&Capability::WebhookReceiver));
+    match (mock, &cfg.webhooks.secret) {
+        _ if !needed => None,
+        (true, _) => Some(Endpoint::Registered),
+        (false, Some(_)) => Some(Endpoint::Configured),
+        (false, None) => None,
+    }
 }
 
 /// SplitMix64, for deriving per-operation seeds that never change between releases.
@@ -193,6 +229,7 @@ pub async fn run(
     // Held apart from `Shared`, whose sender must drop for the event loop to end.
     let failing = Arc::new(parking_lot::Mutex::new(Vec::new()));
     let shared_target = target.clone();
+    let webhooks = rig(&cfg, mock.is_some()).await?;
     let shared = Arc::new(Shared {
         exec: Executor {
             contract: judge,
@@ -210,6 +247,8 @@ pub async fn run(
         preflight: preflight.clone(),
         notes,
         mock,
+        webhook_endpoint: webhooks.as_ref().map(|r| r.endpoint),
+        webhooks,
     });
     let producer = {
         let shared = shared.clone();
@@ -337,6 +376,9 @@ pub fn dry_run(cfg: &RunConfig) -> Result<String, RunError> {
             open_keys: false,
             rate_limit: Some(300),
         }),
+        // Planned as a real run would have it, but not bound: a dry run opens nothing.
+        webhook_endpoint: rig_endpoint(cfg, cfg.control_url.is_some()),
+        webhooks: None,
     };
     let (mut plan, listed) = plan(&shared, &ops, &fixtures);
     plan.rate_limit = Some(300);

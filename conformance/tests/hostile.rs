@@ -122,6 +122,7 @@ fn config(base_url: String) -> RunConfig {
         judge_by_target_contract: false,
         safety: conformance::safety::Safety::default(),
         scenarios: Vec::new(),
+        webhooks: Default::default(),
     }
 }
 

@@ -238,7 +238,19 @@ fn every_verdict_names_a_registered_check_and_every_flow_check_is_produced() {
         if !makes_verdicts(&path, &text) {
             continue;
         }
-        for (id, line) in verdict_literals(&lex(&text)) {
+        let tokens = lex(&text);
+        // A check id kept in a constant (`const DELIVERED: &str = "webhook_delivered";`) is
+        // produced where the constant is used.
+        for k in 1..tokens.len().saturating_sub(1) {
+            if let Tok::Str(id) = &tokens[k].tok
+                && tokens[k - 1].tok == Tok::Punct('=')
+                && tokens[k + 1].tok == Tok::Punct(';')
+                && registered.contains(id.as_str())
+            {
+                produced.insert(id.clone());
+            }
+        }
+        for (id, line) in verdict_literals(&tokens) {
             if registered.contains(id.as_str()) {
                 produced.insert(id);
             } else if !allowed.contains(id.as_str()) {

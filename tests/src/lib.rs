@@ -832,6 +832,7 @@ pub fn run_config(
         judge_by_target_contract: false,
         safety: conformance::safety::Safety::default(),
         scenarios: conformance::scenario::load::built_in().expect("the built-in suites parse"),
+        webhooks: Default::default(),
     }
 }
 

@@ -29,8 +29,14 @@ async fn the_full_run_against_the_mock_finds_nothing() {
         .await
         .expect("the run completes");
     let s = &outcome.summary;
-    let listing: Vec<String> = s
+    // The one finding allowed is the replay note on deliveries: the page's scheme leaves the
+    // timestamp unsigned (D-WEBHOOK-SIGNATURE), and the note says so.
+    let findings: Vec<_> = s
         .findings
+        .iter()
+        .filter(|f| f.check != "webhook_replay" || f.is_failure())
+        .collect();
+    let listing: Vec<String> = findings
         .iter()
         .map(|f| {
             format!(
@@ -40,9 +46,9 @@ async fn the_full_run_against_the_mock_finds_nothing() {
         })
         .collect();
     assert!(
-        s.findings.is_empty(),
+        findings.is_empty(),
         "{} findings:\n{}",
-        s.findings.len(),
+        findings.len(),
         listing.join("\n")
     );
     assert_eq!(s.verdict, Verdict::Conformant);
@@ -60,11 +66,8 @@ async fn the_full_run_against_the_mock_finds_nothing() {
         .values()
         .flat_map(|o| o.checks.keys().copied())
         .collect();
-    // Webhook checks judge deliveries, not exchanges: tests/webhooks.rs proves each applied.
+    // The webhook checks too: the webhook scenarios' deliveries are records of their own.
     for c in conformance::checks::catalogue::CATALOGUE {
-        if conformance::webhook::CHECKS.contains(&c.id) {
-            continue;
-        }
         assert!(ran.contains(c.id), "check {} never ran", c.id);
     }
     assert!(s.cases > 500, "only {} cases", s.cases);

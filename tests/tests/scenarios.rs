@@ -15,17 +15,19 @@ async fn every_built_in_scenario_passes_against_the_mock() {
     let outcome = run(cfg, &mut []).await.expect("the run completes");
     let s = &outcome.summary;
     // Under the mock's open key policy an unknown key opens a workspace: those scenarios are
-    // not applicable, and say why.
+    // not applicable, and say why. So is waiting for events caused outside the runner: the
+    // mock's are caused through its control API.
+    let not_applicable = |id: &str, reason: &str| {
+        (id.starts_with("auth/unknown-key") && reason.contains("open key policy"))
+            || (id == "webhooks/configured-endpoint" && reason.contains("control API"))
+    };
     let not_passed: Vec<String> = s
         .scenarios
         .iter()
         .filter(|o| {
             o.status != ScenarioStatus::Passed
                 && !(o.status == ScenarioStatus::NotApplicable
-                    && o.id.starts_with("auth/unknown-key")
-                    && o.reason
-                        .as_deref()
-                        .is_some_and(|r| r.contains("open key policy")))
+                    && not_applicable(&o.id, o.reason.as_deref().unwrap_or("")))
         })
         .map(|o| {
             format!(
@@ -44,7 +46,14 @@ async fn every_built_in_scenario_passes_against_the_mock() {
         .map(|sc| sc.matrix.len().max(1))
         .sum();
     assert_eq!(s.scenarios.len(), expected, "every scenario row ran");
-    assert!(s.findings.is_empty(), "{:#?}", s.findings);
+    // The one finding allowed is the replay note on every delivery: the page's scheme leaves
+    // the timestamp unsigned (D-WEBHOOK-SIGNATURE), and the note says so.
+    let others: Vec<_> = s
+        .findings
+        .iter()
+        .filter(|f| f.check != "webhook_replay" || f.is_failure())
+        .collect();
+    assert!(others.is_empty(), "{others:#?}");
     assert_eq!(s.verdict, Verdict::Conformant);
     // The assertions applied: each scenario check reached verdicts.
     for check in [
@@ -55,6 +64,15 @@ async fn every_built_in_scenario_passes_against_the_mock() {
         "rate_limit",
         "rate_limit_recovery",
         "rate_limit_per_key",
+        "webhook_delivered",
+        "webhook_headers",
+        "webhook_signature",
+        "webhook_timestamp",
+        "webhook_delivery_id",
+        "webhook_event_type",
+        "webhook_payload",
+        "webhook_order",
+        "webhook_retry",
     ] {
         let n: usize = s
             .operations

@@ -214,6 +214,9 @@ catalogue! {
     "undocumented_field", Should, Contract, Exchange(response::undocumented_field),
         "responses carry no fields the schema does not list",
         "D-OPEN-RESPONSES (allowed, but worth knowing)";
+    "webhook_delivered", Must, Page, Flow,
+        "each event the target is made to cause (a call's lifecycle, a failed call, a campaign's start and its pause for a do-not-call contact) arrives at the registered endpoint before the deadline",
+        "\"Event types include call.queued, call.connected, call.completed, call.failed, campaign.started, campaign.compliance_paused.\"";
     "webhook_headers", Must, Page, Flow,
         "a delivery carries X-VICIagent-Event, -Delivery, -Timestamp and -Signature in their forms, as a POST of JSON (each header carries its binding)",
         "\"X-VICIagent-Event: call.completed X-VICIagent-Delivery: <uuid> X-VICIagent-Timestamp: 1715616000 X-VICIagent-Signature: t=1715616000,v1=<hex_hmac>\"; D-WEBHOOK-DELIVERY";

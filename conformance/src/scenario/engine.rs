@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use spec::{Binding, Rule};
 
+pub use super::capability::Capabilities;
 use super::cond::{Subject, eval, short};
 use super::load::Loaded;
 use super::model::{Assertion, Capability, Key, Scenario, Step};
@@ -19,119 +20,6 @@ use crate::context::Shared;
 use crate::events::{RunEvent, ScenarioOutcome, ScenarioStatus};
 use crate::fixtures::Fixtures;
 use crate::http::{Exchange, TransportError};
-
-/// What the run offers the scenarios.
-#[derive(Debug, Clone, Default)]
-pub struct Capabilities {
-    /// Which capabilities hold.
-    pub have: Vec<Capability>,
-    /// Capabilities that do not hold because of how the target was set up on purpose, with
-    /// the reason: a scenario that needs one is not applicable (rather than skipped).
-    pub inapplicable: BTreeMap<Capability, String>,
-}
-
-/// v1's rate limit, which the rate-limit suite tests (D-RATE).
-const V1_RATE_LIMIT: u64 = 300;
-
-impl Capabilities {
-    /// What a run with `shared`'s settings and `fx`'s fixtures offers.
-    pub(crate) fn of(shared: &Shared, fx: &Fixtures) -> Capabilities {
-        let policy = shared.exec.target.guard().policy();
-        let mut have = Vec::new();
-        let mut inapplicable = BTreeMap::new();
-        if !policy.read_only {
-            have.push(Capability::Writes);
-        }
-        if shared.exec.target.config.api_key_b.is_some() {
-            have.push(Capability::SecondKey);
-        }
-        if fx.recording.is_some() {
-            have.push(Capability::Recording);
-        }
-        if shared.is_mock() {
-            have.push(Capability::ControlApi);
-        }
-        if !policy.read_only && shared.exec.target.guard().purchases_left() != Some(0) {
-            have.push(Capability::Spending);
-        }
-        if !policy.read_only && shared.exec.target.guard().imports_left() != Some(0) {
-            have.push(Capability::Imports);
-        }
-        if shared.mock.as_ref().is_some_and(|m| m.open_keys) {
-            inapplicable.insert(
-                Capability::IssuedKeys,
-                "the mock's open key policy gives any well-formed key a workspace \
-                 (start it with --key-policy strict to test unknown keys)"
-                    .to_owned(),
-            );
-        } else {
-            have.push(Capability::IssuedKeys);
-        }
-        match shared.mock.as_ref().map(|m| m.rate_limit) {
-            // A mock at v1's limit costs nothing to exhaust: its clock is virtual.
-            Some(Some(V1_RATE_LIMIT)) => have.push(Capability::RateLimit),
-            Some(Some(n)) => {
-                inapplicable.insert(
-                    Capability::RateLimit,
-                    format!(
-                        "the mock admits {n} requests a minute, not v1's {V1_RATE_LIMIT} \
-                         (start it without --rate-limit to test the limit)"
-                    ),
-                );
-            }
-            _ if shared.cfg.safety.exhaust_rate_limit => have.push(Capability::RateLimit),
-            _ => {}
-        }
-        Capabilities { have, inapplicable }
-    }
-
-    /// Why `sc` cannot run here, and whether that makes it not applicable (rather than skipped).
-    fn missing(&self, sc: &Scenario) -> Option<(ScenarioStatus, String)> {
-        let missing: Vec<Capability> = sc
-            .requires
-            .iter()
-            .copied()
-            .filter(|c| !self.have.contains(c))
-            .collect();
-        if missing.is_empty() {
-            return None;
-        }
-        let names: Vec<&str> = missing.iter().map(|c| c.as_str()).collect();
-        let why: Vec<String> = missing
-            .iter()
-            .map(|c| {
-                if let Some(r) = self.inapplicable.get(c) {
-                    return r.clone();
-                }
-                match c {
-                    Capability::Writes => "the run is read-only",
-                    Capability::SecondKey => "no --api-key-b",
-                    Capability::Recording => "the target has no call with a recording",
-                    Capability::ControlApi => "no control API (--control-url of vici-mock)",
-                    Capability::Spending => "purchases are off (--allow-purchases N)",
-                    Capability::Imports => "CSV imports are off (--allow-imports N)",
-                    Capability::IssuedKeys => "the target gives any key a workspace",
-                    Capability::RateLimit => {
-                        "it spends the key's whole rate limit, about a minute and 301 requests \
-                         (add --include rate-limit)"
-                    }
-                }
-                .to_owned()
-            })
-            .collect();
-        // Only what the target was set up to do on purpose makes a scenario inapplicable; any
-        // other missing capability is a skip.
-        let status = if missing.iter().all(|c| self.inapplicable.contains_key(c)) {
-            ScenarioStatus::NotApplicable
-        } else {
-            ScenarioStatus::Skipped
-        };
-        Some((
-            status,
-            format!("needs {}: {}", names.join(", "), why.join("; ")),
-        ))
-    }
-}
 
 /// The variables every scenario starts with.
 pub(crate) fn built_ins(shared: &Shared, fx: &Fixtures) -> Vars {
@@ -160,6 +48,10 @@ pub(crate) fn built_ins(shared: &Shared, fx: &Fixtures) -> Vars {
     if let Some(n) = fx.inventory.first() {
         v.insert("inventory_number".into(), Value::from(n.clone()));
     }
+    v.insert(
+        "webhook_wait".into(),
+        Value::from(super::deliveries::default_wait(shared).as_secs_f64()),
+    );
     let unknown = |p: &str| Value::from(format!("{p}zzNotThere{:06}", shared.cfg.seed % 1_000_000));
     v.insert("unknown_agent".into(), unknown(id_prefixes::AGENT));
     v.insert("unknown_call".into(), unknown(id_prefixes::CALL));
@@ -186,7 +78,7 @@ pub fn estimate(files: &[Loaded], caps: &Capabilities) -> usize {
 }
 
 /// Why a scenario stopped early.
-enum Stop {
+pub(super) enum Stop {
     /// The file is wrong or a variable is missing: error.
     Error(String),
     /// A capability turned out to be missing: skip.
@@ -220,6 +112,7 @@ pub(crate) async fn run(shared: &Shared, fx: &Fixtures, files: &[Loaded]) {
             let labels = row_labels(&rows);
             for (row, label) in rows.into_iter().zip(labels) {
                 if shared.expired() {
+                    super::control::unregister(shared).await;
                     return;
                 }
                 let id = format!("{}/{}{label}", f.suite.suite, sc.scenario);
@@ -236,6 +129,7 @@ pub(crate) async fn run(shared: &Shared, fx: &Fixtures, files: &[Loaded]) {
             }
         }
     }
+    super::control::unregister(shared).await;
 }
 
 /// Each row's label (` [filter=status, value=failed]`): its first variables in file order, as
@@ -284,19 +178,53 @@ fn outcome(
     }
 }
 
+/// What the steps of one scenario instance share besides variables.
+#[derive(Default)]
+struct State {
+    /// The last control request, as a case: what should have caused an awaited delivery.
+    cause: Option<Case>,
+}
+
 async fn instance(shared: &Shared, id: &str, sc: &Scenario, mut vars: Vars) -> ScenarioOutcome {
+    let webhooks = sc.requires.contains(&Capability::WebhookReceiver);
+    let from = super::deliveries::mark(shared);
+    if webhooks {
+        super::deliveries::fail_first_attempt(shared, false);
+    }
+    let mut state = State::default();
+    let (status, reason, steps) = steps(shared, id, sc, &mut vars, &mut state).await;
+    // Every attempt the scenario caused is judged, however its steps ended.
+    let status = if webhooks && status != ScenarioStatus::Error {
+        let failed = super::deliveries::verify(shared, id, from).await;
+        super::deliveries::fail_first_attempt(shared, false);
+        match status {
+            ScenarioStatus::Passed | ScenarioStatus::Skipped if failed => ScenarioStatus::Failed,
+            s => s,
+        }
+    } else {
+        status
+    };
+    outcome(id, sc, status, reason, steps)
+}
+
+/// Runs the steps of one instance: how it ended, why (if not passed), and the steps done.
+async fn steps(
+    shared: &Shared,
+    id: &str,
+    sc: &Scenario,
+    vars: &mut Vars,
+    state: &mut State,
+) -> (ScenarioStatus, Option<String>, usize) {
     let mut failed = false;
     let mut done = 0;
     for st in &sc.steps {
-        match step(shared, id, st, &mut vars).await {
+        match step(shared, id, st, vars, state).await {
             Ok(f) => {
                 failed |= f;
                 done += 1;
             }
             Err(Stop::Failed) => {
-                return outcome(
-                    id,
-                    sc,
+                return (
                     ScenarioStatus::Failed,
                     Some(format!("stopped at step {}", st.step)),
                     done + 1,
@@ -308,18 +236,10 @@ async fn instance(shared: &Shared, id: &str, sc: &Scenario, mut vars: Vars) -> S
                 } else {
                     ScenarioStatus::Skipped
                 };
-                return outcome(
-                    id,
-                    sc,
-                    status,
-                    Some(format!("step {}: {why}", st.step)),
-                    done,
-                );
+                return (status, Some(format!("step {}: {why}", st.step)), done);
             }
             Err(Stop::Error(why)) => {
-                return outcome(
-                    id,
-                    sc,
+                return (
                     ScenarioStatus::Error,
                     Some(format!("step {}: {why}", st.step)),
                     done,
@@ -332,7 +252,7 @@ async fn instance(shared: &Shared, id: &str, sc: &Scenario, mut vars: Vars) -> S
     } else {
         ScenarioStatus::Passed
     };
-    outcome(id, sc, status, None, done)
+    (status, None, done)
 }
 
 /// The case a step's request makes (`page`: the limit and offset of a walked page).
@@ -438,14 +358,14 @@ fn base_url_of(vars: &Vars) -> String {
 const BASE_URL: &str = " base url";
 
 /// The catalogue's `'static` id for `check` (lint made sure it is there).
-fn check_id(check: &str) -> Result<&'static str, Stop> {
+pub(super) fn check_id(check: &str) -> Result<&'static str, Stop> {
     crate::checks::catalogue::info(check)
         .map(|c| c.id)
         .ok_or_else(|| Stop::Error(format!("unknown check id '{check}'")))
 }
 
 /// The rule a `cite:` names: a page quote, or a D-entry (contract).
-fn rule_of(cite: Option<&String>) -> Option<Rule> {
+pub(super) fn rule_of(cite: Option<&String>) -> Option<Rule> {
     let c = cite?;
     Some(if c.starts_with('"') {
         Rule::new(Binding::Page, c.clone())
@@ -454,7 +374,7 @@ fn rule_of(cite: Option<&String>) -> Option<Rule> {
     })
 }
 
-fn fail(rule: Option<Rule>, title: String, message: String) -> Applied {
+pub(super) fn fail(rule: Option<Rule>, title: String, message: String) -> Applied {
     match rule {
         Some(r) => fail_as(r, title, message),
         None => Applied::Fail(Failure {
@@ -545,34 +465,6 @@ async fn send_as(
     Ok(r)
 }
 
-/// Moves the target's virtual clock (a `control` step).
-async fn control(shared: &Shared, c: &super::model::Control) -> Result<bool, Stop> {
-    let Some(url) = shared
-        .cfg
-        .control_url
-        .as_deref()
-        .filter(|_| shared.is_mock())
-    else {
-        return Err(Stop::Skip(
-            "no control API (--control-url of vici-mock)".into(),
-        ));
-    };
-    let client = reqwest::Client::new();
-    let r = client
-        .post(format!("{}/clock/advance", url.trim_end_matches('/')))
-        .json(&serde_json::json!({ "seconds": c.advance_clock }))
-        .send()
-        .await;
-    match r {
-        Ok(res) if res.status().is_success() => Ok(false),
-        Ok(res) => Err(Stop::Error(format!(
-            "the control API answered {} to a clock advance",
-            res.status().as_u16()
-        ))),
-        Err(e) => Err(Stop::Error(format!("the control API did not answer: {e}"))),
-    }
-}
-
 /// The longest `pause`: ten minutes.
 const MAX_PAUSE: f64 = 600.0;
 
@@ -626,53 +518,88 @@ async fn burst(
 }
 
 /// Runs one step; `Ok(true)` if one of its verdicts failed the run.
-async fn step(shared: &Shared, id: &str, st: &Step, vars: &mut Vars) -> Result<bool, Stop> {
+async fn step(
+    shared: &Shared,
+    id: &str,
+    st: &Step,
+    vars: &mut Vars,
+    state: &mut State,
+) -> Result<bool, Stop> {
+    let case_id = format!("scenario/{id}/{}", st.step);
     if let Some(c) = &st.control {
-        return control(shared, c).await;
+        let done = super::control::run(shared, case_id, c, vars).await?;
+        state.cause = Some(done.case);
+        capture(st, Some(&done.body), None, None, vars, false, None)?;
+        return Ok(false);
+    }
+    if let Some(r) = &st.receiver {
+        super::deliveries::fail_first_attempt(shared, r.fail_first_attempt);
+        return Ok(false);
     }
     if let Some(p) = &st.pause {
-        return pause(shared, p, vars).await;
+        // A pause moves a mock's clock: deliveries it causes are judged against readings
+        // around it.
+        super::control::note_clock(shared).await;
+        let r = pause(shared, p, vars).await;
+        super::control::note_clock(shared).await;
+        return r;
     }
-    let (case, result, mut verdicts, walked) = match (&st.paginate, &st.burst) {
-        (None, Some(b)) => {
-            let case = case_of(id, st, vars, None)?;
-            let (case, r) = burst(shared, &case, b, vars).await?;
-            (case, r, Vec::new(), None)
-        }
-        (None, None) => {
-            let mut case = case_of(id, st, vars, None)?;
-            let unpaced = st.request.as_ref().is_some_and(|q| q.unpaced);
-            let mut r = send_as(shared, &case, unpaced).await?;
-            let retry = st.request.as_ref().is_some_and(|q| q.retry_with_key);
-            let base = &shared.exec.target.config.base_url;
-            if retry
-                && case.auth == Auth::None
-                && matches!(&r, Ok(ex) if ex.status == 401)
-                && crate::http::origin(&case.url(base)) == crate::http::origin(base)
-            {
-                let rec = shared.exec.judge(case.clone(), &r, Vec::new());
-                shared.emit(rec);
-                case.auth = Auth::Primary;
-                case.id.push_str("/with-key");
-                r = send(shared, &case).await?;
+    let awaited = st.await_event.is_some();
+    let (case, result, mut verdicts, walked) = if let Some(a) = &st.await_event {
+        let got =
+            super::deliveries::await_event(shared, case_id, a, vars, state.cause.as_ref()).await?;
+        let check = match &a.check {
+            Some(c) => check_id(c)?,
+            None => super::deliveries::DELIVERED,
+        };
+        (
+            got.case,
+            Ok(got.exchange),
+            vec![(check, Applied::Pass)],
+            None,
+        )
+    } else {
+        match (&st.paginate, &st.burst) {
+            (None, Some(b)) => {
+                let case = case_of(id, st, vars, None)?;
+                let (case, r) = burst(shared, &case, b, vars).await?;
+                (case, r, Vec::new(), None)
             }
-            let follow = st.request.as_ref().is_some_and(|q| q.follow_redirect);
-            if follow
-                && let Ok(ex) = &r
-                && let Some(next) =
-                    crate::http::follow_redirect(&case, &shared.exec.target.config.base_url, ex)
-            {
-                // The redirect itself is judged too; the step's assertions go on where it led.
-                let rec = shared.exec.judge(case, &r, Vec::new());
-                shared.emit(rec);
-                r = send(shared, &next).await?;
-                case = next;
+            (None, None) => {
+                let mut case = case_of(id, st, vars, None)?;
+                let unpaced = st.request.as_ref().is_some_and(|q| q.unpaced);
+                let mut r = send_as(shared, &case, unpaced).await?;
+                let retry = st.request.as_ref().is_some_and(|q| q.retry_with_key);
+                let base = &shared.exec.target.config.base_url;
+                if retry
+                    && case.auth == Auth::None
+                    && matches!(&r, Ok(ex) if ex.status == 401)
+                    && crate::http::origin(&case.url(base)) == crate::http::origin(base)
+                {
+                    let rec = shared.exec.judge(case.clone(), &r, Vec::new());
+                    shared.emit(rec);
+                    case.auth = Auth::Primary;
+                    case.id.push_str("/with-key");
+                    r = send(shared, &case).await?;
+                }
+                let follow = st.request.as_ref().is_some_and(|q| q.follow_redirect);
+                if follow
+                    && let Ok(ex) = &r
+                    && let Some(next) =
+                        crate::http::follow_redirect(&case, &shared.exec.target.config.base_url, ex)
+                {
+                    // The redirect itself is judged too; the step's assertions go on where it led.
+                    let rec = shared.exec.judge(case, &r, Vec::new());
+                    shared.emit(rec);
+                    r = send(shared, &next).await?;
+                    case = next;
+                }
+                (case, r, Vec::new(), None)
             }
-            (case, r, Vec::new(), None)
-        }
-        (Some(p), _) => {
-            let (case, r, v, w) = walk(shared, id, st, vars, p).await?;
-            (case, r, v, Some(w))
+            (Some(p), _) => {
+                let (case, r, v, w) = walk(shared, id, st, vars, p).await?;
+                (case, r, v, Some(w))
+            }
         }
     };
     let body = result.as_ref().ok().and_then(Exchange::json);
@@ -682,17 +609,45 @@ async fn step(shared: &Shared, id: &str, st: &Step, vars: &mut Vars) -> Result<b
             assertion(a, &result, body.as_ref(), walked.as_ref(), vars)?,
         ));
     }
-    let rec = shared.exec.judge(case, &result, verdicts);
+    // A delivery was not a request of the run's: no exchange checks judge it.
+    let rec = if awaited {
+        shared.exec.derived(case, verdicts)
+    } else {
+        shared.exec.judge(case, &result, verdicts)
+    };
     let failed = rec.findings.iter().any(crate::finding::Finding::is_failure);
-    let status = rec.status;
+    let status = rec.status.or(result.as_ref().ok().map(|e| e.status));
     shared.emit(rec);
     let Ok(ex) = &result else {
         return Err(Stop::Failed);
     };
+    capture(
+        st,
+        body.as_ref(),
+        Some(ex),
+        walked.as_ref(),
+        vars,
+        failed,
+        status,
+    )?;
+    Ok(failed)
+}
+
+/// Takes a step's captures from its answer: `body` (for a control step, the control API's
+/// answer), the exchange's headers, the walked items.
+fn capture(
+    st: &Step,
+    body: Option<&Value>,
+    ex: Option<&Exchange>,
+    walked: Option<&Walked>,
+    vars: &mut Vars,
+    failed: bool,
+    status: Option<u16>,
+) -> Result<(), Stop> {
     for (name, c) in &st.capture {
         let v = if c.items {
             // A part of a list is no list: `null` makes the comparisons that need it skip.
-            walked.as_ref().map(|w| {
+            walked.map(|w| {
                 if w.complete {
                     Value::Array(w.items.clone())
                 } else {
@@ -700,12 +655,13 @@ async fn step(shared: &Shared, id: &str, st: &Step, vars: &mut Vars) -> Result<b
                 }
             })
         } else if let Some(h) = &c.header {
-            ex.header(h).map(|v| Value::from(v.to_owned()))
+            ex.and_then(|ex| ex.header(h))
+                .map(|v| Value::from(v.to_owned()))
         } else {
             // A walked list's pointers read its items, as an array.
-            let from = match &walked {
+            let from = match walked {
                 Some(w) => Some(Value::Array(w.items.clone())),
-                None => body.clone(),
+                None => body.cloned(),
             };
             let p = render(c.pointer.as_deref().unwrap_or(""), vars)?;
             let found = from.and_then(|b| b.pointer(&p).cloned());
@@ -738,7 +694,7 @@ async fn step(shared: &Shared, id: &str, st: &Step, vars: &mut Vars) -> Result<b
             }
         }
     }
-    Ok(failed)
+    Ok(())
 }
 
 type Verdicts = Vec<(&'static str, Applied)>;

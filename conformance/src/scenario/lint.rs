@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::load::{FileError, Loaded};
-use super::model::{Assertion, Cond, Scenario, Step};
+use super::model::{Assertion, Capability, Cond, Scenario, Step};
 use super::template::{names, names_in};
 
 /// Variables every scenario has (see [`super::engine`] for their values).
@@ -20,6 +20,7 @@ pub const BUILT_INS: &[&str] = &[
     "unknown_agent",
     "unknown_call",
     "unknown_number",
+    "webhook_wait",
 ];
 
 const PAGE: &str = include_str!("../../../spec/reference-page.txt");
@@ -155,6 +156,75 @@ fn unbound(
         .collect()
 }
 
+/// The problems of a step's request: its operation, its body, its burst.
+fn request(
+    st: &Step,
+    r: &super::model::Request,
+    sc: &Scenario,
+    contract: &spec::Contract,
+    at: &dyn Fn(&str, String) -> FileError,
+) -> Vec<FileError> {
+    let mut out = Vec::new();
+    if let Some(b) = &st.burst {
+        if st.paginate.is_some() {
+            out.push(at(
+                &format!("step: {}", st.step),
+                format!(
+                    "step {}: a step is a `burst` or a `paginate`, not both",
+                    st.step
+                ),
+            ));
+        }
+        if b.max == 0 {
+            out.push(at(
+                "max:",
+                format!("step {}: a burst sends at least one request", st.step),
+            ));
+        }
+    }
+    match (&r.operation, &r.method, &r.path) {
+        (None, _, None) if r.url.is_some() => {}
+        (Some(op), None, None) if r.url.is_none() => {
+            // A templated operation is checked for each matrix row.
+            let candidates: Vec<String> = if op.contains("{{") {
+                sc.matrix
+                    .iter()
+                    .filter_map(|row| {
+                        let vars: super::template::Vars =
+                            row.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                        super::template::render(op, &vars).ok()
+                    })
+                    .collect()
+            } else {
+                vec![op.clone()]
+            };
+            for c in candidates {
+                if contract.operation(&c).is_none() {
+                    out.push(at(
+                        &c,
+                        format!("step {}: the contract has no operation '{c}'", st.step),
+                    ));
+                }
+            }
+        }
+        (None, Some(_), Some(_)) => {}
+        _ => out.push(at(
+            &format!("step: {}", st.step),
+            format!(
+                "step {}: give `operation`, both `method` and `path`, or `url`",
+                st.step
+            ),
+        )),
+    }
+    if r.json.is_some() && r.csv.is_some() {
+        out.push(at(
+            &format!("step: {}", st.step),
+            format!("step {}: a body is `json` or `csv`, not both", st.step),
+        ));
+    }
+    out
+}
+
 fn scenario(
     f: &Loaded,
     sc: &Scenario,
@@ -188,90 +258,99 @@ fn scenario(
         }
         let kinds = usize::from(st.request.is_some())
             + usize::from(st.control.is_some())
-            + usize::from(st.pause.is_some());
+            + usize::from(st.pause.is_some())
+            + usize::from(st.await_event.is_some())
+            + usize::from(st.receiver.is_some());
         if kinds != 1 {
             out.push(at(
                 &format!("step: {}", st.step),
                 format!(
-                    "step {}: give exactly one of `request`, `control` and `pause`",
+                    "step {}: give exactly one of `request`, `control`, `pause`, `await_event` and `receiver`",
                     st.step
                 ),
             ));
             continue;
         }
+        let needs = |cap: Capability, what: &str| -> Option<FileError> {
+            (!sc.requires.contains(&cap)).then(|| {
+                at(
+                    &format!("step: {}", st.step),
+                    format!(
+                        "{}: {what} needs `requires: [{}]`",
+                        sc.scenario,
+                        cap.as_str()
+                    ),
+                )
+            })
+        };
         if let Some(p) = &st.pause {
             out.extend(unbound(st, names_in(p), &bound, at));
             continue;
         }
-        let Some(r) = &st.request else {
-            if !sc.requires.contains(&super::model::Capability::ControlApi) {
-                out.push(at(
-                    &format!("step: {}", st.step),
-                    format!(
-                        "{}: a control step needs `requires: [control_api]`",
-                        sc.scenario
-                    ),
-                ));
-            }
+        if st.receiver.is_some() {
+            out.extend(needs(Capability::WebhookReceiver, "a receiver step"));
             continue;
-        };
-        if let Some(b) = &st.burst {
-            if st.paginate.is_some() {
+        }
+        if let Some(c) = &st.control {
+            out.extend(needs(Capability::ControlApi, "a control step"));
+            if c.actions() != 1 {
                 out.push(at(
                     &format!("step: {}", st.step),
                     format!(
-                        "step {}: a step is a `burst` or a `paginate`, not both",
+                        "step {}: a control step takes exactly one of advance_clock, register_webhook, simulate_call and start_campaign",
                         st.step
                     ),
                 ));
             }
-            if b.max == 0 {
+            if c.register_webhook.is_some() {
+                out.extend(needs(Capability::WebhookReceiver, "register_webhook"));
+            }
+            if !st.expect.is_empty() {
                 out.push(at(
-                    "max:",
-                    format!("step {}: a burst sends at least one request", st.step),
+                    &format!("step: {}", st.step),
+                    format!(
+                        "step {}: a control step's answer is for captures, not assertions",
+                        st.step
+                    ),
                 ));
             }
-            bound.insert(b.admitted.clone());
+            let used = [&c.register_webhook, &c.simulate_call, &c.start_campaign]
+                .into_iter()
+                .flatten()
+                .flat_map(|m| m.values().flat_map(names_in).collect::<Vec<_>>())
+                .collect();
+            out.extend(unbound(st, used, &bound, at));
         }
-        match (&r.operation, &r.method, &r.path) {
-            (None, _, None) if r.url.is_some() => {}
-            (Some(op), None, None) if r.url.is_none() => {
-                // A templated operation is checked for each matrix row.
-                let candidates: Vec<String> = if op.contains("{{") {
-                    sc.matrix
-                        .iter()
-                        .filter_map(|row| {
-                            let vars: super::template::Vars =
-                                row.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-                            super::template::render(op, &vars).ok()
-                        })
-                        .collect()
-                } else {
-                    vec![op.clone()]
-                };
-                for c in candidates {
-                    if contract.operation(&c).is_none() {
-                        out.push(at(
-                            &c,
-                            format!("step {}: the contract has no operation '{c}'", st.step),
-                        ));
-                    }
-                }
+        if let Some(a) = &st.await_event {
+            out.extend(needs(Capability::WebhookReceiver, "await_event"));
+            if a.event_type != "any" && contract.webhook(&a.event_type).is_none() {
+                out.push(at(
+                    &a.event_type,
+                    format!(
+                        "step {}: the contract has no webhook event '{}' (or give `any`)",
+                        st.step, a.event_type
+                    ),
+                ));
             }
-            (None, Some(_), Some(_)) => {}
-            _ => out.push(at(
-                &format!("step: {}", st.step),
-                format!(
-                    "step {}: give `operation`, both `method` and `path`, or `url`",
-                    st.step
-                ),
-            )),
+            if a.attempts == 0 {
+                out.push(at(
+                    "attempts:",
+                    format!("step {}: await at least one attempt", st.step),
+                ));
+            }
+            let used = a
+                .pattern
+                .iter()
+                .chain(&a.within)
+                .flat_map(names_in)
+                .collect();
+            out.extend(unbound(st, used, &bound, at));
         }
-        if r.json.is_some() && r.csv.is_some() {
-            out.push(at(
-                &format!("step: {}", st.step),
-                format!("step {}: a body is `json` or `csv`, not both", st.step),
-            ));
+        if let Some(r) = &st.request {
+            out.extend(request(st, r, sc, contract, at));
+            if let Some(b) = &st.burst {
+                bound.insert(b.admitted.clone());
+            }
         }
         let mut checks: Vec<(&str, Option<&String>)> = st
             .expect
@@ -280,6 +359,13 @@ fn scenario(
             .collect();
         if let Some(p) = &st.paginate {
             checks.push((p.check.as_str(), p.cite.as_ref()));
+        }
+        if let Some(a) = &st.await_event {
+            if let Some(c) = &a.check {
+                checks.push((c.as_str(), a.cite.as_ref()));
+            } else if let Some(c) = &a.cite {
+                checks.push((super::deliveries::DELIVERED, Some(c)));
+            }
         }
         for (check, cite) in checks {
             if crate::checks::catalogue::info(check).is_none() {

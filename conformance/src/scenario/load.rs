@@ -45,6 +45,12 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "scenarios/recordings.yaml",
         include_str!("../../../scenarios/recordings.yaml"),
     ),
+    // After the suites that read the workspace: its simulated calls add to it, and it moves
+    // the virtual clock on.
+    (
+        "scenarios/webhooks.yaml",
+        include_str!("../../../scenarios/webhooks.yaml"),
+    ),
     // Last: it leaves the key refused until the window frees up.
     (
         "scenarios/rate-limit.yaml",

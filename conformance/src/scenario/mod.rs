@@ -7,10 +7,14 @@
 //! cite its requirement (a page quote, or a D-entry).
 //!
 //! `model` is the format, `load` reads files, `lint` finds what parsing cannot, `template`
-//! fills in variables, `cond` evaluates conditions and `engine` runs scenarios through the run's
-//! executor.
+//! fills in variables, `cond` evaluates conditions, `capability` says what the run offers,
+//! `control` drives a mock's control API, `deliveries` awaits and judges webhook deliveries at
+//! the run's receiver, and `engine` runs scenarios through the run's executor.
 
+pub mod capability;
 pub mod cond;
+mod control;
+mod deliveries;
 pub mod engine;
 pub mod lint;
 pub mod load;

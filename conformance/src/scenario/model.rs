@@ -65,6 +65,13 @@ pub enum Capability {
     /// The run may spend the key's whole rate limit (about a minute and 301 requests): against
     /// vici-mock at v1's 300 a minute, or a real target with `--include rate-limit`.
     RateLimit,
+    /// The runner's webhook receiver: registered through the control API of a mock, or an
+    /// endpoint the user configured at the target (`--webhook-secret`).
+    WebhookReceiver,
+    /// The target sends to an endpoint the user configured for the runner's receiver, and
+    /// events are caused outside the runner (`--webhook-secret` without a control API); not
+    /// applicable against a mock, whose events the control API causes.
+    ConfiguredEndpoint,
 }
 
 impl Capability {
@@ -79,6 +86,8 @@ impl Capability {
             Capability::Imports => "imports",
             Capability::IssuedKeys => "issued_keys",
             Capability::RateLimit => "rate_limit",
+            Capability::WebhookReceiver => "webhook_receiver",
+            Capability::ConfiguredEndpoint => "configured_endpoint",
         }
     }
 }
@@ -106,6 +115,13 @@ pub struct Step {
     /// sleeping (at most ten minutes).
     #[serde(default)]
     pub pause: Option<Value>,
+    /// Wait for a webhook delivery instead of sending a request (needs `webhook_receiver`):
+    /// the step's answer is the delivery (its headers, and its payload as the body).
+    #[serde(default)]
+    pub await_event: Option<AwaitEvent>,
+    /// Change how the runner's webhook receiver answers, from this step to the scenario's end.
+    #[serde(default)]
+    pub receiver: Option<ReceiverSettings>,
     /// Assertions on the answer.
     #[serde(default)]
     pub expect: Vec<Assertion>,
@@ -114,12 +130,80 @@ pub struct Step {
     pub capture: BTreeMap<String, Capture>,
 }
 
-/// An action on a control API like vici-mock's.
-#[derive(Debug, Clone, Deserialize)]
+/// An action on a control API like vici-mock's: exactly one of the fields. The answer of the
+/// control API is the step's body, for captures.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Control {
     /// Move the virtual clock on by this many seconds.
-    pub advance_clock: f64,
+    #[serde(default)]
+    pub advance_clock: Option<f64>,
+    /// Register the runner's webhook receiver (its URL and the run's secret) for the key's
+    /// workspace; the object's other fields (`events`) are sent along. Once per key and run: a
+    /// second registration answers the first one's endpoint.
+    #[serde(default)]
+    pub register_webhook: Option<serde_json::Map<String, Value>>,
+    /// Start a simulated call in the key's workspace (`POST /_mock/calls`: `ringSec`,
+    /// `durationSec`, `outcome`, `failureReason`, `agentId`, `toNumber`, `direction` …); the
+    /// answer is the call's summary.
+    #[serde(default)]
+    pub simulate_call: Option<serde_json::Map<String, Value>>,
+    /// Start a simulated campaign over a contact list (`POST /_mock/campaigns`:
+    /// `contactListId`, `spacingSec`, `durationSec` …).
+    #[serde(default)]
+    pub start_campaign: Option<serde_json::Map<String, Value>>,
+    /// Whose workspace (`a` or `b`); default `a`.
+    #[serde(default)]
+    pub key: Key,
+}
+
+impl Control {
+    /// How many actions the step names (exactly one is right).
+    pub fn actions(&self) -> usize {
+        usize::from(self.advance_clock.is_some())
+            + usize::from(self.register_webhook.is_some())
+            + usize::from(self.simulate_call.is_some())
+            + usize::from(self.start_campaign.is_some())
+    }
+}
+
+/// Wait for a delivery at the runner's webhook receiver.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwaitEvent {
+    /// The event type (`call.completed`), or `any`.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// A pattern the payload must contain (objects by their listed fields, arrays by their
+    /// listed items, other values equal); templated.
+    #[serde(default, rename = "match")]
+    pub pattern: Option<Value>,
+    /// How many matching attempts to wait for (2: a first attempt and its retry); default 1.
+    /// The step's answer is the last of them.
+    #[serde(default = "one")]
+    pub attempts: u32,
+    /// The deadline in real seconds (a number or a template such as `"{{webhook_wait}}"`);
+    /// default 10. Against a mock everything due has been sent before a control step answers.
+    #[serde(default)]
+    pub within: Option<Value>,
+    /// The check a delivery that never came fails (default `webhook_delivered`).
+    #[serde(default)]
+    pub check: Option<String>,
+    /// The requirement (default the check's own source).
+    #[serde(default)]
+    pub cite: Option<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// How the receiver answers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiverSettings {
+    /// Answer 500 to the first attempt of every delivery (so the target must retry it).
+    pub fail_first_attempt: bool,
 }
 
 /// Send one request many times in a row, as fast as the target answers: without the runner's

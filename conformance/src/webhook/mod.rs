@@ -25,6 +25,7 @@
 //! - `headers`: header names and `webhook_headers`.
 //! - `attempt`: the checks of one attempt.
 //! - `sequence`: the checks across attempts (delivery ids, order, retries).
+//! - `rig`: the receiver of one run, its secret, registrations and clock readings.
 //! - `verdict`: verdicts, their subjects, and findings under a profile.
 //! - `verify`: all checks over a record.
 //!
@@ -35,6 +36,7 @@ pub mod clock;
 pub mod headers;
 pub mod matcher;
 pub mod receiver;
+pub mod rig;
 pub mod sequence;
 pub mod signature;
 pub mod verdict;
@@ -43,5 +45,6 @@ pub mod verify;
 pub use clock::{ClockReading, DEFAULT_TOLERANCE, TargetClock, read_mock_clock};
 pub use matcher::Matcher;
 pub use receiver::{Receiver, ReceiverConfig, ReceiverError, Recorded, Timeout};
+pub use rig::{Endpoint, Rig};
 pub use verdict::{INFORMATIONAL, Subject, Verdict, findings};
 pub use verify::{CHECKS, Verification};

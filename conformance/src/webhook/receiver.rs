@@ -52,7 +52,7 @@ impl Default for ReceiverConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ReceiverError {
     /// The address could not be bound.
-    #[error("bind the webhook receiver to {addr}: {source}")]
+    #[error("bind {addr}: {source}")]
     Bind {
         /// The address asked for.
         addr: SocketAddr,

@@ -11,13 +11,12 @@ use serde_json::Value;
 
 use crate::checks::catalogue::{self, Level};
 use crate::checks::response::Applied;
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::profile::Profile;
 
 use super::receiver::Recorded;
 
-/// Checks that only ever produce notes, whatever the profile.
-pub const INFORMATIONAL: &[&str] = &["webhook_replay"];
+pub use crate::finding::INFORMATIONAL;
 
 /// What a verdict is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,13 +130,7 @@ pub fn findings(verdicts: &[Verdict], profile: Profile) -> Vec<Finding> {
                     spec::Rule::new(c.binding, c.source)
                 })
             });
-            let held = level == Level::Must || profile == Profile::Strict;
-            let severity =
-                if held && profile.holds(rule.binding) && !INFORMATIONAL.contains(&v.check) {
-                    Severity::Failure
-                } else {
-                    Severity::Note
-                };
+            let severity = crate::finding::severity(v.check, level, rule.binding, profile);
             Some(Finding {
                 check: v.check,
                 level,
@@ -198,6 +191,7 @@ pub(crate) fn call_id(payload: &Value) -> Option<&str> {
 mod tests {
     use super::*;
     use crate::checks::response::{Failure, fail_as};
+    use crate::finding::Severity;
     use spec::{Binding, Rule};
 
     fn failing(check: &'static str, rule: Option<Rule>) -> Verdict {
