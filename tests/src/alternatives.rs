@@ -646,10 +646,6 @@ async fn serve(
 /// Starts the mock as alternative `id` on 127.0.0.1:0 (and, for `recording_redirect`, its media
 /// origin on another port).
 pub async fn start_alternative(id: &'static str) -> RunningAlternative {
-    let mut config = mock_server::Config::for_tests();
-    config.rate_limit = 1_000_000;
-    config.validate_responses = false;
-    let shared = mock_server::AppState::new(config).expect("test config is valid");
     let api = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -662,6 +658,18 @@ pub async fn start_alternative(id: &'static str) -> RunningAlternative {
         media_origin: format!("http://{media_addr}"),
         ..State::default()
     });
+    let mut config = mock_server::Config::for_tests();
+    config.rate_limit = 1_000_000;
+    config.validate_responses = false;
+    if id == "uuid_ids" {
+        // Its webhooks name calls by the same UUIDs as its API (and are signed as sent).
+        let st = state.clone();
+        config.outgoing_hook = Some(mock_server::test_hooks::OutgoingHook::new(move |a| {
+            let body = st.ids_out(&String::from_utf8_lossy(&a.body));
+            a.body = axum::body::Bytes::from(body.into_bytes());
+        }));
+    }
+    let shared = mock_server::AppState::new(config).expect("test config is valid");
     let st = state.clone();
     let router = mock_server::app(shared.clone()).layer(middleware::from_fn(
         move |req: Request, next: Next| alternate(id, st.clone(), req, next),

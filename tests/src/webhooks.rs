@@ -91,6 +91,12 @@ pub const WEBHOOK_DEVIANTS: &[WebhookDeviant] = &[
         profile: Profile::Contract,
     },
     WebhookDeviant {
+        id: "compliance_pause_never_sent",
+        breaks: "campaign.compliance_paused, one of the page's event types, is never sent",
+        caught_by: "webhook_delivered",
+        profile: Profile::Page,
+    },
+    WebhookDeviant {
         id: "out_of_order",
         breaks: "first attempts are held back behind the next delivery (chaos reorderRate 1)",
         caught_by: "webhook_order",
@@ -146,6 +152,9 @@ pub fn config(id: Option<&str>) -> mock_server::Config {
             }
         }),
         Some("no_retry") => hook(|a| a.send = a.attempt == 1),
+        Some("compliance_pause_never_sent") => {
+            hook(|a| a.send = a.event_type != "campaign.compliance_paused")
+        }
         _ => None,
     };
     if id == Some("signs_timestamp_and_body") {

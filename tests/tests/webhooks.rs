@@ -6,7 +6,9 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use conformance::case::Phase;
 use conformance::checks::catalogue::{self, Level};
+use conformance::events::ScenarioStatus;
 use conformance::finding::{Finding, Severity};
 use conformance::profile::Profile;
 use conformance::webhook::{
@@ -104,9 +106,92 @@ fn weakest_failing_profile(f: &Finding) -> Profile {
     }
 }
 
+/// The runner's webhook suite against the mock as deviant `id` says, under `profile`.
+async fn suite_run(id: Option<&'static str>, profile: Profile) -> conformance::events::Summary {
+    let server = webhooks::start(id).await;
+    let mock = Mock::of(&server);
+    if let Some(c) = webhooks::chaos(id) {
+        mock.control(reqwest::Method::PUT, "/chaos", c).await;
+    }
+    let mut cfg = e2e_tests::run_config(server.base_url.clone(), 5, 0, 0);
+    cfg.phases = [Phase::Scenario].into();
+    cfg.profile = profile;
+    cfg.scenarios = conformance::scenario::load::built_in()
+        .expect("the built-in suites parse")
+        .into_iter()
+        .filter(|f| f.suite.suite == "webhooks")
+        .collect();
+    // A deviant may never send what a step awaits: a short wait keeps the test fast (the mock
+    // has sent all that is due before its control API answers).
+    cfg.webhooks.wait = Some(Duration::from_millis(if id.is_none() {
+        5_000
+    } else {
+        300
+    }));
+    conformance::runner::run(cfg, &mut [])
+        .await
+        .unwrap_or_else(|e| panic!("{id:?}: the run failed: {e}"))
+        .summary
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_webhook_suite_passes_against_the_faithful_mock() {
+    let s = suite_run(None, Profile::Strict).await;
+    let rows: Vec<String> = s
+        .scenarios
+        .iter()
+        .map(|o| {
+            format!(
+                "{} {}: {}",
+                o.status.as_str(),
+                o.id,
+                o.reason.clone().unwrap_or_default()
+            )
+        })
+        .collect();
+    assert!(
+        s.scenarios
+            .iter()
+            .all(|o| o.status == ScenarioStatus::Passed
+                || (o.id == "webhooks/configured-endpoint"
+                    && o.status == ScenarioStatus::NotApplicable)),
+        "{}",
+        rows.join("\n")
+    );
+    assert!(
+        s.findings
+            .iter()
+            .all(|f| f.check == "webhook_replay" && !f.is_failure()),
+        "{}",
+        describe(&s.findings)
+    );
+    // Every delivery is a record of its own, with a curl that sends it again.
+    let replay = s
+        .findings
+        .iter()
+        .find(|f| f.check == "webhook_replay")
+        .expect("the replay note");
+    assert!(
+        replay.curl.contains("x-viciagent-signature: t=") && replay.curl.contains("--data-binary"),
+        "{}",
+        replay.curl
+    );
+    for check in CHECKS.iter().chain(&["webhook_delivered"]) {
+        let n: usize = s
+            .operations
+            .values()
+            .filter_map(|o| o.checks.get(check))
+            .map(|c| c.passed + c.noted)
+            .sum();
+        assert!(n > 0, "{check} never applied");
+    }
+}
+
+/// Runs the suite against deviant `d` under its profile: the check it names fails the run, and
+/// no weaker profile would have failed on it.
 async fn judge(d: &WebhookDeviant) -> Result<(), String> {
-    let (verdicts, _) = exercised(Some(d.id)).await;
-    let fs = findings(&verdicts, d.profile);
+    let s = suite_run(Some(d.id), d.profile).await;
+    let fs = &s.findings;
     if !fs.iter().any(|f| f.check == d.caught_by && f.is_failure()) {
         return Err(format!(
             "{} ({}): {} did not fail under {}; findings:\n{}",
@@ -114,7 +199,7 @@ async fn judge(d: &WebhookDeviant) -> Result<(), String> {
             d.breaks,
             d.caught_by,
             d.profile,
-            describe(&fs)
+            describe(fs)
         ));
     }
     let weakest = fs
@@ -129,28 +214,45 @@ async fn judge(d: &WebhookDeviant) -> Result<(), String> {
             d.id, d.caught_by, d.profile
         ));
     }
+    if s.verdict != conformance::events::Verdict::Deviations {
+        return Err(format!("{}: the failure did not fail the run", d.id));
+    }
     Ok(())
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_webhook_deviant_is_caught_by_its_check_at_its_profile() {
     let mut missed = Vec::new();
+    let mut matrix = format!(
+        "{:<30} {:<20} {:<9} {}\n",
+        "webhook deviant", "caught by", "profile", "result"
+    );
     for d in WEBHOOK_DEVIANTS {
-        if let Err(e) = judge(d).await {
+        let r = judge(d).await;
+        matrix.push_str(&format!(
+            "{:<30} {:<20} {:<9} {}\n",
+            d.id,
+            d.caught_by,
+            d.profile.as_str(),
+            if r.is_ok() { "caught" } else { "MISSED" }
+        ));
+        if let Err(e) = r {
             missed.push(e);
         }
     }
+    println!("{matrix}");
     assert!(
         missed.is_empty(),
         "webhook deviations let through or misjudged:\n{}",
         missed.join("\n")
     );
+    insta::assert_snapshot!("webhook_detection_matrix", matrix);
 }
 
 #[test]
 fn the_webhook_deviants_cover_every_webhook_check() {
     let covered: BTreeSet<&str> = WEBHOOK_DEVIANTS.iter().map(|d| d.caught_by).collect();
-    for check in CHECKS {
+    for check in CHECKS.iter().chain(&["webhook_delivered"]) {
         assert!(
             covered.contains(check) || INFORMATIONAL.contains(check),
             "no webhook deviant proves {check}"
@@ -158,4 +260,99 @@ fn the_webhook_deviants_cover_every_webhook_check() {
     }
     let ids: BTreeSet<&str> = WEBHOOK_DEVIANTS.iter().map(|d| d.id).collect();
     assert_eq!(ids.len(), WEBHOOK_DEVIANTS.len(), "ids are unique");
+}
+
+/// The webhook suite against a target the runner has no control API for: the user configured
+/// an endpoint for the runner's receiver (`--webhook-listen`, `--webhook-secret`), and the
+/// events come from elsewhere (here, a call the test starts while the run waits).
+async fn configured_run(secret: &str) -> conformance::events::Summary {
+    // A mock whose clock keeps wall-clock time, like a real target's.
+    let mut c = mock_server::Config::for_tests();
+    c.start_time = None;
+    c.freeze_clock = false;
+    let server = e2e_tests::start_with_config(c, None).await;
+    let mock = Mock::of(&server);
+    let listen = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port");
+    let mut cfg = e2e_tests::run_config(server.base_url.clone(), 5, 0, 0);
+    mock.control(
+        reqwest::Method::POST,
+        "/webhooks",
+        serde_json::json!({"key": cfg.target.api_key, "url": format!("http://{listen}/webhooks"),
+                           "secret": "whsec_configured_at_the_target"}),
+    )
+    .await;
+    cfg.control_url = None;
+    cfg.phases = [Phase::Scenario].into();
+    cfg.profile = Profile::Page;
+    cfg.scenarios = conformance::scenario::load::built_in()
+        .expect("parse")
+        .into_iter()
+        .filter(|f| f.suite.suite == "webhooks")
+        .collect();
+    cfg.webhooks = conformance::webhook::rig::Settings {
+        listen,
+        secret: Some(secret.to_owned()),
+        wait: Some(Duration::from_secs(20)),
+    };
+    let key = cfg.target.api_key.clone();
+    let trigger = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        mock.control(
+            reqwest::Method::POST,
+            "/calls",
+            serde_json::json!({"key": key, "ringSec": 1, "durationSec": 1}),
+        )
+        .await;
+    });
+    let s = conformance::runner::run(cfg, &mut [])
+        .await
+        .expect("the run completes")
+        .summary;
+    trigger.await.expect("the call starts");
+    s
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn without_a_control_api_a_configured_endpoint_receives_the_targets_events() {
+    let s = configured_run("whsec_configured_at_the_target").await;
+    let row = |id: &str| {
+        s.scenarios
+            .iter()
+            .find(|o| o.id == id)
+            .map(|o| (o.status, o.reason.clone().unwrap_or_default()))
+            .expect("the scenario ran")
+    };
+    assert_eq!(
+        row("webhooks/configured-endpoint").0,
+        ScenarioStatus::Passed,
+        "{:?}",
+        row("webhooks/configured-endpoint")
+    );
+    let (status, reason) = row("webhooks/call-lifecycle");
+    assert_eq!(status, ScenarioStatus::Skipped);
+    assert!(reason.contains("no control API"), "{reason}");
+    assert!(
+        s.findings.iter().all(|f| !f.is_failure()),
+        "{}",
+        describe(&s.findings)
+    );
+    let signed: usize = s
+        .operations
+        .values()
+        .filter_map(|o| o.checks.get("webhook_signature"))
+        .map(|c| c.passed)
+        .sum();
+    assert!(signed > 0, "the events were judged");
+
+    // The same events, verified with another secret than the endpoint's: the signature fails.
+    let s = configured_run("whsec_not_what_the_target_has").await;
+    assert!(
+        s.findings
+            .iter()
+            .any(|f| f.check == "webhook_signature" && f.is_failure()),
+        "{}",
+        describe(&s.findings)
+    );
 }

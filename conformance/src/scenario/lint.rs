@@ -305,6 +305,14 @@ fn scenario(
             if c.register_webhook.is_some() {
                 out.extend(needs(Capability::WebhookReceiver, "register_webhook"));
             }
+            // Registering an endpoint, a call or a campaign changes the workspace: never in a
+            // read-only run.
+            if c.advance_clock.is_none() {
+                out.extend(needs(
+                    Capability::Writes,
+                    "a control step that changes the workspace",
+                ));
+            }
             if !st.expect.is_empty() {
                 out.push(at(
                     &format!("step: {}", st.step),
@@ -476,6 +484,41 @@ scenarios:
                 "bad.yaml:11: step list: unknown check id 'no_such_check'",
                 "bad.yaml:14: step list: the quote \"this sentence is not on the page\" is not on the reference page",
                 "bad.yaml:15: step list: the variable 'later' is used before any step sets it",
+            ]
+        );
+    }
+
+    const WEBHOOK_STEPS: &str = r#"suite: hooks
+title: Problems of webhook steps
+scenarios:
+  - scenario: one
+    title: A call without writes, an unknown event, two actions
+    requires: [control_api]
+    steps:
+      - step: call
+        control:
+          simulate_call: {ringSec: "{{ring}}"}
+      - step: wait
+        await_event:
+          type: call.exploded
+      - step: both
+        control:
+          advance_clock: 5
+          start_campaign: {}
+"#;
+
+    #[test]
+    fn webhook_steps_need_their_capabilities_and_known_events() {
+        let f = parse("hooks.yaml", WEBHOOK_STEPS).unwrap();
+        let errors: Vec<String> = lint(&[f]).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            errors,
+            [
+                "hooks.yaml:8: one: a control step that changes the workspace needs `requires: [writes]`",
+                "hooks.yaml:10: step call: the variable 'ring' is used before any step sets it",
+                "hooks.yaml:11: one: await_event needs `requires: [webhook_receiver]`",
+                "hooks.yaml:13: step wait: the contract has no webhook event 'call.exploded' (or give `any`)",
+                "hooks.yaml:14: step both: a control step takes exactly one of advance_clock, register_webhook, simulate_call and start_campaign",
             ]
         );
     }
