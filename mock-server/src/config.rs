@@ -177,6 +177,12 @@ pub struct Config {
     #[doc(hidden)]
     #[arg(skip)]
     pub outgoing_hook: Option<crate::test_hooks::OutgoingHook>,
+
+    /// Test-only: faults of the recording URL signer (see `mock_server::test_hooks`). No flag
+    /// or environment variable sets them.
+    #[doc(hidden)]
+    #[arg(skip)]
+    pub signing_faults: crate::test_hooks::SigningFaults,
 }
 
 impl Config {

@@ -31,10 +31,12 @@ pub mod state;
 pub(crate) mod store;
 pub(crate) mod transcript;
 
-/// Test-only hooks: a sender that misbehaves on purpose, for proving a receiver's checks. Not
-/// reachable through the `vici-mock` binary (see `Config::outgoing_hook`).
+/// Test-only hooks: a sender or a signer that misbehaves on purpose, for proving a runner's
+/// checks. Not reachable through the `vici-mock` binary (see `Config::outgoing_hook` and
+/// `Config::signing_faults`).
 #[doc(hidden)]
 pub mod test_hooks {
+    pub use crate::signing::SigningFaults;
     pub use crate::sim::tamper::{OutgoingHook, Tamper};
 }
 

@@ -23,12 +23,24 @@ pub(crate) enum UrlCheck {
     Expired(i64),
 }
 
+/// Test-only faults of the signer, for proving that a runner catches a server that signs
+/// badly (the e2e crate's deviants). No flag or environment variable sets them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SigningFaults {
+    /// A genuine signature past its expiry is accepted.
+    pub ignore_expiry: bool,
+    /// The signature covers only the expiry, not the path: one call's signature opens every
+    /// call's recording.
+    pub unbound_path: bool,
+}
+
 /// Signs and checks recording URLs.
 #[derive(Clone)]
 pub(crate) struct UrlSigner {
     /// HMAC keyed with the secret, before any message: cloned per signature, so the key
     /// schedule (two SHA-256 blocks) is computed once rather than per URL.
     keyed: Hmac<Sha256>,
+    faults: SigningFaults,
 }
 
 /// A hex signature, on the stack.
@@ -49,11 +61,21 @@ impl UrlSigner {
         // HMAC accepts keys of any length, so this cannot fail; an empty key is still a key.
         let keyed = <Hmac<Sha256> as KeyInit>::new_from_slice(&secret.into())
             .unwrap_or_else(|_| unreachable_hmac());
-        UrlSigner { keyed }
+        UrlSigner {
+            keyed,
+            faults: SigningFaults::default(),
+        }
+    }
+
+    /// The same signer with test-only `faults`.
+    pub(crate) fn with_faults(mut self, faults: SigningFaults) -> UrlSigner {
+        self.faults = faults;
+        self
     }
 
     fn mac(&self, path: &str, expires: i64) -> Hmac<Sha256> {
         let mut mac = self.keyed.clone();
+        let path = if self.faults.unbound_path { "" } else { path };
         mac.update(path.as_bytes());
         mac.update(b"\n");
         mac.update(itoa::Buffer::new().format(expires).as_bytes());
@@ -115,7 +137,7 @@ impl UrlSigner {
         if self.mac(path, exp).verify_slice(&sig).is_err() {
             return UrlCheck::Invalid;
         }
-        if now >= exp {
+        if now >= exp && !self.faults.ignore_expiry {
             UrlCheck::Expired(exp)
         } else {
             UrlCheck::Valid
@@ -135,6 +157,41 @@ mod tests {
     use super::*;
 
     const PATH: &str = "/api/v1/calls/call_abcdef000001/recording.wav";
+
+    #[test]
+    fn the_test_only_faults_are_off_by_default_and_do_what_they_say() {
+        use clap::Parser;
+        let config = crate::Config::parse_from(["vici-mock"]);
+        assert_eq!(config.signing_faults, SigningFaults::default());
+        let other = "/api/v1/calls/call_abcdef000002/recording.wav";
+        let faithful = UrlSigner::new("k");
+        let sig = faithful.sign(PATH, 100);
+        assert_eq!(
+            faithful.check(PATH, Some("100"), Some(&sig), 200),
+            UrlCheck::Expired(100)
+        );
+        assert_eq!(
+            faithful.check(other, Some("100"), Some(&sig), 50),
+            UrlCheck::Invalid
+        );
+        let lax = UrlSigner::new("k").with_faults(SigningFaults {
+            ignore_expiry: true,
+            unbound_path: false,
+        });
+        assert_eq!(
+            lax.check(PATH, Some("100"), Some(&sig), 200),
+            UrlCheck::Valid
+        );
+        let unbound = UrlSigner::new("k").with_faults(SigningFaults {
+            ignore_expiry: false,
+            unbound_path: true,
+        });
+        let sig = unbound.sign(PATH, 100);
+        assert_eq!(
+            unbound.check(other, Some("100"), Some(&sig), 50),
+            UrlCheck::Valid
+        );
+    }
 
     #[test]
     fn hmac_matches_the_independent_test_vector() {

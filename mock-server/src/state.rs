@@ -147,7 +147,7 @@ impl AppState {
             clock,
             limiter: RateLimiter::new(config.rate_limit, 60_000),
             journal: Journal::new(config.journal_capacity),
-            signer: UrlSigner::new(secret),
+            signer: UrlSigner::new(secret).with_faults(config.signing_faults),
             config,
             request_seq: AtomicU64::new(0),
             detail_cache: DetailCache::default(),

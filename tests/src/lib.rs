@@ -268,6 +268,18 @@ pub const DEVIANTS: &[Deviant] = &[
         profile: Profile::Contract,
     },
     Deviant {
+        id: "expiry_not_checked",
+        breaks: "a signed recording URL past its expiry still plays",
+        caught_by: "recording_audio",
+        profile: Profile::Contract,
+    },
+    Deviant {
+        id: "signature_not_bound_to_call",
+        breaks: "the URL signature covers only the expiry, so one call's signature plays every call's recording",
+        caught_by: "recording_audio",
+        profile: Profile::Page,
+    },
+    Deviant {
         id: "routing_not_stored",
         breaks: "PATCH /phone-numbers/{id} echoes the agentId but stores no routing",
         caught_by: "patch_read_back",
@@ -755,7 +767,15 @@ pub async fn start_limited(id: Option<&'static str>, rate_limit: u32) -> Running
 
 /// [`start`] with a configuration of the caller's (response validation off, as in every
 /// variant: a deviant's broken answers must reach the runner).
-pub async fn start_with_config(config: mock_server::Config, id: Option<&'static str>) -> Running {
+pub async fn start_with_config(
+    mut config: mock_server::Config,
+    id: Option<&'static str>,
+) -> Running {
+    // Two deviants sign recording URLs badly: the mock's own test-only signer faults.
+    config.signing_faults = mock_server::test_hooks::SigningFaults {
+        ignore_expiry: id == Some("expiry_not_checked"),
+        unbound_path: id == Some("signature_not_bound_to_call"),
+    };
     let mut router = mock_app(config);
     if let Some(id) = id {
         router = router.layer(middleware::from_fn(move |req: Request, next: Next| {
