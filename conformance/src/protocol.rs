@@ -89,8 +89,9 @@ pub(crate) fn estimate(
         .filter(|o| prefix_for(o).is_some())
         .map(|o| if o.id == "deleteAgent" { 1 } else { 11 })
         .sum();
+    // The whole file, HEAD, five ranges, a tampered signature and none.
     let recording = if fx.recording.is_some() && ops.iter().any(|o| o.id == "getCallRecording") {
-        8
+        9
     } else {
         0
     };
@@ -419,6 +420,8 @@ async fn recording(shared: &Shared, fx: &Fixtures) {
     case.expect = Expectation::accept(&[200]).bound(Binding::Page);
     extra.push(("recording_audio", wav_verdict(&result)));
     let size = result.as_ref().map(|e| e.body.len() as u64).unwrap_or(0);
+    let whole: std::sync::Arc<Vec<u8>> =
+        std::sync::Arc::new(result.as_ref().map(|e| e.body.clone()).unwrap_or_default());
     // Every later request goes to the signed URL itself, without the key.
     let (path, query) = (case.path.clone(), case.query.clone());
     emit(shared, case, &result, extra);
@@ -442,9 +445,15 @@ async fn recording(shared: &Shared, fx: &Fixtures) {
         vec![("recording_audio", v)]
     })
     .await;
-    // Ranges: Safari's first probe, an open range, a suffix, and one past the end.
-    let ranges: [(&str, String, u16); 4] = [
+    // Ranges: Safari's first probe, the middle, an open range (the three pieces are the whole
+    // file, each checked against its bytes), a suffix, and one past the end.
+    let ranges: [(&str, String, u16); 5] = [
         ("first-two-bytes", "bytes=0-1".to_owned(), 206),
+        (
+            "middle",
+            format!("bytes=2-{}", size.saturating_sub(11).max(2)),
+            206,
+        ),
         (
             "open-ended",
             format!("bytes={}-", size.saturating_sub(10)),
@@ -462,8 +471,9 @@ async fn recording(shared: &Shared, fx: &Fixtures) {
             Expectation::accept(&[206])
         };
         case.note = format!("Range: {range}");
+        let whole = whole.clone();
         let _ = step(shared, case, move |r| {
-            vec![("recording_range", range_verdict(r, &range, size, want))]
+            vec![("recording_range", range_verdict(r, &range, &whole, want))]
         })
         .await;
     }
@@ -561,9 +571,10 @@ fn wav_verdict(r: &Result<Exchange, TransportError>) -> Applied {
 fn range_verdict(
     r: &Result<Exchange, TransportError>,
     range: &str,
-    size: u64,
+    whole: &[u8],
     want: u16,
 ) -> Applied {
+    let size = whole.len() as u64;
     let Ok(e) = r else {
         return verdict(false, format!("Range {range} got no answer"), describe(r));
     };
@@ -597,6 +608,18 @@ fn range_verdict(
         Some((a, b, total)) => total == size && b >= a && (b - a + 1) as usize == e.body.len(),
         None => false,
     };
+    // The piece must be the whole file's bytes at its offsets, so the pieces concatenate to it.
+    if let Some((a, b, _)) = spec.filter(|_| ok)
+        && whole.get(a as usize..=b as usize) != Some(e.body.as_slice())
+    {
+        return verdict(
+            false,
+            "a range's bytes are not the whole file's bytes at its offsets",
+            format!(
+                "Range: {range}; Content-Range: {cr}; the pieces do not concatenate to the file"
+            ),
+        );
+    }
     verdict(
         ok,
         "206 with a Content-Range that does not match the body",
@@ -628,6 +651,33 @@ mod tests {
             elapsed: Duration::ZERO,
             parsed: Default::default(),
         })
+    }
+
+    fn piece(body: &[u8], content_range: &str) -> Result<Exchange, TransportError> {
+        Ok(Exchange {
+            status: 206,
+            headers: vec![("content-range".to_owned(), content_range.to_owned())],
+            body: body.to_vec(),
+            truncated: false,
+            elapsed: Duration::ZERO,
+            parsed: Default::default(),
+        })
+    }
+
+    #[test]
+    fn a_range_must_hold_the_whole_files_bytes_at_its_offsets() {
+        let whole: Vec<u8> = (0..100).collect();
+        let right = piece(&whole[2..=5], "bytes 2-5/100");
+        assert_eq!(
+            range_verdict(&right, "bytes=2-5", &whole, 206),
+            Applied::Pass
+        );
+        let shifted = piece(&whole[3..=6], "bytes 2-5/100");
+        let v = range_verdict(&shifted, "bytes=2-5", &whole, 206);
+        assert!(
+            matches!(&v, Applied::Fail(f) if f.message.contains("do not concatenate")),
+            "{v:?}"
+        );
     }
 
     fn binding_of(v: &Applied) -> Option<Binding> {

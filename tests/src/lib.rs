@@ -280,6 +280,12 @@ pub const DEVIANTS: &[Deviant] = &[
         profile: Profile::Page,
     },
     Deviant {
+        id: "inbound_call_ignores_routing",
+        breaks: "inbound calls are answered by no agent whatever the number's routing says",
+        caught_by: "inbound_routing",
+        profile: Profile::Page,
+    },
+    Deviant {
         id: "routing_not_stored",
         breaks: "PATCH /phone-numbers/{id} echoes the agentId but stores no routing",
         caught_by: "patch_read_back",
@@ -680,6 +686,16 @@ async fn deviate(id: &'static str, mut req: Request, next: Next) -> Response {
         }
         "extra_field" if path.ends_with("/api/v1/agents") && res.status() == StatusCode::OK => {
             rewrite_json(res, |v| v["next"] = Value::from("x")).await
+        }
+        "inbound_call_ignores_routing"
+            if req_is_call_detail(&path) && res.status() == StatusCode::OK =>
+        {
+            rewrite_json(res, |v| {
+                if v["direction"] == "inbound" {
+                    v["agentId"] = Value::Null;
+                }
+            })
+            .await
         }
         "duration_longer_than_audio"
             if req_is_call_detail(&path) && res.status() == StatusCode::OK =>

@@ -178,6 +178,9 @@ catalogue! {
     "patch_read_back", Must, Page, Flow,
         "a patched field reads back patched, and other fields are unchanged",
         "\"PATCH body accepts name, soul, mission, playbook, knowledgeBase, firstMessage, voice and transfer settings\"";
+    "inbound_routing", Must, Page, Flow,
+        "an inbound call to a routed number is taken by the agent it is routed to; one to a number without routing fails (unassigned_number, contract)",
+        "\"PATCH /v1/phone-numbers/:id { agentId } to assign inbound routing.\"";
     "use_after_delete", Must, Page, Flow,
         "a deleted resource is 404 and gone from lists",
         "\"DELETE /v1/agents/:id\"";

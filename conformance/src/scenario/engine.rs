@@ -316,14 +316,18 @@ fn case_of(id: &str, st: &Step, vars: &Vars, page: Option<(u32, u64)>) -> Result
     for (k, v) in &r.headers {
         headers.push((render(k, vars)?, render(v, vars)?));
     }
-    let body = match (&r.json, &r.csv) {
-        (Some(j), _) => Some(Body {
+    let body = match (&r.json, &r.csv, &r.csv_rows) {
+        (Some(j), _, _) => Some(Body {
             content_type: Some("application/json".into()),
             bytes: serde_json::to_vec(&render_value(j, vars)?).unwrap_or_default(),
         }),
-        (None, Some(c)) => Some(Body {
+        (None, Some(c), _) => Some(Body {
             content_type: Some("text/csv".into()),
             bytes: render(c, vars)?.into_bytes(),
+        }),
+        (None, None, Some(g)) => Some(Body {
+            content_type: Some("text/csv".into()),
+            bytes: csv_rows(g, vars)?.into_bytes(),
         }),
         _ => None,
     };
@@ -347,6 +351,28 @@ fn case_of(id: &str, st: &Step, vars: &Vars, page: Option<(u32, u64)>) -> Result
         expect: Expectation::Observe,
         note: format!("scenario {id}, step {}", st.step),
     })
+}
+
+/// The most rows a `csv_rows` body makes.
+const MAX_CSV_ROWS: u32 = 1_000_000;
+
+/// A `csv_rows` body: the header, then each row with `{{row}}` set to its number.
+fn csv_rows(g: &super::model::CsvRows, vars: &Vars) -> Result<String, Stop> {
+    if g.count > MAX_CSV_ROWS {
+        return Err(Stop::Error(format!(
+            "csv_rows: {} rows, more than {MAX_CSV_ROWS}",
+            g.count
+        )));
+    }
+    let mut vars = vars.clone();
+    let mut out = render(&g.header, &vars)?;
+    out.push_str("\r\n");
+    for n in 1..=g.count {
+        vars.insert("row".into(), Value::from(n));
+        out.push_str(&render(&g.row, &vars)?);
+        out.push_str("\r\n");
+    }
+    Ok(out)
 }
 
 /// The base URL, which the engine keeps among the variables under a name no file can use.

@@ -107,6 +107,11 @@ fn request_names(s: &Step) -> Vec<String> {
     if let Some(j) = &r.json {
         out.extend(names_in(j));
     }
+    if let Some(g) = &r.csv_rows {
+        out.extend(names(&g.header));
+        // `{{row}}` is the row's number.
+        out.extend(names(&g.row).into_iter().filter(|n| n != "row"));
+    }
     out
 }
 
@@ -216,10 +221,17 @@ fn request(
             ),
         )),
     }
-    if r.json.is_some() && r.csv.is_some() {
+    if usize::from(r.json.is_some())
+        + usize::from(r.csv.is_some())
+        + usize::from(r.csv_rows.is_some())
+        > 1
+    {
         out.push(at(
             &format!("step: {}", st.step),
-            format!("step {}: a body is `json` or `csv`, not both", st.step),
+            format!(
+                "step {}: a body is one of `json`, `csv` and `csv_rows`",
+                st.step
+            ),
         ));
     }
     out

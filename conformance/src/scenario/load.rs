@@ -37,6 +37,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../../scenarios/contacts.yaml"),
     ),
     (
+        "scenarios/isolation.yaml",
+        include_str!("../../../scenarios/isolation.yaml"),
+    ),
+    (
         "scenarios/auth.yaml",
         include_str!("../../../scenarios/auth.yaml"),
     ),

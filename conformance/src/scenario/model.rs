@@ -280,6 +280,22 @@ pub struct Request {
     /// A CSV body (`text/csv`).
     #[serde(default)]
     pub csv: Option<String>,
+    /// A generated CSV body (`text/csv`): a header row and `count` rows made from one template.
+    #[serde(default)]
+    pub csv_rows: Option<CsvRows>,
+}
+
+/// A CSV body too long to write out: `header`, then `count` rows, each `row` with `{{row}}` set
+/// to its number (1, 2, …; the header is not counted).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CsvRows {
+    /// The header row (templated).
+    pub header: String,
+    /// One row (templated; `{{row}}` is the row's number).
+    pub row: String,
+    /// How many rows (at most a million).
+    pub count: u32,
 }
 
 /// Walk a list page by page (`limit`/`offset`), checking the page invariants on the way.
