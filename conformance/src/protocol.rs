@@ -12,7 +12,7 @@ use crate::checks::response::{Applied, fail_as};
 use crate::context::Shared;
 use crate::fixtures::Fixtures;
 use crate::http::{Exchange, TransportError, follow_redirect, origin, split_url};
-use crate::steps::{json, manual, status_of, step, verdict};
+use crate::steps::{Jobs, json, manual, status_of, step, verdict};
 
 /// A path for `op` that reaches the operation without touching existing state: existing ids
 /// for reads, a made-up well-formed id for writes.
@@ -99,15 +99,19 @@ pub(crate) fn estimate(
 }
 
 pub(crate) async fn run(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
-    auth(shared, ops, fx).await;
-    methods(shared, ops).await;
-    ids(shared, ops, fx).await;
+    // Credentials, methods and ids are independent cases: they run concurrently. The
+    // recording's requests follow one another (each goes where the one before led).
+    let mut jobs = Jobs::default();
+    auth(ops, fx, &mut jobs);
+    methods(shared, ops, &mut jobs);
+    ids(shared, ops, fx, &mut jobs);
+    jobs.run(shared).await;
     if ops.iter().any(|o| o.id == "getCallRecording") {
         recording(shared, fx).await;
     }
 }
 
-async fn auth(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
+fn auth(ops: &[&'static Operation], fx: &Fixtures, jobs: &mut Jobs<'_>) {
     let variants: [(&str, Auth); 5] = [
         ("no Authorization header", Auth::None),
         ("Bearer without a token", Auth::Raw("Bearer".to_owned())),
@@ -140,7 +144,7 @@ async fn auth(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
             case.expect = reject(401, "unauthorized");
             case.note = (*note).to_owned();
             let note = note.to_string();
-            let _ = step(shared, case, move |r| {
+            jobs.push(case, move |r| {
                 let status = status_of(r);
                 let challenged = r.as_ref().is_ok_and(|e| {
                     e.header("www-authenticate")
@@ -160,8 +164,7 @@ async fn auth(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
                     )
                 };
                 vec![("auth_required", v)]
-            })
-            .await;
+            });
         }
     }
 }
@@ -181,7 +184,7 @@ fn describe(r: &Result<Exchange, TransportError>) -> String {
     }
 }
 
-async fn methods(shared: &Shared, ops: &[&'static Operation]) {
+fn methods(shared: &Shared, ops: &[&'static Operation], jobs: &mut Jobs<'_>) {
     let mut templates: BTreeMap<&str, (BTreeSet<&str>, &Operation)> = BTreeMap::new();
     for op in shared.exec.contract.operations() {
         templates
@@ -209,7 +212,7 @@ async fn methods(shared: &Shared, ops: &[&'static Operation]) {
             case.expect = reject(405, "method_not_allowed");
             case.note = format!("{m} is not an operation of {template}");
             let allowed = allowed.clone();
-            let _ = step(shared, case, move |r| {
+            jobs.push(case, move |r| {
                 let (ok, msg) = match r {
                     Ok(e) => {
                         let allow: BTreeSet<String> = e
@@ -244,8 +247,7 @@ async fn methods(shared: &Shared, ops: &[&'static Operation]) {
                         msg,
                     ),
                 )]
-            })
-            .await;
+            });
         }
     }
 }
@@ -259,7 +261,7 @@ fn prefix_for(op: &Operation) -> Option<&'static str> {
     }
 }
 
-async fn ids(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
+fn ids(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures, jobs: &mut Jobs<'_>) {
     for op in ops {
         let Some(prefix) = prefix_for(op) else {
             continue;
@@ -281,13 +283,12 @@ async fn ids(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
         case.body = body.clone();
         case.expect = reject(404, "not_found");
         case.note = "an id that names nothing".to_owned();
-        let _ = step(shared, case, |r| {
+        jobs.push(case, |r| {
             vec![(
                 "unknown_id",
                 verdict(status_of(r) == 404, "an unknown id is not 404", describe(r)),
             )]
-        })
-        .await;
+        });
         // Mutations of a real id (RESTler's invalid dynamic objects). Deletion is never
         // probed this way: a server that wrongly accepted a mutation would delete a fixture.
         if op.id == "deleteAgent" {
@@ -333,7 +334,7 @@ async fn ids(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
             case.body = body.clone();
             case.note = format!("id with {note}");
             let note = note.to_owned();
-            let _ = step(shared, case, move |r| {
+            jobs.push(case, move |r| {
                 let s = status_of(r);
                 vec![(
                     "mutated_id",
@@ -343,8 +344,7 @@ async fn ids(shared: &Shared, ops: &[&'static Operation], fx: &Fixtures) {
                         describe(r),
                     ),
                 )]
-            })
-            .await;
+            });
         }
     }
 }

@@ -71,6 +71,54 @@ pub(crate) async fn step(
     result
 }
 
+/// How a job's answer is judged: verdicts beyond the response checks.
+pub(crate) type Judge<'a> =
+    Box<dyn FnOnce(&Result<Exchange, TransportError>) -> Vec<(&'static str, Applied)> + Send + 'a>;
+
+/// Independent cases, each with its own verdicts, run through the executor with the run's
+/// worker count in flight (like the examples and coverage phases).
+#[derive(Default)]
+pub(crate) struct Jobs<'a>(Vec<(Case, Judge<'a>)>);
+
+impl<'a> Jobs<'a> {
+    /// Adds a case and how to judge its answer.
+    pub(crate) fn push(
+        &mut self,
+        case: Case,
+        extra: impl FnOnce(&Result<Exchange, TransportError>) -> Vec<(&'static str, Applied)>
+        + Send
+        + 'a,
+    ) {
+        self.0.push((case, Box::new(extra)));
+    }
+
+    /// Sends every case, `workers` at a time (each worker takes every `workers`-th case, in
+    /// order), and emits each record as it comes; stops starting new ones once the run is out
+    /// of time or budget.
+    pub(crate) async fn run(self, shared: &Shared) {
+        let workers = shared.cfg.workers.max(1);
+        let mut lanes: Vec<Vec<(Case, Judge<'a>)>> = (0..workers).map(|_| Vec::new()).collect();
+        for (i, job) in self.0.into_iter().enumerate() {
+            lanes[i % workers].push(job);
+        }
+        let mut running = Vec::with_capacity(workers);
+        for lane in lanes {
+            running.push(lane_run(shared, lane));
+        }
+        futures_util::future::join_all(running).await;
+    }
+}
+
+/// One worker's cases, one after another.
+async fn lane_run(shared: &Shared, lane: Vec<(Case, Judge<'_>)>) {
+    for (case, judge) in lane {
+        if shared.expired() {
+            return;
+        }
+        let _ = step(shared, case, judge).await;
+    }
+}
+
 /// The status of an exchange (0 when none came).
 pub(crate) fn status_of(r: &Result<Exchange, TransportError>) -> u16 {
     r.as_ref().map(|e| e.status).unwrap_or(0)

@@ -803,14 +803,14 @@ pub async fn start_with_config(
 
 /// The mock's router on `config`, response validation off (a deviant's broken answers must
 /// reach the runner).
-pub(crate) fn mock_app(mut config: mock_server::Config) -> axum::Router {
+pub fn mock_app(mut config: mock_server::Config) -> axum::Router {
     config.validate_responses = false;
     let state = mock_server::AppState::new(config).expect("test config is valid");
     mock_server::app(state)
 }
 
 /// Serves `router` on 127.0.0.1:0.
-pub(crate) async fn serve(router: axum::Router) -> Running {
+pub async fn serve(router: axum::Router) -> Running {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
