@@ -165,6 +165,10 @@ pub struct RunArgs {
     /// Scenario suites of your own: a directory of `.yaml` files, run after the built-in ones.
     #[arg(long, env = "VICI_SCENARIOS")]
     pub scenarios: Option<PathBuf>,
+    /// Only this scenario (`suite/scenario`) or suite (`suite`) of the scenarios phase
+    /// (repeatable; ids from `vici-conformance scenarios list`).
+    #[arg(long = "scenario", env = "VICI_SCENARIO", value_delimiter = ',')]
+    pub only_scenarios: Vec<String>,
     /// Only this phase (repeatable): examples, coverage, fuzzing, protocol, scenarios (`stateful`,
     /// its old name, still works).
     #[arg(long = "phase", env = "VICI_PHASES", value_delimiter = ',')]
@@ -184,21 +188,13 @@ pub struct RunArgs {
     pub no_progress: bool,
 }
 
-/// `replay` flags.
+/// `replay` flags: those of `run`. A case is sent again as it was; a failure a scenario found
+/// re-runs that whole scenario, with the flags the scenarios phase reads (`--control-url`,
+/// `--api-key-b`, `--allow-imports` …) and a fresh seed, so the names it gives are new.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ReplayArgs {
     #[command(flatten)]
-    target: TargetArgs,
-    /// The failures file a run wrote.
-    #[arg(
-        long,
-        env = "VICI_FAILURES",
-        default_value = "vici-conformance-failures.json"
-    )]
-    pub failures: PathBuf,
-    /// Which bindings count as failing (as in `run`).
-    #[arg(long, env = "VICI_PROFILE", default_value = "page", value_parser = parse_profile)]
-    pub profile: Profile,
+    run: RunArgs,
 }
 
 fn parse_profile(s: &str) -> Result<Profile, String> {
@@ -279,7 +275,7 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig, String> {
         control_url: a.control_url.clone(),
         request_budget: a.request_budget,
         judge_by_target_contract: a.contract == "target",
-        scenarios: load_scenarios(a.scenarios.as_deref())?,
+        scenarios: select_scenarios(load_scenarios(a.scenarios.as_deref())?, &a.only_scenarios)?,
         safety: crate::safety::Safety {
             read_only: a.read_only,
             allow_purchases: a.allow_purchases,
@@ -327,6 +323,42 @@ pub fn load_scenarios(
             .collect::<Vec<_>>()
             .join("\n"))
     }
+}
+
+/// The scenarios `only` names (`suite/scenario` or `suite`), all of them when it is empty.
+pub fn select_scenarios(
+    files: Vec<crate::scenario::load::Loaded>,
+    only: &[String],
+) -> Result<Vec<crate::scenario::load::Loaded>, String> {
+    if only.is_empty() {
+        return Ok(files);
+    }
+    let known = |id: &str| {
+        files.iter().any(|f| {
+            f.suite.suite == id
+                || f.suite
+                    .scenarios
+                    .iter()
+                    .any(|sc| format!("{}/{}", f.suite.suite, sc.scenario) == id)
+        })
+    };
+    if let Some(unknown) = only.iter().find(|id| !known(id)) {
+        return Err(format!(
+            "no scenario or suite '{unknown}' (see `vici-conformance scenarios list`)"
+        ));
+    }
+    Ok(files
+        .into_iter()
+        .filter_map(|mut f| {
+            let suite = f.suite.suite.clone();
+            if !only.contains(&suite) {
+                f.suite
+                    .scenarios
+                    .retain(|sc| only.contains(&format!("{suite}/{}", sc.scenario)));
+            }
+            (!f.suite.scenarios.is_empty()).then_some(f)
+        })
+        .collect())
 }
 
 fn scenarios(c: &ScenariosCommand) -> u8 {
@@ -438,7 +470,7 @@ async fn run(a: RunArgs) -> u8 {
     }
     match crate::runner::run(cfg, &mut reporters).await {
         Ok(outcome) => {
-            if let Err(e) = write_failures(&a.failures, &outcome.failing_cases) {
+            if let Err(e) = write_failures(&a.failures, &outcome.failing_cases, a.seed) {
                 eprintln!("vici-conformance: failed to {e}");
                 return exit_code::RUNNER_ERROR;
             }
@@ -466,15 +498,29 @@ async fn run(a: RunArgs) -> u8 {
     }
 }
 
-fn write_failures(path: &PathBuf, cases: &[Case]) -> Result<(), String> {
+fn write_failures(path: &PathBuf, cases: &[Case], seed: u64) -> Result<(), String> {
     if cases.is_empty() {
         // A clean run leaves no stale failures behind.
         let _ = std::fs::remove_file(path);
         return Ok(());
     }
-    let text = serde_json::to_string_pretty(&serde_json::json!({ "version": 1, "cases": cases }))
-        .map_err(|e| format!("serialise the failing cases: {e}"))?;
+    let text = serde_json::to_string_pretty(
+        &serde_json::json!({ "version": 1, "seed": seed, "cases": cases }),
+    )
+    .map_err(|e| format!("serialise the failing cases: {e}"))?;
     std::fs::write(path, text).map_err(|e| format!("write {}: {e}", path.display()))
+}
+
+/// Loads a failures file, with the seed of the run that wrote it (files of older versions
+/// have none).
+pub fn read_failures_with_seed(path: &PathBuf) -> Result<(Vec<Case>, Option<u64>), String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("read {}: {e}", path.display()))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("parse {}: {e}", path.display()))?;
+    let cases = serde_json::from_value(v["cases"].clone())
+        .map_err(|e| format!("read the cases of {}: {e}", path.display()))?;
+    Ok((cases, v["seed"].as_u64()))
 }
 
 /// Loads a failures file.
@@ -487,9 +533,25 @@ pub fn read_failures(path: &PathBuf) -> Result<Vec<Case>, String> {
         .map_err(|e| format!("read the cases of {}: {e}", path.display()))
 }
 
+/// The scenario (`suite/scenario`) a case of the scenarios phase came from: its id is
+/// `scenario/<suite>/<scenario>[ [row]]/<step>…`, and scenario names are `[a-z0-9-]+`.
+pub fn scenario_of(case: &Case) -> Option<String> {
+    if case.phase != Phase::Scenario {
+        return None;
+    }
+    let rest = case.id.strip_prefix("scenario/")?;
+    let (suite, rest) = rest.split_once('/')?;
+    let name: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')
+        .collect();
+    (!suite.is_empty() && !name.is_empty()).then(|| format!("{suite}/{name}"))
+}
+
 #[allow(clippy::print_stdout)]
 async fn replay(a: ReplayArgs) -> u8 {
-    let cases = match read_failures(&a.failures) {
+    let a = a.run;
+    let (cases, seed) = match read_failures_with_seed(&a.failures) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("vici-conformance: failed to {e}");
@@ -510,7 +572,15 @@ async fn replay(a: ReplayArgs) -> u8 {
         profile: a.profile,
     };
     let mut failing = 0;
+    let mut scenarios: Vec<String> = Vec::new();
     for case in cases {
+        // A scenario's failure depends on the steps before it: the whole scenario runs again.
+        if let Some(id) = scenario_of(&case) {
+            if !scenarios.contains(&id) {
+                scenarios.push(id);
+            }
+            continue;
+        }
         let (rec, result) = exec.run(case).await;
         if matches!(result, Err(crate::http::TransportError::Connect(_))) {
             eprintln!(
@@ -532,9 +602,116 @@ async fn replay(a: ReplayArgs) -> u8 {
             }
         }
     }
+    if !scenarios.is_empty() {
+        match replay_scenarios(&a, &scenarios, seed).await {
+            Ok(n) => failing += n,
+            Err(code) => return code,
+        }
+    }
     if failing == 0 {
         exit_code::CONFORMANT
     } else {
         exit_code::DEVIATIONS
+    }
+}
+
+/// Runs `ids` again as a scenarios-only run with a seed after the failing run's (so the names
+/// it gives do not collide with that run's); prints each scenario's ending; returns how many
+/// still fail, or the exit code of a run that could not happen.
+#[allow(clippy::print_stdout)]
+async fn replay_scenarios(a: &RunArgs, ids: &[String], seed: Option<u64>) -> Result<usize, u8> {
+    let mut args = a.clone();
+    args.phases = vec!["scenarios".to_owned()];
+    args.only_scenarios = ids.to_vec();
+    args.seed = seed.unwrap_or(a.seed).wrapping_add(1);
+    let cfg = run_config(&args).map_err(|e| {
+        eprintln!("vici-conformance: {e}");
+        exit_code::USAGE
+    })?;
+    println!(
+        "re-running {} scenario{} with seed {} (run tag {})",
+        ids.len(),
+        if ids.len() == 1 { "" } else { "s" },
+        cfg.seed,
+        cfg.tag()
+    );
+    let outcome = crate::runner::run(cfg, &mut []).await.map_err(|e| {
+        eprintln!("vici-conformance: failed to {e}");
+        exit_code::RUNNER_ERROR
+    })?;
+    let s = &outcome.summary;
+    let mut failing = 0;
+    for o in &s.scenarios {
+        let reason = o
+            .reason
+            .as_deref()
+            .map_or_else(String::new, |r| format!(": {r}"));
+        match o.status {
+            crate::events::ScenarioStatus::Passed => println!("fixed   scenario {}", o.id),
+            crate::events::ScenarioStatus::Failed => {
+                failing += 1;
+                println!("failing scenario {}{reason}", o.id);
+                let prefix = format!("scenario/{}/", o.id);
+                for f in s
+                    .findings
+                    .iter()
+                    .filter(|f| f.is_failure() && f.case_id.starts_with(&prefix))
+                {
+                    println!("        [{}] {}\n        {}", f.check, f.title, f.curl);
+                }
+            }
+            crate::events::ScenarioStatus::Error => {
+                failing += 1;
+                println!("error   scenario {}{reason}", o.id);
+            }
+            // Not run this time: it cannot say fixed, so it counts as failing.
+            crate::events::ScenarioStatus::Skipped => {
+                failing += 1;
+                println!("skipped scenario {}{reason}", o.id);
+            }
+            // It does not apply to this target (an unknown key under an open key policy): what
+            // it found cannot happen here.
+            crate::events::ScenarioStatus::NotApplicable => {
+                println!("not applicable scenario {}{reason}", o.id);
+            }
+        }
+    }
+    Ok(failing)
+}
+
+#[cfg(test)]
+mod replay_tests {
+    use super::*;
+
+    fn case(id: &str, phase: Phase) -> Case {
+        let mut c = crate::steps::manual(id.to_owned(), None, phase, "GET", "/agents".into());
+        c.id = id.to_owned();
+        c
+    }
+
+    #[test]
+    fn a_scenario_case_names_its_scenario_whatever_its_row_and_step() {
+        for (id, want) in [
+            ("scenario/agents/rename/create", Some("agents/rename")),
+            (
+                "scenario/call-filters/each-filter [filter=status, value=failed]/walk/offset40",
+                Some("call-filters/each-filter"),
+            ),
+            (
+                "scenario/webhooks/retry/webhook-attempt-3",
+                Some("webhooks/retry"),
+            ),
+            ("scenario/x", None),
+        ] {
+            assert_eq!(
+                scenario_of(&case(id, Phase::Scenario)).as_deref(),
+                want,
+                "{id}"
+            );
+        }
+        assert_eq!(
+            scenario_of(&case("scenario/agents/rename/create", Phase::Protocol)),
+            None
+        );
     }
 }

@@ -102,12 +102,18 @@ async fn deviations_exit_1_are_stored_and_replay_against_any_target() {
         .await,
         exit_code::DEVIATIONS
     );
+    // The failures include scenario rows (the unknown-key scenario fails against the mock's
+    // open key policy when the runner cannot ask the control API): with the control URL,
+    // they are re-run and no longer apply.
     let fixed = start(None).await;
+    let control = fixed.base_url.replace("/api/v1", "/_mock");
     assert_eq!(
         main(cli(&[
             "replay",
             "--base-url",
             &fixed.base_url,
+            "--control-url",
+            &control,
             "--api-key",
             KEY,
             "--failures",
@@ -115,6 +121,77 @@ async fn deviations_exit_1_are_stored_and_replay_against_any_target() {
         ]))
         .await,
         exit_code::CONFORMANT
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn replay_re_runs_the_whole_scenario_behind_a_scenario_finding() {
+    let broken = start(Some("soul_not_stored")).await;
+    let dir = tmp("replay-scenario");
+    let failures = dir.join("failures.json");
+    let f = failures.to_str().unwrap();
+    let control = broken.base_url.replace("/api/v1", "/_mock");
+    let run = |base: String, control: String| {
+        vec![
+            "--base-url".to_owned(),
+            base,
+            "--control-url".to_owned(),
+            control,
+            "--api-key".to_owned(),
+            KEY.to_owned(),
+            "--no-progress".to_owned(),
+            "--failures".to_owned(),
+            f.to_owned(),
+        ]
+    };
+    let mut args = vec!["run".to_owned(), "--phase".into(), "scenarios".into()];
+    args.extend(["--scenario".to_owned(), "agents".to_owned()]);
+    args.extend(run(broken.base_url.clone(), control.clone()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(main(cli(&args)).await, exit_code::DEVIATIONS);
+    let (cases, seed) =
+        conformance::cli::read_failures_with_seed(&failures).expect("failures were stored");
+    assert_eq!(seed, Some(1), "the run's seed is stored");
+    let from: std::collections::BTreeSet<String> = cases
+        .iter()
+        .filter_map(conformance::cli::scenario_of)
+        .collect();
+    assert!(
+        !from.is_empty() && from.iter().all(|id| id.starts_with("agents/")),
+        "{from:?}"
+    );
+    let replay = |base: String, control: String| {
+        let mut v = vec!["replay".to_owned()];
+        v.extend(run(base, control));
+        v
+    };
+    let args = replay(broken.base_url.clone(), control);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(
+        main(cli(&args)).await,
+        exit_code::DEVIATIONS,
+        "still broken"
+    );
+    let fixed = start(None).await;
+    let args = replay(
+        fixed.base_url.clone(),
+        fixed.base_url.replace("/api/v1", "/_mock"),
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(main(cli(&args)).await, exit_code::CONFORMANT, "fixed");
+    // An id that names no scenario is a usage error.
+    assert_eq!(
+        main(cli(&[
+            "run",
+            "--base-url",
+            &fixed.base_url,
+            "--api-key",
+            KEY,
+            "--scenario",
+            "agents/no-such-scenario"
+        ]))
+        .await,
+        exit_code::USAGE
     );
 }
 
