@@ -38,7 +38,7 @@ pub enum Command {
     /// List the check catalogue.
     Checks,
     /// Re-run stored failing cases against a base URL.
-    Replay(ReplayArgs),
+    Replay(Box<ReplayArgs>),
     /// Work with scenario suites.
     #[command(subcommand)]
     Scenarios(ScenariosCommand),
@@ -299,7 +299,7 @@ pub async fn main(cli: Cli) -> u8 {
             exit_code::CONFORMANT
         }
         Command::Run(a) => run(*a).await,
-        Command::Replay(a) => replay(a).await,
+        Command::Replay(a) => replay(*a).await,
         Command::Scenarios(c) => scenarios(&c),
     }
 }
