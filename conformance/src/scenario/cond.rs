@@ -105,6 +105,7 @@ pub fn eval(c: &Cond, s: &Subject<'_>) -> Result<Result<(), String>, Unbound> {
         let ok = match (&v, want) {
             (Value::String(s), w) => s.contains(&text(w)),
             (Value::Array(a), w) => a.iter().any(|x| same(x, w)),
+            (Value::Object(_), Value::Object(_)) => crate::webhook::matcher::contains(&v, want),
             _ => false,
         };
         if !ok {

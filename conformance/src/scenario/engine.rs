@@ -329,7 +329,19 @@ fn case_of(id: &str, st: &Step, vars: &Vars, page: Option<(u32, u64)>) -> Result
             content_type: Some("text/csv".into()),
             bytes: csv_rows(g, vars)?.into_bytes(),
         }),
-        _ => None,
+        _ => match &r.generate {
+            Some(g) => Some(Body {
+                content_type: Some("application/json".into()),
+                bytes: serde_json::to_vec(&generated(
+                    op.as_deref(),
+                    g,
+                    &format!("{id}/{}", st.step),
+                    vars,
+                )?)
+                .unwrap_or_default(),
+            }),
+            None => None,
+        },
     };
     let auth = match r.key {
         Key::A => Auth::Primary,
@@ -351,6 +363,70 @@ fn case_of(id: &str, st: &Step, vars: &Vars, page: Option<(u32, u64)>) -> Result
         expect: Expectation::Observe,
         note: format!("scenario {id}, step {}", st.step),
     })
+}
+
+/// Draws for a generated body that the schema's validator must accept before one is used.
+const GENERATE_TRIES: usize = 20;
+
+/// A body generated from `op`'s JSON request schema with the run's seed and `salt` (the step),
+/// `g.set` laid over it.
+fn generated(
+    op: Option<&str>,
+    g: &super::model::Generate,
+    salt: &str,
+    vars: &Vars,
+) -> Result<Value, Stop> {
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let schema = op
+        .and_then(|o| spec::Contract::v1().operation(o))
+        .and_then(|o| o.request_body.as_ref())
+        .and_then(|rb| rb.content.iter().find(|m| m.is_json()))
+        .map(|m| m.schema.clone())
+        .ok_or_else(|| Stop::Error("generate: the operation has no JSON request body".into()))?;
+    let seed = vars.get("seed").and_then(Value::as_u64).unwrap_or(0);
+    let mut key = [0u8; 32];
+    let h = salt.bytes().fold(0xcbf2_9ce4_8422_2325u64 ^ seed, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01B3)
+    });
+    for (i, chunk) in key.chunks_mut(8).enumerate() {
+        chunk.copy_from_slice(
+            &h.rotate_left(i as u32 * 16)
+                .wrapping_add(seed)
+                .to_le_bytes(),
+        );
+    }
+    let mut runner = TestRunner::new_with_rng(
+        Config {
+            failure_persistence: None,
+            ..Config::default()
+        },
+        TestRng::from_seed(RngAlgorithm::ChaCha, &key),
+    );
+    let strategy = crate::generate::valid_value(&schema);
+    let validator = spec::Validator::compile(&schema).ok();
+    let mut body = None;
+    for _ in 0..GENERATE_TRIES {
+        let Ok(tree) = strategy.new_tree(&mut runner) else {
+            continue;
+        };
+        let v = tree.current();
+        if validator.as_ref().is_none_or(|val| val.is_valid(&v)) {
+            body = Some(v);
+            break;
+        }
+    }
+    let mut body = body.ok_or_else(|| {
+        Stop::Error(format!(
+            "generate: no valid body in {GENERATE_TRIES} draws from the schema"
+        ))
+    })?;
+    if let Value::Object(o) = &mut body {
+        for (k, v) in &g.set {
+            o.insert(k.clone(), render_value(v, vars)?);
+        }
+    }
+    Ok(body)
 }
 
 /// The most rows a `csv_rows` body makes.
@@ -555,7 +631,11 @@ async fn step(
     if let Some(c) = &st.control {
         let done = super::control::run(shared, case_id, c, vars).await?;
         state.cause = Some(done.case);
-        capture(st, Some(&done.body), None, None, vars, false, None)?;
+        let answer = Answers {
+            body: Some(&done.body),
+            ..Answers::default()
+        };
+        capture(st, &answer, vars, false, None)?;
         return Ok(false);
     }
     if let Some(r) = &st.receiver {
@@ -635,6 +715,10 @@ async fn step(
             assertion(a, &result, body.as_ref(), walked.as_ref(), vars)?,
         ));
     }
+    let sent: Option<Value> = case
+        .body
+        .as_ref()
+        .and_then(|b| serde_json::from_slice(&b.bytes).ok());
     // A delivery was not a request of the run's: no exchange checks judge it.
     let rec = if awaited {
         shared.exec.derived(case, verdicts)
@@ -647,29 +731,39 @@ async fn step(
     let Ok(ex) = &result else {
         return Err(Stop::Failed);
     };
-    capture(
-        st,
-        body.as_ref(),
-        Some(ex),
-        walked.as_ref(),
-        vars,
-        failed,
-        status,
-    )?;
+    let answer = Answers {
+        body: body.as_ref(),
+        exchange: Some(ex),
+        walked: walked.as_ref(),
+        sent: sent.as_ref(),
+    };
+    capture(st, &answer, vars, failed, status)?;
     Ok(failed)
 }
 
-/// Takes a step's captures from its answer: `body` (for a control step, the control API's
-/// answer), the exchange's headers, the walked items.
+/// What a step's captures read.
+#[derive(Default)]
+struct Answers<'a> {
+    /// The answer's JSON (for a control step, the control API's answer).
+    body: Option<&'a Value>,
+    /// The exchange, for headers.
+    exchange: Option<&'a Exchange>,
+    /// The items a walk collected.
+    walked: Option<&'a Walked>,
+    /// The JSON body the step sent.
+    sent: Option<&'a Value>,
+}
+
+/// Takes a step's captures from its answer: the body, the exchange's headers, the walked
+/// items, the body it sent.
 fn capture(
     st: &Step,
-    body: Option<&Value>,
-    ex: Option<&Exchange>,
-    walked: Option<&Walked>,
+    answer: &Answers<'_>,
     vars: &mut Vars,
     failed: bool,
     status: Option<u16>,
 ) -> Result<(), Stop> {
+    let (body, ex, walked) = (answer.body, answer.exchange, answer.walked);
     for (name, c) in &st.capture {
         let v = if c.items {
             // A part of a list is no list: `null` makes the comparisons that need it skip.
@@ -680,6 +774,9 @@ fn capture(
                     Value::Null
                 }
             })
+        } else if let Some(p) = &c.sent {
+            let p = render(p, vars)?;
+            answer.sent.and_then(|b| b.pointer(&p).cloned())
         } else if let Some(h) = &c.header {
             ex.and_then(|ex| ex.header(h))
                 .map(|v| Value::from(v.to_owned()))
@@ -1121,6 +1218,49 @@ fn assertion(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_generated_body_is_valid_seeded_and_carries_what_set_says() {
+        let g = super::super::model::Generate {
+            set: serde_json::json!({"name": "{{tag}} generated"})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        };
+        let vars: Vars = [
+            ("seed".to_owned(), Value::from(7)),
+            ("tag".to_owned(), Value::from("vc-7")),
+        ]
+        .into();
+        let body = |salt: &str| {
+            generated(Some("createAgent"), &g, salt, &vars)
+                .ok()
+                .unwrap()
+        };
+        let a = body("agents/generated-agent/create");
+        assert_eq!(a["name"], "vc-7 generated");
+        let schema = spec::Contract::v1()
+            .operation("createAgent")
+            .and_then(|o| o.request_body.as_ref())
+            .and_then(|rb| rb.content.iter().find(|m| m.is_json()))
+            .map(|m| m.schema.clone())
+            .unwrap();
+        assert!(
+            spec::Validator::compile(&schema).unwrap().is_valid(&a),
+            "{a}"
+        );
+        assert_eq!(
+            a,
+            body("agents/generated-agent/create"),
+            "same seed, same body"
+        );
+        let others: Vec<Value> = (0..5).map(|i| body(&format!("step{i}"))).collect();
+        assert!(others.iter().any(|o| o != &a), "another step, another body");
+        assert!(
+            generated(Some("listAgents"), &g, "x", &vars).is_err(),
+            "an operation without a JSON body cannot generate one"
+        );
+    }
 
     fn rows(v: Value) -> Vec<serde_json::Map<String, Value>> {
         v.as_array()

@@ -107,6 +107,11 @@ fn request_names(s: &Step) -> Vec<String> {
     if let Some(j) = &r.json {
         out.extend(names_in(j));
     }
+    if let Some(g) = &r.generate {
+        for v in g.set.values() {
+            out.extend(names_in(v));
+        }
+    }
     if let Some(g) = &r.csv_rows {
         out.extend(names(&g.header));
         // `{{row}}` is the row's number.
@@ -221,15 +226,25 @@ fn request(
             ),
         )),
     }
+    if r.generate.is_some() && r.operation.is_none() {
+        out.push(at(
+            &format!("step: {}", st.step),
+            format!(
+                "step {}: `generate` draws from an operation's request schema: give `operation`",
+                st.step
+            ),
+        ));
+    }
     if usize::from(r.json.is_some())
         + usize::from(r.csv.is_some())
         + usize::from(r.csv_rows.is_some())
+        + usize::from(r.generate.is_some())
         > 1
     {
         out.push(at(
             &format!("step: {}", st.step),
             format!(
-                "step {}: a body is one of `json`, `csv` and `csv_rows`",
+                "step {}: a body is one of `json`, `csv`, `csv_rows` and `generate`",
                 st.step
             ),
         ));
@@ -432,13 +447,14 @@ fn scenario(
             }
             if usize::from(c.pointer.is_some())
                 + usize::from(c.header.is_some())
+                + usize::from(c.sent.is_some())
                 + usize::from(c.items)
                 != 1
             {
                 out.push(at(
                     &format!("{name}:"),
                     format!(
-                        "step {}: capture {name} takes exactly one of pointer, header, items",
+                        "step {}: capture {name} takes exactly one of pointer, header, sent, items",
                         st.step
                     ),
                 ));

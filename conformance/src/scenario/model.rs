@@ -283,6 +283,19 @@ pub struct Request {
     /// A generated CSV body (`text/csv`): a header row and `count` rows made from one template.
     #[serde(default)]
     pub csv_rows: Option<CsvRows>,
+    /// A JSON body generated from the operation's request schema, seeded by the run's seed and
+    /// the step (the same seed gives the same body), with `set`'s fields laid over it.
+    #[serde(default)]
+    pub generate: Option<Generate>,
+}
+
+/// A body generated from the contract.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Generate {
+    /// Top-level fields that replace the generated ones (templated): the run tag in a name.
+    #[serde(default)]
+    pub set: serde_json::Map<String, Value>,
 }
 
 /// A CSV body too long to write out: `header`, then `count` rows, each `row` with `{{row}}` set
@@ -444,7 +457,8 @@ pub struct Cond {
     /// Not equal to.
     #[serde(default)]
     pub differs: Option<Value>,
-    /// A string containing, or an array holding, this.
+    /// A string containing, an array holding, or an object holding every member of (in
+    /// depth), this.
     #[serde(default)]
     pub contains: Option<Value>,
     /// A string matching this ECMA 262 pattern.
@@ -501,6 +515,9 @@ pub struct Capture {
     /// the walk's `max_pages`, so comparisons that need all of it skip).
     #[serde(default)]
     pub items: bool,
+    /// A JSON pointer into the body the step sent (`""`: all of it), e.g. a generated one.
+    #[serde(default)]
+    pub sent: Option<String>,
     /// With `pointer` at a URL: the value of this query parameter of it (a URL without it skips
     /// the scenario, with the reason).
     #[serde(default)]
