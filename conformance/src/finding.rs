@@ -71,12 +71,14 @@ impl Finding {
         self.severity == Severity::Failure
     }
 
-    /// Findings with the same key are the same problem seen again; reports show it once.
+    /// Findings with the same key are the same problem seen again; reports show it once. An
+    /// [`INFORMATIONAL`] note is about the scheme, not one operation: one for the run.
     pub fn dedup_key(&self) -> (String, &'static str, String) {
-        (
-            self.operation_id.clone().unwrap_or_default(),
-            self.check,
-            self.title.clone(),
-        )
+        let op = if INFORMATIONAL.contains(&self.check) {
+            String::new()
+        } else {
+            self.operation_id.clone().unwrap_or_default()
+        };
+        (op, self.check, self.title.clone())
     }
 }

@@ -450,7 +450,7 @@ async fn recording(shared: &Shared, fx: &Fixtures) {
     let ranges: [(&str, String, u16); 5] = [
         ("first-two-bytes", "bytes=0-1".to_owned(), 206),
         (
-            "middle",
+            "middle-bytes",
             format!("bytes=2-{}", size.saturating_sub(11).max(2)),
             206,
         ),
