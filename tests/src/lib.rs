@@ -872,6 +872,16 @@ pub fn run_config(
     }
 }
 
+/// A scenario's ending as a person reads it: `failed agents/rename: stopped at step create`.
+pub fn scenario_line(o: &conformance::events::ScenarioOutcome) -> String {
+    format!(
+        "{} {}: {}",
+        o.status.as_str(),
+        o.id,
+        o.reason.clone().unwrap_or_default()
+    )
+}
+
 /// The origin of a mock's base URL (`http://ADDR`), where its control API lives under `/_mock`.
 pub fn origin(base_url: &str) -> String {
     base_url.trim_end_matches("/api/v1").to_owned()

@@ -29,14 +29,7 @@ async fn every_built_in_scenario_passes_against_the_mock() {
                 && !(o.status == ScenarioStatus::NotApplicable
                     && not_applicable(&o.id, o.reason.as_deref().unwrap_or("")))
         })
-        .map(|o| {
-            format!(
-                "{} {}: {}",
-                o.status.as_str(),
-                o.id,
-                o.reason.clone().unwrap_or_default()
-            )
-        })
+        .map(e2e_tests::scenario_line)
         .collect();
     assert!(not_passed.is_empty(), "{}", not_passed.join("\n"));
     let files = conformance::scenario::load::built_in().expect("parse");
@@ -65,15 +58,15 @@ async fn every_built_in_scenario_passes_against_the_mock() {
         "rate_limit_recovery",
         "rate_limit_per_key",
         "webhook_delivered",
-        "webhook_headers",
-        "webhook_signature",
-        "webhook_timestamp",
-        "webhook_delivery_id",
-        "webhook_event_type",
-        "webhook_payload",
-        "webhook_order",
-        "webhook_retry",
-    ] {
+        "inbound_routing",
+        "isolation",
+    ]
+    .iter()
+    .chain(
+        conformance::webhook::CHECKS
+            .iter()
+            .filter(|c| !conformance::webhook::INFORMATIONAL.contains(c)),
+    ) {
         let n: usize = s
             .operations
             .values()

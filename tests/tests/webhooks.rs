@@ -137,18 +137,7 @@ async fn suite_run(id: Option<&'static str>, profile: Profile) -> conformance::e
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_webhook_suite_passes_against_the_faithful_mock() {
     let s = suite_run(None, Profile::Strict).await;
-    let rows: Vec<String> = s
-        .scenarios
-        .iter()
-        .map(|o| {
-            format!(
-                "{} {}: {}",
-                o.status.as_str(),
-                o.id,
-                o.reason.clone().unwrap_or_default()
-            )
-        })
-        .collect();
+    let rows: Vec<String> = s.scenarios.iter().map(e2e_tests::scenario_line).collect();
     assert!(
         s.scenarios
             .iter()
