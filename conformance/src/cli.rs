@@ -684,7 +684,7 @@ mod replay_tests {
     use super::*;
 
     fn case(id: &str, phase: Phase) -> Case {
-        let mut c = crate::steps::manual(id.to_owned(), None, phase, "GET", "/agents".into());
+        let mut c = crate::handmade::manual(id.to_owned(), None, phase, "GET", "/agents".into());
         c.id = id.to_owned();
         c
     }

@@ -1,4 +1,4 @@
-//! vici-conformance: runs property-based, protocol and stateful suites from the VICIagent v1
+//! vici-conformance: runs property-based, protocol and scenario suites from the VICIagent v1
 //! contract against any implementation's base URL and reports every deviation.
 //!
 //! # Layout
@@ -6,8 +6,9 @@
 //! A run is: discover fixtures (`fixtures`), plan cases per operation and phase (`plan`, with
 //! the generators of `generate`), compute each case's expectation from the contract (`expect`),
 //! send and judge it (`exec`, `http`, `checks`), shrink fuzzing failures (`runner`), run the
-//! protocol and stateful suites (`protocol`, `stateful`, helpers in `steps`), and turn everything
-//! into `events` that the reporters of `report` consume. `cli` and `exit_code` serve the thin
+//! protocol phase (`protocol`, with the hand-made cases of `handmade`) and the scenario suites
+//! (`scenario`, whose webhook steps use `webhook`), and turn everything into `events` that the
+//! reporters of `report` consume. `cli` and `exit_code` serve the thin
 //! binary. ARCHITECTURE.md walks through the flow; spec/DECISIONS.md is what the checks enforce.
 #![deny(missing_docs)]
 
@@ -23,6 +24,7 @@ pub mod expect;
 pub mod finding;
 pub mod fixtures;
 pub mod generate;
+pub(crate) mod handmade;
 pub mod http;
 pub mod owned;
 pub mod plan;
@@ -33,6 +35,5 @@ pub mod report;
 pub mod runner;
 pub mod safety;
 pub mod scenario;
-pub(crate) mod steps;
 pub mod wav;
 pub mod webhook;

@@ -11,8 +11,8 @@ use crate::case::{Auth, Expectation, Phase, encode_segment};
 use crate::checks::response::{Applied, fail_as};
 use crate::context::Shared;
 use crate::fixtures::Fixtures;
+use crate::handmade::{Jobs, json, manual, status_of, step, verdict};
 use crate::http::{Exchange, TransportError, follow_redirect, origin, split_url};
-use crate::steps::{Jobs, json, manual, status_of, step, verdict};
 
 /// A path for `op` that reaches the operation without touching existing state: existing ids
 /// for reads, a made-up well-formed id for writes.
@@ -411,7 +411,7 @@ async fn recording(shared: &Shared, fx: &Fixtures) {
     } else if keyed && status_of(&result) == 200 {
         extra.push((
             "recording_audio",
-            crate::steps::failed(
+            crate::handmade::failed(
                 "the recording is served on the API key, not through a signed URL",
                 format!("{url} answered 200 to the key and 401 without it"),
             ),

@@ -602,7 +602,7 @@ fn plan(
 /// The target's own document against the reference contract, as `contract_drift` verdicts on
 /// the (unauthenticated) request that fetched it.
 fn drift(shared: &Shared) {
-    let mut case = crate::steps::manual(
+    let mut case = crate::handmade::manual(
         "getOpenApiDocument/drift".to_owned(),
         Some("getOpenApiDocument"),
         Phase::Examples,

@@ -71,7 +71,12 @@ async fn against_the_mock_at_300_a_minute_the_301st_is_refused_and_the_suite_pas
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_rate_limit_deviant_is_caught_by_its_check_at_its_profile() {
     let mut missed = Vec::new();
+    let mut matrix = format!(
+        "{:<28} {:<20} {:<9} {}\n",
+        "rate-limit deviant", "caught by", "profile", "result"
+    );
     for d in RATE_LIMIT_DEVIANTS {
+        let before = missed.len();
         let server = start(Some(d.id)).await;
         let outcome = run(config(server.base_url.clone(), d.profile), &mut [])
             .await
@@ -111,8 +116,21 @@ async fn every_rate_limit_deviant_is_caught_by_its_check_at_its_profile() {
                 ));
             }
         }
+        matrix.push_str(&format!(
+            "{:<28} {:<20} {:<9} {}\n",
+            d.id,
+            d.caught_by,
+            d.profile.as_str(),
+            if missed.len() == before {
+                "caught"
+            } else {
+                "MISSED"
+            }
+        ));
     }
+    println!("{matrix}");
     assert!(missed.is_empty(), "{}", missed.join("\n"));
+    insta::assert_snapshot!("rate_limit_detection_matrix", matrix);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -1,5 +1,6 @@
-//! Helpers of the protocol phase: build a case by hand, send it, judge it
-//! with the response checks plus the phase's own verdicts, and emit it.
+//! Cases made by hand, outside the generators (the protocol phase's probes, the drift check):
+//! build one, send it, judge it with the response checks plus its own verdicts, and emit it;
+//! [`Jobs`] runs independent ones through the run's workers.
 
 use crate::case::{Auth, Body, Case, Expectation, Phase};
 use crate::checks::response::{Applied, Failure};
