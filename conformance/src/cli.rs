@@ -87,9 +87,15 @@ pub struct RunArgs {
     pub control_url: Option<String>,
     /// Which bindings fail the run: page (the reference page's promises; the default), contract
     /// (also our contract's decisions, spec/DECISIONS.md) or strict (also our mock's own
-    /// behaviour). Departures the profile does not hold are reported as notes.
+    /// behaviour). Departures the profile does not hold are reported as notes. certification
+    /// fails as page does and also on every page requirement no case tested; it runs every
+    /// phase, check and suite (the rate limit and webhooks included).
     #[arg(long, env = "VICI_PROFILE", default_value = "page", value_parser = parse_profile)]
     pub profile: Profile,
+    /// With --profile certification: also require the reference contract's decisions
+    /// (`contract`), for programs that certify against all of it.
+    #[arg(long, env = "VICI_REQUIRE", value_parser = ["contract"])]
+    pub require: Option<String>,
     /// Root seed: the same seed against the same target sends the same cases.
     #[arg(long, env = "VICI_SEED", default_value_t = 1)]
     pub seed: u64,
@@ -198,7 +204,9 @@ pub struct ReplayArgs {
 }
 
 fn parse_profile(s: &str) -> Result<Profile, String> {
-    Profile::parse(s).ok_or_else(|| format!("unknown profile '{s}': use page, contract or strict"))
+    Profile::parse(s).ok_or_else(|| {
+        format!("unknown profile '{s}': use page, contract, strict or certification")
+    })
 }
 
 fn target_config(t: &TargetArgs) -> TargetConfig {
@@ -253,6 +261,30 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig, String> {
     if a.workers == 0 {
         return Err("--workers must be at least 1".to_owned());
     }
+    let mut profile = a.profile;
+    if a.require.is_some() {
+        if !profile.is_certification() {
+            return Err("--require contract goes with --profile certification".to_owned());
+        }
+        profile = Profile::CertificationContract;
+    }
+    if profile.is_certification() {
+        // A certification is the whole of it: nothing may be left out by a filter.
+        for (given, flag) in [
+            (!a.phases.is_empty(), "--phase"),
+            (!a.checks.is_empty(), "--check"),
+            (!a.exclude_checks.is_empty(), "--exclude-check"),
+            (!a.operations.is_empty(), "--operation"),
+            (!a.only_scenarios.is_empty(), "--scenario"),
+            (a.read_only, "--read-only"),
+        ] {
+            if given {
+                return Err(format!(
+                    "--profile certification runs every phase, check and scenario: drop {flag}"
+                ));
+            }
+        }
+    }
     if a.webhook_wait
         .is_some_and(|w| !w.is_finite() || !(0.0..=3_600.0).contains(&w))
     {
@@ -271,7 +303,7 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig, String> {
         },
         phases,
         max_shrink_steps: 64,
-        profile: a.profile,
+        profile,
         control_url: a.control_url.clone(),
         request_budget: a.request_budget,
         judge_by_target_contract: a.contract == "target",
@@ -280,7 +312,8 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig, String> {
             read_only: a.read_only,
             allow_purchases: a.allow_purchases,
             allow_imports: a.allow_imports,
-            exhaust_rate_limit: a.include.iter().any(|i| i == "rate-limit"),
+            exhaust_rate_limit: profile.is_certification()
+                || a.include.iter().any(|i| i == "rate-limit"),
         },
         webhooks: crate::webhook::rig::Settings {
             listen: a.webhook_listen,
@@ -621,6 +654,16 @@ async fn replay(a: ReplayArgs) -> u8 {
 #[allow(clippy::print_stdout)]
 async fn replay_scenarios(a: &RunArgs, ids: &[String], seed: Option<u64>) -> Result<usize, u8> {
     let mut args = a.clone();
+    // A replay re-runs parts: it judges them as a certification would, without its demand that
+    // everything ran.
+    args.profile = match (a.profile, &a.require) {
+        (Profile::CertificationContract, _) | (Profile::Certification, Some(_)) => {
+            Profile::Contract
+        }
+        (Profile::Certification, None) => Profile::Page,
+        (p, _) => p,
+    };
+    args.require = None;
     args.phases = vec!["scenarios".to_owned()];
     args.only_scenarios = ids.to_vec();
     args.seed = seed.unwrap_or(a.seed).wrapping_add(1);

@@ -265,6 +265,11 @@ pub struct Summary {
     pub changes: crate::safety::Changes,
     /// How each scenario ended, in the order they ran.
     pub scenarios: Vec<ScenarioOutcome>,
+    /// Every check as a requirement of the profile, with its status and evidence.
+    pub requirements: Vec<crate::requirements::Requirement>,
+    /// Under a certification profile: whether it holds, and why not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certification: Option<crate::requirements::Certification>,
 }
 
 impl Summary {
@@ -374,6 +379,8 @@ impl Aggregator {
             findings,
             changes: crate::safety::Changes::default(),
             scenarios: self.scenarios.clone(),
+            requirements: Vec::new(),
+            certification: None,
         }
     }
 }

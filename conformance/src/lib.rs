@@ -32,6 +32,7 @@ pub mod preflight;
 pub mod profile;
 pub(crate) mod protocol;
 pub mod report;
+pub mod requirements;
 pub mod runner;
 pub mod safety;
 pub mod scenario;

@@ -14,7 +14,7 @@ use tokio::sync::{Semaphore, mpsc};
 use crate::case::Case;
 use crate::case::Phase;
 use crate::context::Shared;
-use crate::events::{Aggregator, Plan, RunEvent, RunInfo, Summary};
+use crate::events::{Aggregator, Plan, RunEvent, RunInfo, Summary, Verdict};
 use crate::exec::{CheckFilter, Executor, must_failures};
 use crate::fixtures::{DiscoveryError, discover};
 use crate::http::{Target, TargetConfig, TargetError};
@@ -278,6 +278,17 @@ pub async fn run(
     crate::owned::cleanup(&shared_target).await;
     let mut summary = agg.summary(started.elapsed().as_secs_f64(), complete, cfg.profile);
     summary.changes = shared_target.guard().changes();
+    summary.requirements = crate::requirements::matrix(&summary, &cfg.scenarios);
+    if cfg.profile.is_certification() {
+        let cert = crate::requirements::certify(&summary.requirements, &summary);
+        // An untested MUST leaves a certification open: never a pass.
+        if cert.verdict == crate::requirements::CertVerdict::NotCertified
+            && summary.verdict == Verdict::Conformant
+        {
+            summary.verdict = Verdict::Incomplete;
+        }
+        summary.certification = Some(cert);
+    }
     for r in reporters.iter_mut() {
         if let Err(e) = r.on_event(&RunEvent::Finished(summary.clone())) {
             report_error.get_or_insert(e);

@@ -196,6 +196,26 @@ async fn replay_re_runs_the_whole_scenario_behind_a_scenario_finding() {
 }
 
 #[tokio::test]
+async fn a_certification_cannot_be_narrowed() {
+    for extra in [
+        &["--profile", "certification", "--phase", "scenarios"][..],
+        &["--profile", "certification", "--check", "pagination"],
+        &["--profile", "certification", "--read-only"],
+        &["--require", "contract"],
+    ] {
+        let mut args = vec![
+            "run",
+            "--base-url",
+            "http://127.0.0.1:9/api/v1",
+            "--api-key",
+            KEY,
+        ];
+        args.extend_from_slice(extra);
+        assert_eq!(main(cli(&args)).await, exit_code::USAGE, "{extra:?}");
+    }
+}
+
+#[tokio::test]
 async fn usage_errors_exit_2_and_an_unreachable_target_exits_3() {
     assert_eq!(
         main(cli(&["run", "--base-url", "not a url", "--api-key", KEY])).await,

@@ -173,6 +173,10 @@ fn events(records: Vec<Vec<RunEvent>>, duration_sec: f64, complete: bool) -> Vec
             ),
         ];
     }
+    summary.requirements = crate::requirements::matrix(
+        &summary,
+        &crate::scenario::load::built_in().expect("the built-in suites parse"),
+    );
     out.push(RunEvent::Finished(summary));
     out
 }

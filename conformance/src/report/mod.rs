@@ -2,13 +2,14 @@
 //! CI system reads.
 //!
 //! The runner emits events and knows nothing about formats; each reporter only consumes them
-//! (the nextest design). Four reporters exist:
+//! (the nextest design). Five reporters exist:
 //!
 //! - [`TerminalReporter`]: the human summary (tables, findings with `curl` commands, verdict),
 //!   written to any [`std::io::Write`] when the run finishes;
 //! - [`ProgressReporter`]: an `indicatif` bar while the run goes on;
 //! - [`JsonReporter`]: a versioned machine-readable report file;
-//! - [`JunitReporter`]: JUnit XML for CI test dashboards and gates.
+//! - [`JunitReporter`]: JUnit XML for CI test dashboards and gates;
+//! - [`MarkdownReporter`]: a short Markdown summary for a pull request or a CI job.
 //!
 //! File reporters write only on [`RunEvent::Finished`], atomically (a temporary file in the same
 //! directory, then a rename), creating parent directories as needed: a run that dies midway
@@ -25,6 +26,7 @@ use crate::events::RunEvent;
 pub mod dry_run;
 mod json;
 mod junit;
+mod markdown;
 mod progress;
 mod terminal;
 
@@ -33,6 +35,7 @@ mod fixtures;
 
 pub use json::{JSON_REPORT_VERSION, JsonReport, JsonReporter, json_report};
 pub use junit::JunitReporter;
+pub use markdown::{MarkdownReporter, markdown};
 pub use progress::ProgressReporter;
 pub use terminal::{TerminalReporter, render_summary};
 
@@ -75,17 +78,20 @@ pub enum Format {
     Json,
     /// JUnit XML ([`JunitReporter`]).
     Junit,
+    /// Markdown for a pull request or a CI job summary ([`MarkdownReporter`]).
+    Markdown,
 }
 
 impl Format {
     /// Every format, in the order `--help` lists them.
-    pub const ALL: &[Format] = &[Format::Json, Format::Junit];
+    pub const ALL: &[Format] = &[Format::Json, Format::Junit, Format::Markdown];
 
-    /// The name used on the command line: `json` or `junit`.
+    /// The name used on the command line: `json`, `junit` or `markdown`.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Json => "json",
             Format::Junit => "junit",
+            Format::Markdown => "markdown",
         }
     }
 }
@@ -145,6 +151,7 @@ fn extension(format: Format) -> &'static str {
     match format {
         Format::Json => "json",
         Format::Junit => "xml",
+        Format::Markdown => "md",
     }
 }
 
@@ -153,6 +160,7 @@ pub fn file_reporter(format: Format, path: PathBuf) -> Box<dyn Reporter> {
     match format {
         Format::Json => Box::new(JsonReporter::new(path)),
         Format::Junit => Box::new(JunitReporter::new(path)),
+        Format::Markdown => Box::new(MarkdownReporter::new(path)),
     }
 }
 

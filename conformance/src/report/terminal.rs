@@ -109,9 +109,54 @@ pub fn render_summary(run: Option<&RunInfo>, summary: &Summary) -> String {
         s.push('\n');
     }
 
+    if let Some(c) = &summary.certification {
+        s.push_str(&certification(c, summary.profile));
+        s.push('\n');
+    }
+
     s.push_str("verdict: ");
     s.push_str(&verdict_line(summary));
     s.push('\n');
+    s
+}
+
+/// The certification's verdict, what stopped it, and the differences it lets pass.
+fn certification(
+    c: &crate::requirements::Certification,
+    profile: crate::profile::Profile,
+) -> String {
+    use crate::requirements::CertVerdict;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Certification (profile {profile}{}): {}",
+        if c.require_contract {
+            ", the contract's decisions required"
+        } else {
+            ""
+        },
+        match c.verdict {
+            CertVerdict::Certified => "CERTIFIED",
+            CertVerdict::NotCertified => "NOT CERTIFIED",
+        }
+    );
+    if !c.failed.is_empty() {
+        let _ = writeln!(s, "  requirements failed: {}", c.failed.join(", "));
+    }
+    if !c.not_tested.is_empty() {
+        s.push_str("  MUST requirements not tested (each must be):\n");
+        for (id, why) in &c.not_tested {
+            let _ = writeln!(s, "    {id}: {why}");
+        }
+    }
+    if !c.differences.is_empty() {
+        s.push_str(
+            "  differences from the reference contract (SHOULD: they do not stop certification):\n",
+        );
+        for (id, source) in &c.differences {
+            let _ = writeln!(s, "    {id} ({source})");
+        }
+    }
     s
 }
 
@@ -380,9 +425,18 @@ pub(super) fn verdict_line(summary: &Summary) -> String {
             "{} (profile {profile}) and {notes}",
             plural(failures, "failure", "failures")
         ),
-        Verdict::Incomplete => {
-            "incomplete: time budget spent before every case ran — not a pass".to_owned()
-        }
+        Verdict::Incomplete => match &summary.certification {
+            Some(c) if !c.not_tested.is_empty() => format!(
+                "not certified: {} not tested (profile {profile}) — not a pass",
+                plural(
+                    c.not_tested.len(),
+                    "MUST requirement was",
+                    "MUST requirements were"
+                )
+            ),
+            _ => "incomplete: the time budget ran out, or a scenario could not go on — not a pass"
+                .to_owned(),
+        },
         Verdict::NothingTested => {
             "nothing tested: no selected check applied to any exchange — not a pass".to_owned()
         }
@@ -441,7 +495,7 @@ mod tests {
         s.verdict = Verdict::Incomplete;
         assert_eq!(
             verdict_line(&s),
-            "incomplete: time budget spent before every case ran — not a pass"
+            "incomplete: the time budget ran out, or a scenario could not go on — not a pass"
         );
 
         s.verdict = Verdict::NothingTested;
