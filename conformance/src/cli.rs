@@ -179,7 +179,7 @@ pub struct RunArgs {
     /// its old name, still works).
     #[arg(long = "phase", env = "VICI_PHASES", value_delimiter = ',')]
     pub phases: Vec<String>,
-    /// Write a report: json=PATH or junit=PATH (repeatable).
+    /// Write a report: json=PATH, junit=PATH or markdown=PATH (repeatable).
     #[arg(long = "report", env = "VICI_REPORTS", value_delimiter = ',')]
     pub reports: Vec<String>,
     /// Where failing cases are stored for `replay`.
