@@ -179,7 +179,7 @@ pub struct RunArgs {
     /// its old name, still works).
     #[arg(long = "phase", env = "VICI_PHASES", value_delimiter = ',')]
     pub phases: Vec<String>,
-    /// Write a report: json=PATH, junit=PATH or markdown=PATH (repeatable).
+    /// Write a report: json=PATH, junit=PATH, markdown=PATH or html=PATH (repeatable).
     #[arg(long = "report", env = "VICI_REPORTS", value_delimiter = ',')]
     pub reports: Vec<String>,
     /// Where failing cases are stored for `replay`.
@@ -478,9 +478,18 @@ async fn run(a: RunArgs) -> u8 {
         };
     }
     let mut reporters: Vec<Box<dyn Reporter>> = Vec::new();
+    let redactor = report::Redactor::new(
+        [
+            Some(a.target.api_key.clone()),
+            a.target.api_key_b.clone(),
+            a.webhook_secret.clone(),
+        ]
+        .into_iter()
+        .flatten(),
+    );
     for r in &a.reports {
         match report::parse_report_arg(r) {
-            Ok((format, path)) => reporters.push(report::file_reporter(format, path)),
+            Ok((format, path)) => reporters.push(report::file_reporter(format, path, &redactor)),
             Err(e) => {
                 eprintln!("vici-conformance: {e}");
                 return exit_code::USAGE;

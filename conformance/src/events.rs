@@ -162,6 +162,11 @@ pub struct RunInfo {
     pub version: &'static str,
     /// The profile: which bindings fail the run.
     pub profile: Profile,
+    /// The sha256 (hex) of the contract document that judged the responses.
+    pub contract_digest: String,
+    /// The run's configuration, with every secret left out (keys and the webhook secret are
+    /// only said to be given).
+    pub settings: serde_json::Value,
 }
 
 /// The outcome of one check on one case.

@@ -128,6 +128,47 @@ fn rig_endpoint(cfg: &RunConfig, mock: bool) -> Option<crate::webhook::Endpoint>
     }
 }
 
+/// The sha256 of the document that judges: the reference contract's bytes, or the target's own
+/// document as it was served.
+fn contract_digest(preflight: &crate::preflight::Preflight, by_target: bool) -> String {
+    use sha2::Digest;
+    let bytes: Vec<u8> = match (&preflight.openapi, by_target) {
+        (Some(doc), true) => serde_json::to_vec(doc).unwrap_or_default(),
+        _ => spec::OPENAPI_JSON.as_bytes().to_vec(),
+    };
+    hex::encode(sha2::Sha256::digest(&bytes))
+}
+
+/// The configuration a report shows: everything that shapes the run, no secret.
+fn settings(cfg: &RunConfig) -> serde_json::Value {
+    let phases: Vec<&str> = cfg.phases.iter().map(|p| p.as_str()).collect();
+    serde_json::json!({
+        "baseUrl": cfg.target.base_url,
+        "apiKeyB": cfg.target.api_key_b.is_some(),
+        "timeoutSec": cfg.target.timeout.as_secs_f64(),
+        "controlUrl": cfg.control_url,
+        "seed": cfg.seed,
+        "profile": cfg.profile,
+        "maxExamples": cfg.max_examples,
+        "maxShrinkSteps": cfg.max_shrink_steps,
+        "workers": cfg.workers,
+        "timeBudgetSec": cfg.time_budget.map(|d| d.as_secs_f64()),
+        "requestBudget": cfg.request_budget,
+        "phases": phases,
+        "operations": cfg.operations,
+        "checks": {"only": cfg.checks.only, "exclude": cfg.checks.exclude},
+        "contract": if cfg.judge_by_target_contract { "target" } else { "reference" },
+        "readOnly": cfg.safety.read_only,
+        "allowPurchases": cfg.safety.allow_purchases,
+        "allowImports": cfg.safety.allow_imports,
+        "includeRateLimit": cfg.safety.exhaust_rate_limit,
+        "scenarios": cfg.scenarios.iter().map(|f| f.suite.suite.clone()).collect::<Vec<_>>(),
+        "webhookListen": cfg.webhooks.listen.to_string(),
+        "webhookSecret": cfg.webhooks.secret.is_some(),
+        "webhookWaitSec": cfg.webhooks.wait.map(|d| d.as_secs_f64()),
+    })
+}
+
 /// SplitMix64, for deriving per-operation seeds that never change between releases.
 fn mix(a: u64, b: u64) -> u64 {
     let mut z = a ^ b.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -221,6 +262,8 @@ pub async fn run(
             .unwrap_or_default(),
         version: env!("CARGO_PKG_VERSION"),
         profile: cfg.profile,
+        contract_digest: contract_digest(&preflight, cfg.judge_by_target_contract),
+        settings: settings(&cfg),
     };
     for r in reporters.iter_mut() {
         r.on_event(&RunEvent::Started(info.clone()))?;

@@ -347,7 +347,9 @@ impl Guard {
         let path = normalised_path(case);
         {
             let p = self.protected.read();
-            if let Some(id) = p.ids.iter().find(|id| path.contains(id.as_str())) {
+            if let Some(id) = p.ids.iter().find(|id| path.contains(id.as_str()))
+                && !self.names_its_own(case, id)
+            {
                 return Err(Withheld::PreExisting(id.clone()));
             }
             if case.method == "POST"
@@ -373,6 +375,18 @@ impl Guard {
                 .map_err(Withheld::Imports),
             _ => Ok(Ticket::Free),
         }
+    }
+
+    /// Whether `case`'s path names, spelt exactly, an agent or number the run created whose id
+    /// matches `protected` only when case is ignored (ids are case-sensitive: a new id can
+    /// differ from an old one by case alone, and the run's own may be changed).
+    fn names_its_own(&self, case: &Case, protected: &str) -> bool {
+        let raw = decoded_path(case);
+        let c = self.changes.lock();
+        c.agents_created
+            .iter()
+            .chain(&c.numbers_bought)
+            .any(|own| own.to_ascii_lowercase() == protected && raw.contains(own.as_str()))
     }
 
     /// Records how an admitted request ended: a success spends its reservation and enters the
@@ -556,6 +570,23 @@ mod tests {
             Ok(Ticket::Free)
         );
         assert_eq!(g.changes().withheld["pre_existing"], 5);
+    }
+
+    #[test]
+    fn the_runs_own_id_is_its_own_even_when_an_old_one_differs_only_in_case() {
+        let g = guard(false, None);
+        // A number bought by the run whose id is an old one's in another case.
+        let buy = case("POST", "/phone-numbers", None);
+        let t = g.admit(&buy).unwrap();
+        g.settle(t, &buy, &ok(201, r#"{"id":"pn_live00000001"}"#));
+        assert_eq!(
+            g.admit(&case("PATCH", "/phone-numbers/pn_live00000001", None)),
+            Ok(Ticket::Free)
+        );
+        assert!(matches!(
+            g.admit(&case("PATCH", "/phone-numbers/pn_Live00000001", None)),
+            Err(Withheld::PreExisting(_))
+        ));
     }
 
     #[test]

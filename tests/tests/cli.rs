@@ -195,6 +195,58 @@ async fn replay_re_runs_the_whole_scenario_behind_a_scenario_finding() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_html_report_of_a_failing_run_shows_the_failure_with_a_reproduction_that_works() {
+    let broken = start(Some("negative_total")).await;
+    let dir = tmp("html");
+    let html = dir.join("report.html");
+    let code = main(cli(&[
+        "run",
+        "--base-url",
+        &broken.base_url,
+        "--api-key",
+        KEY,
+        "--max-examples",
+        "3",
+        "--no-progress",
+        "--operation",
+        "listAgents",
+        "--profile",
+        "contract",
+        "--report",
+        &format!("html={}", html.display()),
+        "--failures",
+        dir.join("f.json").to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(code, exit_code::DEVIATIONS);
+    let text = std::fs::read_to_string(&html).expect("the report was written");
+    assert!(!text.contains(KEY), "the key stays out of the report");
+    let row_at = text
+        .find("<tr id=\"req-response_schema\">")
+        .expect("the failing requirement's row");
+    let row = &text[row_at..row_at + text[row_at..].find("</tr>").unwrap()];
+    assert!(row.contains("class=\"fail\""), "{row}");
+    // The row's curl, run as a person would: it shows the same broken total.
+    let curl = &row[row.find("<pre>curl").expect("a curl") + 5..];
+    let curl = &curl[..curl.find("</pre>").unwrap()];
+    let url = curl
+        .rsplit("&#39;")
+        .nth(1)
+        .expect("the quoted URL")
+        .replace("&amp;", "&");
+    let body: serde_json::Value = reqwest::Client::new()
+        .get(&url)
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .expect("the reproduction answers")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(body["total"], -1, "{url}: {body}");
+}
+
 #[tokio::test]
 async fn a_certification_cannot_be_narrowed() {
     for extra in [

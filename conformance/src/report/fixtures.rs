@@ -23,6 +23,8 @@ pub(crate) fn run_info() -> RunInfo {
         started_at: "2025-01-02T03:04:05Z".to_owned(),
         version: "0.1.0",
         profile: Profile::Contract,
+        contract_digest: "0".repeat(64),
+        settings: serde_json::json!({"maxExamples": 3, "workers": 2}),
     }
 }
 

@@ -44,12 +44,23 @@ pub fn json_report<'a>(run: Option<&'a RunInfo>, summary: &'a Summary) -> JsonRe
 pub struct JsonReporter {
     path: PathBuf,
     run: Option<RunInfo>,
+    redactor: super::Redactor,
 }
 
 impl JsonReporter {
     /// A reporter writing to `path` (parent directories are created when it writes).
     pub fn new(path: PathBuf) -> Self {
-        JsonReporter { path, run: None }
+        JsonReporter {
+            path,
+            run: None,
+            redactor: super::Redactor::default(),
+        }
+    }
+
+    /// The same, taking `redactor`'s secrets out of the text.
+    pub fn redacting(mut self, redactor: super::Redactor) -> Self {
+        self.redactor = redactor;
+        self
     }
 }
 
@@ -59,8 +70,9 @@ impl Reporter for JsonReporter {
             RunEvent::Started(info) => self.run = Some(info.clone()),
             RunEvent::Finished(summary) => {
                 let report = json_report(self.run.as_ref(), summary);
-                let mut text = serde_json::to_string_pretty(&report)
+                let text = serde_json::to_string_pretty(&report)
                     .map_err(|e| ReportError::Serialize(e.to_string()))?;
+                let mut text = self.redactor.redact(&text);
                 text.push('\n');
                 write_atomically(&self.path, text.as_bytes())?;
             }

@@ -43,15 +43,23 @@ pub struct JunitReporter {
     path: PathBuf,
     run: Option<RunInfo>,
     elapsed_us: BTreeMap<String, u64>,
+    redactor: super::Redactor,
 }
 
 impl JunitReporter {
+    /// The same, taking `redactor`'s secrets out of the text.
+    pub fn redacting(mut self, redactor: super::Redactor) -> Self {
+        self.redactor = redactor;
+        self
+    }
+
     /// A reporter writing to `path` (parent directories are created when it writes).
     pub fn new(path: PathBuf) -> Self {
         JunitReporter {
             path,
             run: None,
             elapsed_us: BTreeMap::new(),
+            redactor: super::Redactor::default(),
         }
     }
 }
@@ -77,7 +85,7 @@ impl Reporter for JunitReporter {
                 let xml = report
                     .to_string()
                     .map_err(|e| ReportError::Serialize(format!("{e:#}")))?;
-                write_atomically(&self.path, xml.as_bytes())?;
+                write_atomically(&self.path, self.redactor.redact(&xml).as_bytes())?;
             }
         }
         Ok(())

@@ -136,12 +136,17 @@ fn cell(text: &str) -> String {
 pub struct MarkdownReporter {
     path: PathBuf,
     run: Option<RunInfo>,
+    redactor: super::Redactor,
 }
 
 impl MarkdownReporter {
-    /// A reporter writing to `path`.
-    pub fn new(path: PathBuf) -> Self {
-        MarkdownReporter { path, run: None }
+    /// A reporter writing to `path`, taking `redactor`'s secrets out of the text.
+    pub fn new(path: PathBuf, redactor: super::Redactor) -> Self {
+        MarkdownReporter {
+            path,
+            run: None,
+            redactor,
+        }
     }
 }
 
@@ -150,7 +155,8 @@ impl Reporter for MarkdownReporter {
         match event {
             RunEvent::Started(info) => self.run = Some(info.clone()),
             RunEvent::Finished(summary) => {
-                write_atomically(&self.path, markdown(self.run.as_ref(), summary).as_bytes())?;
+                let text = self.redactor.redact(&markdown(self.run.as_ref(), summary));
+                write_atomically(&self.path, text.as_bytes())?;
             }
             RunEvent::Planned(_)
             | RunEvent::PhaseStarted { .. }

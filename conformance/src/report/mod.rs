@@ -2,14 +2,15 @@
 //! CI system reads.
 //!
 //! The runner emits events and knows nothing about formats; each reporter only consumes them
-//! (the nextest design). Five reporters exist:
+//! (the nextest design). Six reporters exist:
 //!
 //! - [`TerminalReporter`]: the human summary (tables, findings with `curl` commands, verdict),
 //!   written to any [`std::io::Write`] when the run finishes;
 //! - [`ProgressReporter`]: an `indicatif` bar while the run goes on;
 //! - [`JsonReporter`]: a versioned machine-readable report file;
 //! - [`JunitReporter`]: JUnit XML for CI test dashboards and gates;
-//! - [`MarkdownReporter`]: a short Markdown summary for a pull request or a CI job.
+//! - [`MarkdownReporter`]: a short Markdown summary for a pull request or a CI job;
+//! - [`HtmlReporter`]: one self-contained HTML file for the person who reads a certification.
 //!
 //! File reporters write only on [`RunEvent::Finished`], atomically (a temporary file in the same
 //! directory, then a rename), creating parent directories as needed: a run that dies midway
@@ -24,6 +25,7 @@ use std::str::FromStr;
 use crate::events::RunEvent;
 
 pub mod dry_run;
+mod html;
 mod json;
 mod junit;
 mod markdown;
@@ -33,6 +35,7 @@ mod terminal;
 #[cfg(test)]
 mod fixtures;
 
+pub use html::{HtmlReporter, Redactor, html};
 pub use json::{JSON_REPORT_VERSION, JsonReport, JsonReporter, json_report};
 pub use junit::JunitReporter;
 pub use markdown::{MarkdownReporter, markdown};
@@ -80,18 +83,21 @@ pub enum Format {
     Junit,
     /// Markdown for a pull request or a CI job summary ([`MarkdownReporter`]).
     Markdown,
+    /// One self-contained HTML file ([`HtmlReporter`]).
+    Html,
 }
 
 impl Format {
     /// Every format, in the order `--help` lists them.
-    pub const ALL: &[Format] = &[Format::Json, Format::Junit, Format::Markdown];
+    pub const ALL: &[Format] = &[Format::Json, Format::Junit, Format::Markdown, Format::Html];
 
-    /// The name used on the command line: `json`, `junit` or `markdown`.
+    /// The name used on the command line: `json`, `junit`, `markdown` or `html`.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Json => "json",
             Format::Junit => "junit",
             Format::Markdown => "markdown",
+            Format::Html => "html",
         }
     }
 }
@@ -152,15 +158,18 @@ fn extension(format: Format) -> &'static str {
         Format::Json => "json",
         Format::Junit => "xml",
         Format::Markdown => "md",
+        Format::Html => "html",
     }
 }
 
-/// The reporter that writes `format` to `path` when the run finishes.
-pub fn file_reporter(format: Format, path: PathBuf) -> Box<dyn Reporter> {
+/// The reporter that writes `format` to `path` when the run finishes, taking `redactor`'s
+/// secrets out of the text.
+pub fn file_reporter(format: Format, path: PathBuf, redactor: &Redactor) -> Box<dyn Reporter> {
     match format {
-        Format::Json => Box::new(JsonReporter::new(path)),
-        Format::Junit => Box::new(JunitReporter::new(path)),
-        Format::Markdown => Box::new(MarkdownReporter::new(path)),
+        Format::Json => Box::new(JsonReporter::new(path).redacting(redactor.clone())),
+        Format::Junit => Box::new(JunitReporter::new(path).redacting(redactor.clone())),
+        Format::Markdown => Box::new(MarkdownReporter::new(path, redactor.clone())),
+        Format::Html => Box::new(HtmlReporter::new(path, redactor.clone())),
     }
 }
 
@@ -220,9 +229,9 @@ mod tests {
 
     #[test]
     fn parse_report_arg_rejects_others_with_a_useful_message() {
-        let e = parse_report_arg("html=report.html").unwrap_err();
-        assert!(e.contains("unknown report format `html`"), "{e}");
-        assert!(e.contains("json, junit"), "{e}");
+        let e = parse_report_arg("pdf=report.pdf").unwrap_err();
+        assert!(e.contains("unknown report format `pdf`"), "{e}");
+        assert!(e.contains("json, junit, markdown, html"), "{e}");
 
         let e = parse_report_arg("report.json").unwrap_err();
         assert!(e.contains("expected FORMAT=PATH"), "{e}");

@@ -421,6 +421,10 @@ pub(super) fn verdict_line(summary: &Summary) -> String {
     match summary.verdict {
         Verdict::Conformant if summary.notes() == 0 => format!("conformant (profile {profile})"),
         Verdict::Conformant => format!("conformant (profile {profile}), with {notes}"),
+        Verdict::Deviations if summary.notes() == 0 => format!(
+            "{} (profile {profile})",
+            plural(failures, "failure", "failures")
+        ),
         Verdict::Deviations => format!(
             "{} (profile {profile}) and {notes}",
             plural(failures, "failure", "failures")
