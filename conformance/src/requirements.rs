@@ -265,9 +265,27 @@ pub struct Certification {
     /// MUST requirements that failed.
     pub failed: Vec<&'static str>,
     /// MUST requirements that were skipped or in error, with why.
-    pub not_tested: Vec<(&'static str, String)>,
+    pub not_tested: Vec<Untested>,
     /// SHOULD requirements with findings: differences from the reference contract.
-    pub differences: Vec<(&'static str, &'static str)>,
+    pub differences: Vec<Difference>,
+}
+
+/// A MUST requirement no case tested.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Untested {
+    /// The check id.
+    pub id: &'static str,
+    /// Why: the scenarios that would have tested it, and what they lacked.
+    pub reason: String,
+}
+
+/// A SHOULD requirement with findings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Difference {
+    /// The check id.
+    pub id: &'static str,
+    /// The D-entry (or page sentence) it rests on.
+    pub source: &'static str,
 }
 
 /// The certification of a run with `matrix` and `summary` (under a certification profile).
@@ -278,16 +296,22 @@ pub fn certify(matrix: &[Requirement], summary: &Summary) -> Certification {
         .filter(|r| r.status == ReqStatus::Fail)
         .map(|r| r.id)
         .collect();
-    let not_tested: Vec<(&'static str, String)> = matrix
+    let not_tested: Vec<Untested> = matrix
         .iter()
         .filter(must)
         .filter(|r| matches!(r.status, ReqStatus::Skip | ReqStatus::Error))
-        .map(|r| (r.id, r.reason.clone().unwrap_or_default()))
+        .map(|r| Untested {
+            id: r.id,
+            reason: r.reason.clone().unwrap_or_default(),
+        })
         .collect();
-    let differences: Vec<(&'static str, &'static str)> = matrix
+    let differences: Vec<Difference> = matrix
         .iter()
         .filter(|r| r.level == ReqLevel::Should && r.evidence.is_some())
-        .map(|r| (r.id, r.source))
+        .map(|r| Difference {
+            id: r.id,
+            source: r.source,
+        })
         .collect();
     let complete = !matches!(
         summary.verdict,

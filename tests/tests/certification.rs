@@ -67,9 +67,13 @@ async fn without_a_second_key_certification_fails_and_names_what_went_untested()
     let isolation = cert
         .not_tested
         .iter()
-        .find(|(id, _)| *id == "isolation")
+        .find(|u| u.id == "isolation")
         .unwrap_or_else(|| panic!("isolation is untested: {:?}", cert.not_tested));
-    assert!(isolation.1.contains("--api-key-b"), "{}", isolation.1);
+    assert!(
+        isolation.reason.contains("--api-key-b"),
+        "{}",
+        isolation.reason
+    );
     assert_eq!(s.verdict, Verdict::Incomplete, "never a pass");
 }
 

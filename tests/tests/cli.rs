@@ -53,6 +53,15 @@ async fn a_conformant_target_exits_0_and_writes_both_reports() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(report["summary"]["verdict"], "conformant");
+    // A real run's report holds to the published schema.
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../conformance/schemas/report.schema.json")).unwrap();
+    let validator = spec::Validator::compile(&schema).unwrap();
+    assert!(
+        validator.is_valid(&report),
+        "{:?}",
+        validator.violations(&report)
+    );
     assert!(
         std::fs::read_to_string(&junit)
             .unwrap()

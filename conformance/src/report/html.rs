@@ -195,7 +195,7 @@ fn certification(p: &mut Page<'_>, c: &crate::requirements::Certification) {
     }
     if !c.not_tested.is_empty() {
         p.raw("<p>MUST requirements not tested (each must be):</p><ul>");
-        for (id, why) in &c.not_tested {
+        for crate::requirements::Untested { id, reason: why } in &c.not_tested {
             p.raw("<li><code>");
             p.text(id);
             p.raw("</code>: ");
@@ -206,7 +206,7 @@ fn certification(p: &mut Page<'_>, c: &crate::requirements::Certification) {
     }
     if !c.differences.is_empty() {
         p.raw("<p>Differences from the reference contract (SHOULD: they do not stop certification):</p><ul>");
-        for (id, source) in &c.differences {
+        for crate::requirements::Difference { id, source } in &c.differences {
             p.raw("<li><code>");
             p.text(id);
             p.raw("</code> (");

@@ -100,6 +100,36 @@ mod tests {
         serde_json::from_str(&text).unwrap()
     }
 
+    /// The published schema of the report (conformance/schemas/report.schema.json).
+    const SCHEMA: &str = include_str!("../../schemas/report.schema.json");
+
+    #[test]
+    fn every_report_is_valid_against_the_published_schema() {
+        let schema: serde_json::Value = serde_json::from_str(SCHEMA).unwrap();
+        let validator = spec::Validator::compile(&schema).expect("the schema compiles");
+        let mut certified = failing_events();
+        if let Some(RunEvent::Finished(s)) = certified.last_mut() {
+            s.profile = crate::profile::Profile::Certification;
+            s.certification = Some(crate::requirements::certify(&s.requirements, s));
+        }
+        for (name, events) in [
+            ("schema-ok", conformant_events()),
+            ("schema-fail", failing_events()),
+            ("schema-cert", certified),
+        ] {
+            let v = written(name, &events);
+            assert!(
+                validator.is_valid(&v),
+                "{name}: {:?}",
+                validator.violations(&v)
+            );
+        }
+        // The schema says something: a report without its verdict is not one.
+        let mut broken = written("schema-broken", &conformant_events());
+        broken["summary"].as_object_mut().unwrap().remove("verdict");
+        assert!(!validator.is_valid(&broken));
+    }
+
     #[test]
     fn conformant_run() {
         // The start time and durations are fixed in the fixtures, so nothing needs redacting.

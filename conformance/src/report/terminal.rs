@@ -145,7 +145,7 @@ fn certification(
     }
     if !c.not_tested.is_empty() {
         s.push_str("  MUST requirements not tested (each must be):\n");
-        for (id, why) in &c.not_tested {
+        for crate::requirements::Untested { id, reason: why } in &c.not_tested {
             let _ = writeln!(s, "    {id}: {why}");
         }
     }
@@ -153,7 +153,7 @@ fn certification(
         s.push_str(
             "  differences from the reference contract (SHOULD: they do not stop certification):\n",
         );
-        for (id, source) in &c.differences {
+        for crate::requirements::Difference { id, source } in &c.differences {
             let _ = writeln!(s, "    {id} ({source})");
         }
     }
