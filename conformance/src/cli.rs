@@ -171,6 +171,10 @@ pub struct RunArgs {
     /// Scenario suites of your own: a directory of `.yaml` files, run after the built-in ones.
     #[arg(long, env = "VICI_SCENARIOS")]
     pub scenarios: Option<PathBuf>,
+    /// Accepted known deviations: a YAML file of entries with a check, a reason and an expiry
+    /// date (see the README). They are shown, and do not fail the gate until they expire.
+    #[arg(long, env = "VICI_BASELINE", value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     /// Only this scenario (`suite/scenario`) or suite (`suite`) of the scenarios phase
     /// (repeatable; ids from `vici-conformance scenarios list`).
     #[arg(long = "scenario", env = "VICI_SCENARIO", value_delimiter = ',')]
@@ -314,6 +318,10 @@ pub fn run_config(a: &RunArgs) -> Result<RunConfig, String> {
             allow_imports: a.allow_imports,
             exhaust_rate_limit: profile.is_certification()
                 || a.include.iter().any(|i| i == "rate-limit"),
+        },
+        baseline: match &a.baseline {
+            Some(p) => Some(crate::baseline::Baseline::load(p).map_err(|e| e.to_string())?),
+            None => None,
         },
         webhooks: crate::webhook::rig::Settings {
             listen: a.webhook_listen,

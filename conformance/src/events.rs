@@ -275,6 +275,9 @@ pub struct Summary {
     /// Under a certification profile: whether it holds, and why not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certification: Option<crate::requirements::Certification>,
+    /// With `--baseline`: what it accepted, what had expired, what matched nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::baseline::Applied>,
 }
 
 impl Summary {
@@ -386,6 +389,7 @@ impl Aggregator {
             scenarios: self.scenarios.clone(),
             requirements: Vec::new(),
             certification: None,
+            baseline: None,
         }
     }
 }

@@ -180,6 +180,7 @@ impl Executor {
                         curl: case.to_curl(&self.target.config.base_url),
                         instance_pointer: f.instance_pointer,
                         schema_path: f.schema_path,
+                        accepted: None,
                     });
                 }
             }

@@ -63,6 +63,9 @@ pub struct Finding {
     pub instance_pointer: Option<String>,
     /// The schema path of a schema violation.
     pub schema_path: Option<String>,
+    /// Why the baseline accepts it, when it does (it then no longer fails the gate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accepted: Option<String>,
 }
 
 impl Finding {

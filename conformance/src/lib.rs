@@ -12,6 +12,7 @@
 //! binary. ARCHITECTURE.md walks through the flow; spec/DECISIONS.md is what the checks enforce.
 #![deny(missing_docs)]
 
+pub mod baseline;
 pub mod case;
 pub mod checks;
 pub mod cli;

@@ -62,6 +62,8 @@ pub enum ReqStatus {
     Error,
     /// Nothing exercised it.
     Skip,
+    /// Its failures are accepted by the baseline: shown, not failing.
+    Accepted,
     /// It reached verdicts and none failed the run.
     Pass,
 }
@@ -73,6 +75,7 @@ impl ReqStatus {
             ReqStatus::Fail => "fail",
             ReqStatus::Error => "error",
             ReqStatus::Skip => "skip",
+            ReqStatus::Accepted => "accepted",
             ReqStatus::Pass => "pass",
         }
     }
@@ -172,7 +175,14 @@ pub fn matrix(summary: &Summary, suites: &[Loaded]) -> Vec<Requirement> {
                 .findings
                 .iter()
                 .find(|f| f.check == c.id && f.is_failure());
-            let shown = failing.or_else(|| summary.findings.iter().find(|f| f.check == c.id));
+            let shown = failing
+                .or_else(|| {
+                    summary
+                        .findings
+                        .iter()
+                        .find(|f| f.check == c.id && f.accepted.is_some())
+                })
+                .or_else(|| summary.findings.iter().find(|f| f.check == c.id));
             // The scenarios that name it and did not pass, with why.
             let stalled: Vec<(&crate::events::ScenarioOutcome, &str)> = summary
                 .scenarios
@@ -188,8 +198,14 @@ pub fn matrix(summary: &Summary, suites: &[Loaded]) -> Vec<Requirement> {
                     _ => None,
                 })
                 .collect();
+            let accepted = summary
+                .findings
+                .iter()
+                .find(|f| f.check == c.id && f.accepted.is_some());
             let (status, reason) = if failing.is_some() {
                 (ReqStatus::Fail, None)
+            } else if let Some(a) = accepted {
+                (ReqStatus::Accepted, a.accepted.clone())
             } else if verdicts > 0 {
                 (ReqStatus::Pass, None)
             } else {
@@ -250,6 +266,8 @@ pub fn matrix(summary: &Summary, suites: &[Loaded]) -> Vec<Requirement> {
 pub enum CertVerdict {
     /// Every MUST requirement passed.
     Certified,
+    /// Every MUST requirement passed or is accepted by the baseline.
+    CertifiedWithExceptions,
     /// A MUST requirement failed, was skipped or in error, or the run was incomplete.
     NotCertified,
 }
@@ -317,10 +335,17 @@ pub fn certify(matrix: &[Requirement], summary: &Summary) -> Certification {
         summary.verdict,
         Verdict::Incomplete | Verdict::NothingTested
     );
-    let verdict = if failed.is_empty() && not_tested.is_empty() && complete {
-        CertVerdict::Certified
-    } else {
+    let expired = summary
+        .baseline
+        .as_ref()
+        .is_some_and(|b| !b.expired.is_empty());
+    let exceptions = matrix.iter().any(|r| r.status == ReqStatus::Accepted);
+    let verdict = if !(failed.is_empty() && not_tested.is_empty() && complete) || expired {
         CertVerdict::NotCertified
+    } else if exceptions {
+        CertVerdict::CertifiedWithExceptions
+    } else {
+        CertVerdict::Certified
     };
     Certification {
         verdict,

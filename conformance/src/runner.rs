@@ -58,6 +58,8 @@ pub struct RunConfig {
     pub scenarios: Vec<crate::scenario::load::Loaded>,
     /// How webhooks are received.
     pub webhooks: crate::webhook::rig::Settings,
+    /// Accepted known deviations (`--baseline`).
+    pub baseline: Option<crate::baseline::Baseline>,
 }
 
 impl RunConfig {
@@ -321,6 +323,24 @@ pub async fn run(
     crate::owned::cleanup(&shared_target).await;
     let mut summary = agg.summary(started.elapsed().as_secs_f64(), complete, cfg.profile);
     summary.changes = shared_target.guard().changes();
+    if let Some(b) = &cfg.baseline {
+        let applied = b.apply(&mut summary, &crate::baseline::today());
+        let failing = summary
+            .findings
+            .iter()
+            .any(crate::finding::Finding::is_failure);
+        // An expired acceptance fails the gate; accepted failures no longer do.
+        if !applied.expired.is_empty() {
+            summary.verdict = Verdict::Deviations;
+        } else if summary.verdict == Verdict::Deviations && !failing {
+            summary.verdict = if complete {
+                Verdict::Conformant
+            } else {
+                Verdict::Incomplete
+            };
+        }
+        summary.baseline = Some(applied);
+    }
     summary.requirements = crate::requirements::matrix(&summary, &cfg.scenarios);
     if cfg.profile.is_certification() {
         let cert = crate::requirements::certify(&summary.requirements, &summary);

@@ -123,6 +123,7 @@ fn config(base_url: String) -> RunConfig {
         safety: conformance::safety::Safety::default(),
         scenarios: Vec::new(),
         webhooks: Default::default(),
+        baseline: None,
     }
 }
 

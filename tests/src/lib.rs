@@ -869,6 +869,7 @@ pub fn run_config(
         safety: conformance::safety::Safety::default(),
         scenarios: conformance::scenario::load::built_in().expect("the built-in suites parse"),
         webhooks: Default::default(),
+        baseline: None,
     }
 }
 

@@ -101,6 +101,7 @@ fn record(
             curl: case.to_curl(TARGET),
             instance_pointer: None,
             schema_path: None,
+            accepted: None,
         });
     }
     CaseRecord {

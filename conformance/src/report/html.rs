@@ -117,6 +117,9 @@ pub fn html(run: Option<&RunInfo>, summary: &Summary, redactor: &Redactor) -> St
     if let Some(c) = &summary.certification {
         certification(&mut p, c);
     }
+    if let Some(b) = &summary.baseline {
+        baseline(&mut p, b);
+    }
     matrix(&mut p, summary);
     coverage(&mut p, summary);
     drift(&mut p, summary);
@@ -182,6 +185,7 @@ fn certification(p: &mut Page<'_>, c: &crate::requirements::Certification) {
     p.raw("<h2>Certification</h2><p class=\"verdict ");
     p.raw(match c.verdict {
         CertVerdict::Certified => "pass\">Certified",
+        CertVerdict::CertifiedWithExceptions => "pass\">Certified with exceptions",
         CertVerdict::NotCertified => "fail\">Not certified",
     });
     if c.require_contract {
@@ -212,6 +216,41 @@ fn certification(p: &mut Page<'_>, c: &crate::requirements::Certification) {
             p.raw("</code> (");
             p.text(source);
             p.raw(")</li>");
+        }
+        p.raw("</ul>");
+    }
+    p.raw("\n");
+}
+
+fn baseline(p: &mut Page<'_>, b: &crate::baseline::Applied) {
+    p.raw("<h2>Baseline</h2>");
+    for (title, list) in [
+        ("Accepted deviations (shown, not failing)", &b.accepted),
+        ("Expired acceptances (each fails the gate)", &b.expired),
+        ("Stale entries (they match nothing)", &b.stale),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        p.raw("<p>");
+        p.text(title);
+        p.raw("</p><ul>");
+        for e in list {
+            p.raw("<li><code>");
+            p.text(&e.check);
+            p.raw("</code> ");
+            p.text(&format!(
+                "{}{} — {} (until {})",
+                e.operation
+                    .as_deref()
+                    .map_or(String::new(), |o| format!("on {o} ")),
+                e.title
+                    .as_deref()
+                    .map_or(String::new(), |t| format!("titled “{t}” ")),
+                e.reason,
+                e.expires
+            ));
+            p.raw("</li>");
         }
         p.raw("</ul>");
     }

@@ -28,6 +28,7 @@ pub fn markdown(run: Option<&RunInfo>, summary: &Summary) -> String {
             "**Certification: {}**{}\n",
             match c.verdict {
                 CertVerdict::Certified => "certified",
+                CertVerdict::CertifiedWithExceptions => "certified with exceptions",
                 CertVerdict::NotCertified => "not certified",
             },
             if c.require_contract {
@@ -35,6 +36,15 @@ pub fn markdown(run: Option<&RunInfo>, summary: &Summary) -> String {
             } else {
                 ""
             }
+        );
+    }
+    if let Some(b) = &summary.baseline {
+        let _ = writeln!(
+            s,
+            "Baseline: {} accepted, {} expired (failing), {} stale\n",
+            b.accepted.len(),
+            b.expired.len(),
+            b.stale.len()
         );
     }
     // Counts by level and status.

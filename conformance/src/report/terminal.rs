@@ -109,6 +109,10 @@ pub fn render_summary(run: Option<&RunInfo>, summary: &Summary) -> String {
         s.push('\n');
     }
 
+    if let Some(b) = &summary.baseline {
+        s.push_str(&baseline(b));
+        s.push('\n');
+    }
     if let Some(c) = &summary.certification {
         s.push_str(&certification(c, summary.profile));
         s.push('\n');
@@ -117,6 +121,25 @@ pub fn render_summary(run: Option<&RunInfo>, summary: &Summary) -> String {
     s.push_str("verdict: ");
     s.push_str(&verdict_line(summary));
     s.push('\n');
+    s
+}
+
+/// What the baseline accepted, and its entries that expired or matched nothing.
+fn baseline(b: &crate::baseline::Applied) -> String {
+    let mut s = String::from("Baseline\n");
+    for (what, list) in [
+        ("accepted (shown, not failing)", &b.accepted),
+        ("expired (each fails the run)", &b.expired),
+        ("stale (matches nothing)", &b.stale),
+    ] {
+        for e in list {
+            let _ = writeln!(
+                s,
+                "  {what}: {} — {} (until {})",
+                e.check, e.reason, e.expires
+            );
+        }
+    }
     s
 }
 
@@ -137,6 +160,7 @@ fn certification(
         },
         match c.verdict {
             CertVerdict::Certified => "CERTIFIED",
+            CertVerdict::CertifiedWithExceptions => "CERTIFIED WITH EXCEPTIONS",
             CertVerdict::NotCertified => "NOT CERTIFIED",
         }
     );

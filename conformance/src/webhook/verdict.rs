@@ -144,6 +144,7 @@ pub fn findings(verdicts: &[Verdict], profile: Profile) -> Vec<Finding> {
                 curl: String::new(),
                 instance_pointer: f.instance_pointer.clone(),
                 schema_path: f.schema_path.clone(),
+                accepted: None,
             })
         })
         .collect()
