@@ -42,6 +42,21 @@ pub enum Command {
     /// Work with scenario suites.
     #[command(subcommand)]
     Scenarios(ScenariosCommand),
+    /// Compare two JSON reports, requirement by requirement (two implementations, or one before
+    /// and after a change); exits 1 when a requirement that passed in A does not in B.
+    Compare(CompareArgs),
+}
+
+/// `compare` flags.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CompareArgs {
+    /// The first JSON report (`run --report json=PATH`).
+    pub a: PathBuf,
+    /// The second.
+    pub b: PathBuf,
+    /// Also write the comparison as HTML or Markdown: html=PATH or markdown=PATH (repeatable).
+    #[arg(long = "report", value_delimiter = ',')]
+    pub reports: Vec<String>,
 }
 
 /// `scenarios` subcommands.
@@ -339,6 +354,7 @@ pub async fn main(cli: Cli) -> u8 {
             print_checks();
             exit_code::CONFORMANT
         }
+        Command::Compare(a) => compare(&a),
         Command::Run(a) => run(*a).await,
         Command::Replay(a) => replay(*a).await,
         Command::Scenarios(c) => scenarios(&c),
@@ -581,6 +597,54 @@ pub fn read_failures(path: &PathBuf) -> Result<Vec<Case>, String> {
         serde_json::from_str(&text).map_err(|e| format!("parse {}: {e}", path.display()))?;
     serde_json::from_value(v["cases"].clone())
         .map_err(|e| format!("read the cases of {}: {e}", path.display()))
+}
+
+#[allow(clippy::print_stdout)]
+fn compare(a: &CompareArgs) -> u8 {
+    let read = |p: &PathBuf| -> Result<serde_json::Value, String> {
+        let text = std::fs::read_to_string(p).map_err(|e| format!("read {}: {e}", p.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("read {}: not JSON: {e}", p.display()))
+    };
+    let result = read(&a.a).and_then(|va| {
+        let vb = read(&a.b)?;
+        crate::compare::compare(
+            &a.a.display().to_string(),
+            &va,
+            &a.b.display().to_string(),
+            &vb,
+        )
+    });
+    let c = match result {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("vici-conformance: failed to compare: {e}");
+            return exit_code::USAGE;
+        }
+    };
+    for r in &a.reports {
+        let written = match r.split_once('=') {
+            Some(("html", path)) if !path.is_empty() => {
+                crate::report::write_file(std::path::Path::new(path), &crate::compare::html(&c))
+            }
+            Some(("markdown", path)) if !path.is_empty() => {
+                crate::report::write_file(std::path::Path::new(path), &crate::compare::markdown(&c))
+            }
+            _ => {
+                eprintln!("vici-conformance: --report {r}: expected html=PATH or markdown=PATH");
+                return exit_code::USAGE;
+            }
+        };
+        if let Err(e) = written {
+            eprintln!("vici-conformance: failed to {e}");
+            return exit_code::RUNNER_ERROR;
+        }
+    }
+    print!("{}", crate::compare::terminal(&c));
+    if c.regressed() {
+        exit_code::DEVIATIONS
+    } else {
+        exit_code::CONFORMANT
+    }
 }
 
 /// The scenario (`suite/scenario`) a case of the scenarios phase came from: its id is

@@ -16,6 +16,7 @@ pub mod baseline;
 pub mod case;
 pub mod checks;
 pub mod cli;
+pub mod compare;
 pub(crate) mod context;
 pub mod drift;
 pub mod events;

@@ -257,6 +257,40 @@ async fn the_html_report_of_a_failing_run_shows_the_failure_with_a_reproduction_
 }
 
 #[tokio::test]
+async fn compare_exits_1_on_a_regression_and_writes_its_reports() {
+    let dir = tmp("compare");
+    let report = |name: &str, status: &str| {
+        let p = dir.join(name);
+        let v = serde_json::json!({"tool": "vici-conformance", "run": {"target": name},
+            "summary": {"verdict": "conformant", "profile": "page",
+                "requirements": [{"id": "isolation", "level": "MUST", "status": status}]}});
+        std::fs::write(&p, v.to_string()).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    let (before, after) = (report("before.json", "pass"), report("after.json", "fail"));
+    let html = dir.join("cmp.html");
+    let html_arg = format!("html={}", html.display());
+    assert_eq!(
+        main(cli(&["compare", &before, &after, "--report", &html_arg])).await,
+        exit_code::DEVIATIONS
+    );
+    assert!(
+        std::fs::read_to_string(&html)
+            .unwrap()
+            .contains("regressed")
+    );
+    assert_eq!(
+        main(cli(&["compare", &after, &before])).await,
+        exit_code::CONFORMANT,
+        "an improvement is no regression"
+    );
+    assert_eq!(
+        main(cli(&["compare", &before, "/nonexistent.json"])).await,
+        exit_code::USAGE
+    );
+}
+
+#[tokio::test]
 async fn a_certification_cannot_be_narrowed() {
     for extra in [
         &["--profile", "certification", "--phase", "scenarios"][..],

@@ -173,6 +173,11 @@ pub fn file_reporter(format: Format, path: PathBuf, redactor: &Redactor) -> Box<
     }
 }
 
+/// Writes a text file atomically (as the reporters do), for commands outside a run.
+pub fn write_file(path: &Path, contents: &str) -> Result<(), ReportError> {
+    write_atomically(path, contents.as_bytes())
+}
+
 /// Writes `contents` to `path` atomically: parent directories are created, the bytes go to a
 /// temporary file in the same directory, and that file is renamed over `path`.
 pub(crate) fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), ReportError> {
