@@ -647,19 +647,12 @@ fn compare(a: &CompareArgs) -> u8 {
     }
 }
 
-/// The scenario (`suite/scenario`) a case of the scenarios phase came from: its id is
-/// `scenario/<suite>/<scenario>[ [row]]/<step>…`, and scenario names are `[a-z0-9-]+`.
+/// The scenario (`suite/scenario`) a case of the scenarios phase came from.
 pub fn scenario_of(case: &Case) -> Option<String> {
     if case.phase != Phase::Scenario {
         return None;
     }
-    let rest = case.id.strip_prefix("scenario/")?;
-    let (suite, rest) = rest.split_once('/')?;
-    let name: String = rest
-        .chars()
-        .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')
-        .collect();
-    (!suite.is_empty() && !name.is_empty()).then(|| format!("{suite}/{name}"))
+    crate::scenario::scenario_of_case_id(&case.id)
 }
 
 #[allow(clippy::print_stdout)]

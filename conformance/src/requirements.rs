@@ -93,6 +93,10 @@ pub struct Evidence {
     pub message: String,
     /// A command that reproduces it.
     pub curl: String,
+    /// For a scenario's finding: the command that runs that scenario again (its steps depend
+    /// on one another, so the curl alone may not reproduce it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replay: Option<String>,
 }
 
 /// One row of the matrix.
@@ -254,6 +258,12 @@ pub fn matrix(summary: &Summary, suites: &[Loaded]) -> Vec<Requirement> {
                     title: f.title.clone(),
                     message: f.message.clone(),
                     curl: f.curl.clone(),
+                    replay: crate::scenario::scenario_of_case_id(&f.case_id).map(|id| {
+                        format!(
+                            "vici-conformance run --phase scenarios --scenario {id} \
+                             (with the run's --base-url, keys and --control-url)"
+                        )
+                    }),
                 }),
             }
         })
@@ -353,5 +363,109 @@ pub fn certify(matrix: &[Requirement], summary: &Summary) -> Certification {
         failed,
         not_tested,
         differences,
+    }
+}
+
+/// The reference page's promises, one sentence each (`spec/reference-page.txt`), for the
+/// coverage view: each should rest under at least one check.
+pub const PAGE_SENTENCES: &[&str] = &[
+    "REST + JSON, hosted at https://app.viciagent.com/api/v1/.",
+    "Authenticate by sending the API key (mint one here) as a Bearer token",
+    "Rate limit: 300 requests / minute per key.",
+    "GET /v1/calls — list calls. Query: agentId, contactId, status, hasRecording, dateFrom/To, limit/offset.",
+    "GET /v1/calls/:id — full call detail incl. transcript + cost line items.",
+    "GET /v1/calls/:id/recording.wav — streamed audio. Signed-URL gated.",
+    "GET /v1/agents · POST /v1/agents · PATCH /v1/agents/:id · DELETE /v1/agents/:id",
+    "PATCH body accepts name, soul, mission, playbook, knowledgeBase, firstMessage, voice and transfer settings.",
+    "GET /v1/phone-numbers · PATCH /v1/phone-numbers/:id { agentId } to assign inbound routing.",
+    "GET /v1/phone-numbers/inventory/search?country=US&areaCode=415 · POST to buy from inventory.",
+    "GET /v1/contacts · POST /v1/contact-lists with a CSV body to import in bulk.",
+    "Configure outbound HTTP callbacks at /settings/webhooks.",
+    "X-VICIagent-Event: call.completed X-VICIagent-Delivery: <uuid> X-VICIagent-Timestamp: 1715616000 X-VICIagent-Signature: t=1715616000,v1=<hex_hmac>",
+    "Verify by recomputing HMAC-SHA256(secret, body) and matching the v1= value.",
+    "Event types include call.queued, call.connected, call.completed, call.failed, campaign.started, campaign.compliance_paused.",
+    "JSON error shape: { \"error\": \"rate_limited\", \"message\": \"too many requests — wait 12s\", \"details\": { \"retryAfterSec\": 12 } }",
+    "error is a stable machine code; message is human-readable.",
+    "OpenAPI 3.1 JSON: app.viciagent.com/api/v1/openapi.json",
+];
+
+/// Page sentences no check can rest on, with why: they are not about the API.
+pub const NOT_API: &[(&str, &str)] = &[(
+    "Configure outbound HTTP callbacks at /settings/webhooks.",
+    "a page of the web app, not of the API: the endpoint configured there is what the runner's \
+     webhook receiver stands for (vici-mock serves the page)",
+)];
+
+/// The quotes (text between double quotes) in a source.
+fn quotes(source: &str) -> Vec<String> {
+    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let parts: Vec<&str> = source.split('"').collect();
+    parts
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| i % 2 == 1 && p.len() >= 6)
+        .map(|(_, p)| norm(p))
+        .collect()
+}
+
+/// Each page sentence with the checks resting on it (by the quotes of their sources, and of
+/// the scenario assertions that cite it); a sentence without any is a hole.
+pub fn page_coverage(suites: &[Loaded]) -> Vec<(&'static str, Vec<String>)> {
+    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut cited: Vec<(String, String)> = CATALOGUE
+        .iter()
+        .flat_map(|c| quotes(c.source).into_iter().map(|q| (c.id.to_owned(), q)))
+        .collect();
+    for f in suites {
+        for sc in &f.suite.scenarios {
+            for st in &sc.steps {
+                for a in &st.expect {
+                    if let Some(c) = &a.cite {
+                        cited.extend(quotes(c).into_iter().map(|q| (a.check.clone(), q)));
+                    }
+                }
+            }
+        }
+    }
+    PAGE_SENTENCES
+        .iter()
+        .map(|s| {
+            let sentence = norm(s);
+            let mut ids: Vec<String> = cited
+                .iter()
+                .filter(|(_, q)| sentence.contains(q.as_str()) || q.contains(sentence.as_str()))
+                .map(|(id, _)| id.clone())
+                .collect();
+            ids.sort();
+            ids.dedup();
+            (*s, ids)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_page_sentence_is_on_the_page_and_rests_under_a_check() {
+        let page: String = include_str!("../../spec/reference-page.txt")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        for s in PAGE_SENTENCES {
+            let s: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+            // The header block and the error shape are laid out over several lines on the page.
+            let probe: String = s.chars().take(24).collect();
+            assert!(page.contains(&probe), "not on the page: {s}");
+        }
+        let suites = crate::scenario::load::built_in().unwrap();
+        let holes: Vec<&str> = page_coverage(&suites)
+            .into_iter()
+            .filter(|(_, ids)| ids.is_empty())
+            .map(|(s, _)| s)
+            .collect();
+        let known: Vec<&str> = NOT_API.iter().map(|(s, _)| *s).collect();
+        assert_eq!(holes, known, "page sentences no check rests on");
     }
 }

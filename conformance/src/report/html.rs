@@ -288,6 +288,11 @@ fn matrix(p: &mut Page<'_>, summary: &Summary) {
             p.raw("</small><pre>");
             p.text(&e.curl);
             p.raw("</pre>");
+            if let Some(r) = &e.replay {
+                p.raw("<small>the scenario again: <code>");
+                p.text(r);
+                p.raw("</code></small>");
+            }
         }
         p.raw("</td></tr>\n");
     }
@@ -325,6 +330,31 @@ fn coverage(p: &mut Page<'_>, summary: &Summary) {
             .collect();
         p.cell(&extra.join(" "));
         p.raw("</tr>\n");
+    }
+    p.raw("</table><p>The reference page's sentences, and the checks resting on each:</p><table><tr><th>page sentence</th><th>checks</th></tr>");
+    for (sentence, ids) in
+        crate::requirements::page_coverage(&crate::scenario::load::built_in().unwrap_or_default())
+    {
+        let why = crate::requirements::NOT_API
+            .iter()
+            .find(|(s, _)| *s == sentence)
+            .map(|(_, why)| *why);
+        let _ = write!(
+            p.out,
+            "<tr class=\"{}\">",
+            if ids.is_empty() && why.is_none() {
+                "hole"
+            } else {
+                "hit"
+            }
+        );
+        p.cell(sentence);
+        p.cell(&match (ids.is_empty(), why) {
+            (true, Some(w)) => format!("none: {w}"),
+            (true, None) => "none".to_owned(),
+            _ => ids.join(", "),
+        });
+        p.raw("</tr>");
     }
     p.raw("</table><p>Webhook event types received:</p><ul>");
     for w in contract.webhooks() {

@@ -20,3 +20,15 @@ pub mod lint;
 pub mod load;
 pub mod model;
 pub mod template;
+
+/// The scenario (`suite/scenario`) a case id of the scenarios phase names: its id is
+/// `scenario/<suite>/<scenario>[ [row]]/<step>…`, and scenario names are `[a-z0-9-]+`.
+pub fn scenario_of_case_id(id: &str) -> Option<String> {
+    let rest = id.strip_prefix("scenario/")?;
+    let (suite, rest) = rest.split_once('/')?;
+    let name: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')
+        .collect();
+    (!suite.is_empty() && !name.is_empty()).then(|| format!("{suite}/{name}"))
+}
