@@ -335,7 +335,13 @@ pub fn certify(matrix: &[Requirement], summary: &Summary) -> Certification {
         .collect();
     let differences: Vec<Difference> = matrix
         .iter()
-        .filter(|r| r.level == ReqLevel::Should && r.evidence.is_some())
+        // A note that is only ever a note (the replay risk of the page's own scheme) is no
+        // difference of the target's.
+        .filter(|r| {
+            r.level == ReqLevel::Should
+                && r.evidence.is_some()
+                && !crate::finding::INFORMATIONAL.contains(&r.id)
+        })
         .map(|r| Difference {
             id: r.id,
             source: r.source,
