@@ -10,8 +10,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use super::{ReportError, Reporter, write_atomically};
-use crate::events::{RunEvent, RunInfo, ScenarioStatus, Summary};
+use crate::events::{RunInfo, ScenarioStatus, Summary};
 use crate::requirements::{CertVerdict, ReqLevel, ReqStatus};
 
 /// Takes secrets out of text: the given ones, and the `signature=` of signed URLs.
@@ -23,9 +22,21 @@ pub struct Redactor {
 impl Redactor {
     /// A redactor for these secrets (empty ones are ignored).
     pub fn new(secrets: impl IntoIterator<Item = String>) -> Redactor {
-        Redactor {
-            secrets: secrets.into_iter().filter(|s| s.len() >= 4).collect(),
+        let mut all: Vec<String> = Vec::new();
+        for s in secrets.into_iter().filter(|s| s.len() >= 4) {
+            // As written, and as an HTML page spells it.
+            let escaped = s
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;")
+                .replace('\'', "&#39;");
+            if escaped != s {
+                all.push(escaped);
+            }
+            all.push(s);
         }
+        Redactor { secrets: all }
     }
 
     /// `text` without any secret.
@@ -444,44 +455,25 @@ fn scenarios(p: &mut Page<'_>, summary: &Summary) {
 }
 
 /// Writes the HTML report to its path when the run finishes.
-#[derive(Debug)]
-pub struct HtmlReporter {
-    path: PathBuf,
-    run: Option<RunInfo>,
-    redactor: Redactor,
-}
+pub struct HtmlReporter;
 
 impl HtmlReporter {
     /// A reporter writing to `path`, taking `redactor`'s secrets out of every text.
-    pub fn new(path: PathBuf, redactor: Redactor) -> Self {
-        HtmlReporter {
-            path,
-            run: None,
-            redactor,
-        }
-    }
-}
-
-impl Reporter for HtmlReporter {
-    fn on_event(&mut self, event: &RunEvent) -> Result<(), ReportError> {
-        match event {
-            RunEvent::Started(info) => self.run = Some(info.clone()),
-            RunEvent::Finished(summary) => {
-                let text = html(self.run.as_ref(), summary, &self.redactor);
-                write_atomically(&self.path, text.as_bytes())?;
-            }
-            RunEvent::Planned(_)
-            | RunEvent::PhaseStarted { .. }
-            | RunEvent::CaseFinished(_)
-            | RunEvent::ScenarioFinished(_) => {}
-        }
-        Ok(())
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new(path: PathBuf, redactor: Redactor) -> super::on_finish::FileReport {
+        // The file report redacts the page; a secret's HTML-escaped spelling is among what
+        // the redactor looks for.
+        super::on_finish::FileReport::new(path, |run, summary| {
+            Ok(html(run, summary, &Redactor::default()))
+        })
+        .redacting(redactor)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::events::RunEvent;
     use crate::report::fixtures::{conformant_events, failing_events, run_info, summary_of};
 
     /// Whether every element that opens closes, in order (void elements aside): enough to
@@ -575,6 +567,12 @@ mod tests {
         assert!(!text.contains("va_secret_key_0123456789"));
         assert!(!text.contains("abcdef0123"));
         assert!(text.contains("signature=[redacted]"));
+    }
+
+    #[test]
+    fn a_secret_with_markup_in_it_is_redacted_from_the_page_too() {
+        let r = Redactor::new(["whsec_<a&b>".to_owned()]);
+        assert_eq!(r.redact("x whsec_&lt;a&amp;b&gt; y"), "x [redacted] y");
     }
 
     #[test]

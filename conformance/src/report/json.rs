@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::{ReportError, Reporter, write_atomically};
+use super::ReportError;
 use crate::checks::catalogue::{CATALOGUE, Check};
-use crate::events::{RunEvent, RunInfo, Summary};
+use crate::events::{RunInfo, Summary};
 
 /// The version of the JSON report's shape. It changes only when a field is removed, renamed or
 /// changes meaning; adding a field keeps it.
@@ -40,54 +40,29 @@ pub fn json_report<'a>(run: Option<&'a RunInfo>, summary: &'a Summary) -> JsonRe
 }
 
 /// Writes the JSON report (pretty-printed, see [`JsonReport`]) to its path when the run finishes.
-#[derive(Debug)]
-pub struct JsonReporter {
-    path: PathBuf,
-    run: Option<RunInfo>,
-    redactor: super::Redactor,
-}
+pub struct JsonReporter;
 
 impl JsonReporter {
     /// A reporter writing to `path` (parent directories are created when it writes).
-    pub fn new(path: PathBuf) -> Self {
-        JsonReporter {
-            path,
-            run: None,
-            redactor: super::Redactor::default(),
-        }
-    }
-
-    /// The same, taking `redactor`'s secrets out of the text.
-    pub fn redacting(mut self, redactor: super::Redactor) -> Self {
-        self.redactor = redactor;
-        self
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new(path: PathBuf) -> super::on_finish::FileReport {
+        super::on_finish::FileReport::new(path, render)
     }
 }
 
-impl Reporter for JsonReporter {
-    fn on_event(&mut self, event: &RunEvent) -> Result<(), ReportError> {
-        match event {
-            RunEvent::Started(info) => self.run = Some(info.clone()),
-            RunEvent::Finished(summary) => {
-                let report = json_report(self.run.as_ref(), summary);
-                let text = serde_json::to_string_pretty(&report)
-                    .map_err(|e| ReportError::Serialize(e.to_string()))?;
-                let mut text = self.redactor.redact(&text);
-                text.push('\n');
-                write_atomically(&self.path, text.as_bytes())?;
-            }
-            RunEvent::Planned(_)
-            | RunEvent::PhaseStarted { .. }
-            | RunEvent::CaseFinished(_)
-            | RunEvent::ScenarioFinished(_) => {}
-        }
-        Ok(())
-    }
+/// The JSON text of a run, pretty-printed, ending in a newline.
+fn render(run: Option<&RunInfo>, summary: &Summary) -> Result<String, ReportError> {
+    let mut text = serde_json::to_string_pretty(&json_report(run, summary))
+        .map_err(|e| ReportError::Serialize(e.to_string()))?;
+    text.push('\n');
+    Ok(text)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::events::RunEvent;
+    use crate::report::Reporter as _;
     use crate::report::fixtures::{TempDir, conformant_events, drive, failing_events};
 
     fn written(name: &str, events: &[RunEvent]) -> serde_json::Value {

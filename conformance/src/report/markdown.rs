@@ -6,8 +6,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use super::{ReportError, Reporter, write_atomically};
-use crate::events::{RunEvent, RunInfo, ScenarioStatus, Summary};
+use crate::events::{RunInfo, ScenarioStatus, Summary};
 use crate::requirements::{CertVerdict, ReqLevel, ReqStatus};
 
 /// The Markdown of a run.
@@ -142,38 +141,14 @@ fn cell(text: &str) -> String {
 }
 
 /// Writes the Markdown report to its path when the run finishes.
-#[derive(Debug)]
-pub struct MarkdownReporter {
-    path: PathBuf,
-    run: Option<RunInfo>,
-    redactor: super::Redactor,
-}
+pub struct MarkdownReporter;
 
 impl MarkdownReporter {
     /// A reporter writing to `path`, taking `redactor`'s secrets out of the text.
-    pub fn new(path: PathBuf, redactor: super::Redactor) -> Self {
-        MarkdownReporter {
-            path,
-            run: None,
-            redactor,
-        }
-    }
-}
-
-impl Reporter for MarkdownReporter {
-    fn on_event(&mut self, event: &RunEvent) -> Result<(), ReportError> {
-        match event {
-            RunEvent::Started(info) => self.run = Some(info.clone()),
-            RunEvent::Finished(summary) => {
-                let text = self.redactor.redact(&markdown(self.run.as_ref(), summary));
-                write_atomically(&self.path, text.as_bytes())?;
-            }
-            RunEvent::Planned(_)
-            | RunEvent::PhaseStarted { .. }
-            | RunEvent::CaseFinished(_)
-            | RunEvent::ScenarioFinished(_) => {}
-        }
-        Ok(())
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new(path: PathBuf, redactor: super::Redactor) -> super::on_finish::FileReport {
+        super::on_finish::FileReport::new(path, |run, summary| Ok(markdown(run, summary)))
+            .redacting(redactor)
     }
 }
 

@@ -29,6 +29,7 @@ mod html;
 mod json;
 mod junit;
 mod markdown;
+mod on_finish;
 mod progress;
 mod terminal;
 
@@ -39,6 +40,7 @@ pub use html::{HtmlReporter, Redactor, html};
 pub use json::{JSON_REPORT_VERSION, JsonReport, JsonReporter, json_report};
 pub use junit::JunitReporter;
 pub use markdown::{MarkdownReporter, markdown};
+pub use on_finish::FileReport;
 pub use progress::ProgressReporter;
 pub use terminal::{TerminalReporter, render_summary};
 
