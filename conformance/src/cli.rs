@@ -20,8 +20,9 @@ use crate::runner::{RunConfig, RunError};
 
 /// vici-conformance: checks any implementation of the VICIagent v1 API against its contract.
 ///
-/// Exit codes: 0 conformant, 1 deviations found (or the time budget ran out first),
-/// 2 usage or configuration error, 3 target unreachable or a failure of the runner itself.
+/// Exit codes: 0 conformant, 1 deviations found (or the time budget ran out first, or a
+/// certification left a MUST untested), 2 usage or configuration error, 3 target unreachable or a
+/// failure of the runner itself.
 #[derive(Debug, Parser)]
 #[command(name = "vici-conformance", version, about, long_about)]
 pub struct Cli {

@@ -2,8 +2,8 @@
 
 /// The target conforms: every MUST check held on every case (SHOULD notes may exist).
 pub const CONFORMANT: u8 = 0;
-/// Deviations found: at least one MUST check failed, or the time budget ran out first
-/// ("incomplete" is never a pass).
+/// Deviations found: at least one MUST check failed, the time budget ran out first, or a
+/// certification left a MUST requirement untested ("incomplete" is never a pass).
 pub const DEVIATIONS: u8 = 1;
 /// Usage or configuration error: bad flags, a bad base URL or one that is not a v1 API, an
 /// unknown operation or check, an unreadable failures file, a key the target refuses, the same
