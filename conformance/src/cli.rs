@@ -623,18 +623,20 @@ fn compare(a: &CompareArgs) -> u8 {
         }
     };
     for r in &a.reports {
-        let written = match r.split_once('=') {
-            Some(("html", path)) if !path.is_empty() => {
-                crate::report::write_file(std::path::Path::new(path), &crate::compare::html(&c))
+        let (kind, path) = r.split_once('=').unwrap_or((r.as_str(), ""));
+        let text = match kind {
+            _ if path.is_empty() => None,
+            k if k == crate::report::Format::Html.as_str() => Some(crate::compare::html(&c)),
+            k if k == crate::report::Format::Markdown.as_str() => {
+                Some(crate::compare::markdown(&c))
             }
-            Some(("markdown", path)) if !path.is_empty() => {
-                crate::report::write_file(std::path::Path::new(path), &crate::compare::markdown(&c))
-            }
-            _ => {
-                eprintln!("vici-conformance: --report {r}: expected html=PATH or markdown=PATH");
-                return exit_code::USAGE;
-            }
+            _ => None,
         };
+        let Some(text) = text else {
+            eprintln!("vici-conformance: --report {r}: expected html=PATH or markdown=PATH");
+            return exit_code::USAGE;
+        };
+        let written = crate::report::write_file(std::path::Path::new(path), &text);
         if let Err(e) = written {
             eprintln!("vici-conformance: failed to {e}");
             return exit_code::RUNNER_ERROR;

@@ -288,7 +288,13 @@ mod tests {
 
     #[test]
     fn what_is_not_a_report_is_said_so() {
-        let e = compare("x.json", &json!({"a": 1}), "b.json", &report("b", &[])).unwrap_err();
+        let e = compare(
+            "x.json",
+            &json!({"a": 1}),
+            "b.json",
+            &report("http://b", &[]),
+        )
+        .unwrap_err();
         assert!(
             e.contains("x.json is not a vici-conformance JSON report"),
             "{e}"
