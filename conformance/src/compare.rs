@@ -202,12 +202,7 @@ pub fn markdown(c: &Comparison) -> String {
 
 /// The comparison as one self-contained HTML page.
 pub fn html(c: &Comparison) -> String {
-    let esc = |t: &str| {
-        t.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
+    let esc = crate::report::html_escape;
     let mut s = String::from(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>vici-conformance: comparison</title><style>body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem}table{border-collapse:collapse;width:100%}th,td{border:1px solid #ccc;padding:.25rem .45rem;text-align:left}th{background:#f2f2f2}.changed{background:#fff8e1}.regressed{background:#fff1f1;font-weight:600}</style></head><body><h1>vici-conformance: comparison</h1><table><tr><th></th><th>report</th><th>target</th><th>verdict</th><th>profile</th></tr>",
     );

@@ -3,7 +3,7 @@
 //! [`Jobs`] runs independent ones through the run's workers.
 
 use crate::case::{Auth, Body, Case, Expectation, Phase};
-use crate::checks::response::{Applied, Failure};
+use crate::checks::response::Applied;
 use crate::context::Shared;
 use crate::http::{Exchange, TransportError};
 
@@ -40,13 +40,7 @@ pub(crate) fn json(v: serde_json::Value) -> Option<Body> {
 
 /// A failed verdict.
 pub(crate) fn failed(title: impl Into<String>, message: impl Into<String>) -> Applied {
-    Applied::Fail(Failure {
-        title: title.into(),
-        message: message.into(),
-        instance_pointer: None,
-        schema_path: None,
-        rule: None,
-    })
+    crate::checks::response::fail(title, message)
 }
 
 /// Pass when `ok`, else fail with the title and message.

@@ -179,7 +179,8 @@ fn mix(a: u64, b: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-fn op_seed(root: u64, op: &str) -> [u8; 32] {
+/// A 32-byte RNG seed from the root seed and a name (an operation, a scenario step).
+pub(crate) fn op_seed(root: u64, op: &str) -> [u8; 32] {
     let h = op.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x100_0000_01B3)
     });

@@ -873,6 +873,17 @@ pub fn run_config(
     }
 }
 
+/// The weakest profile under which finding `f` fails a run: its binding's, and `strict` for a
+/// SHOULD check or a rule of the mock's own.
+pub fn weakest_failing_profile(f: &conformance::finding::Finding) -> Profile {
+    use conformance::checks::catalogue::Level;
+    match (f.level, f.binding) {
+        (Level::Should, _) | (_, spec::Binding::Mock) => Profile::Strict,
+        (Level::Must, spec::Binding::Contract) => Profile::Contract,
+        (Level::Must, spec::Binding::Page) => Profile::Page,
+    }
+}
+
 /// A scenario's ending as a person reads it: `failed agents/rename: stopped at step create`.
 pub fn scenario_line(o: &conformance::events::ScenarioOutcome) -> String {
     format!(

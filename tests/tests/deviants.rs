@@ -4,27 +4,15 @@
 
 use std::collections::BTreeSet;
 
-use conformance::checks::catalogue::Level;
 use conformance::events::Verdict;
-use conformance::finding::Finding;
 use conformance::profile::Profile;
 use conformance::runner::{RunConfig, run};
 use e2e_tests::{DEVIANTS, start};
-use spec::Binding;
 
 fn config(base_url: String, profile: Profile) -> RunConfig {
     let mut c = e2e_tests::run_config(base_url, 99, 8, 16);
     c.profile = profile;
     c
-}
-
-/// The weakest profile under which `f` fails a run.
-fn weakest_failing_profile(f: &Finding) -> Profile {
-    match (f.level, f.binding) {
-        (Level::Should, _) | (_, Binding::Mock) => Profile::Strict,
-        (Level::Must, Binding::Contract) => Profile::Contract,
-        (Level::Must, Binding::Page) => Profile::Page,
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -73,7 +61,7 @@ async fn every_deviant_variant_is_caught_by_its_check_at_its_profile() {
             .findings
             .iter()
             .filter(|f| f.check == d.caught_by)
-            .map(weakest_failing_profile)
+            .map(e2e_tests::weakest_failing_profile)
             .min_by_key(|p| Profile::ALL.iter().position(|q| q == p))
             .expect("a failure of the check");
         if weakest != d.profile {

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use conformance::case::Phase;
-use conformance::checks::catalogue::{self, Level};
+use conformance::checks::catalogue;
 use conformance::events::ScenarioStatus;
 use conformance::finding::{Finding, Severity};
 use conformance::profile::Profile;
@@ -16,7 +16,6 @@ use conformance::webhook::{
 };
 use e2e_tests::webhooks::{self, Mock, SECRET};
 use e2e_tests::{WEBHOOK_DEVIANTS, WebhookDeviant};
-use spec::Binding;
 
 /// Runs the exercise against the mock as `id` says, with a receiver that refuses every first
 /// attempt; returns the verdicts and the event types that never arrived.
@@ -95,15 +94,6 @@ async fn the_faithful_mock_passes_every_webhook_check() {
     );
     assert!(calls >= 3, "two calls and the campaign's first: {calls}");
     eprintln!("clean exercise verified in {:?}", started.elapsed());
-}
-
-/// The weakest profile under which `f` fails.
-fn weakest_failing_profile(f: &Finding) -> Profile {
-    match (f.level, f.binding) {
-        (Level::Should, _) | (_, Binding::Mock) => Profile::Strict,
-        (Level::Must, Binding::Contract) => Profile::Contract,
-        (Level::Must, Binding::Page) => Profile::Page,
-    }
 }
 
 /// The runner's webhook suite against the mock as deviant `id` says, under `profile`.
@@ -194,7 +184,7 @@ async fn judge(d: &WebhookDeviant) -> Result<(), String> {
     let weakest = fs
         .iter()
         .filter(|f| f.check == d.caught_by)
-        .map(weakest_failing_profile)
+        .map(e2e_tests::weakest_failing_profile)
         .min_by_key(|p| Profile::ALL.iter().position(|q| q == p))
         .unwrap_or(d.profile);
     if weakest != d.profile {

@@ -46,7 +46,8 @@ pub struct Failure {
     pub rule: Option<Rule>,
 }
 
-fn fail(title: impl Into<String>, message: impl Into<String>) -> Applied {
+/// A failure of the check's own rule (its catalogue binding and source).
+pub(crate) fn fail(title: impl Into<String>, message: impl Into<String>) -> Applied {
     Applied::Fail(Failure {
         title: title.into(),
         message: message.into(),

@@ -25,12 +25,7 @@ impl Redactor {
         let mut all: Vec<String> = Vec::new();
         for s in secrets.into_iter().filter(|s| s.len() >= 4) {
             // As written, and as an HTML page spells it.
-            let escaped = s
-                .replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-                .replace('"', "&quot;")
-                .replace('\'', "&#39;");
+            let escaped = escape(&s);
             if escaped != s {
                 all.push(escaped);
             }
@@ -65,6 +60,22 @@ impl Redactor {
     }
 }
 
+/// `text` with the characters HTML gives a meaning escaped.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Escapes text for HTML, after redaction.
 struct Page<'a> {
     out: String,
@@ -73,16 +84,7 @@ struct Page<'a> {
 
 impl Page<'_> {
     fn text(&mut self, t: &str) {
-        for c in self.redactor.redact(t).chars() {
-            match c {
-                '&' => self.out.push_str("&amp;"),
-                '<' => self.out.push_str("&lt;"),
-                '>' => self.out.push_str("&gt;"),
-                '"' => self.out.push_str("&quot;"),
-                '\'' => self.out.push_str("&#39;"),
-                c => self.out.push(c),
-            }
-        }
+        self.out.push_str(&escape(&self.redactor.redact(t)));
     }
 
     fn raw(&mut self, html: &str) {

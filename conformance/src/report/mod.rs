@@ -36,7 +36,7 @@ mod terminal;
 #[cfg(test)]
 mod fixtures;
 
-pub use html::{HtmlReporter, Redactor, html};
+pub use html::{HtmlReporter, Redactor, escape as html_escape, html};
 pub use json::{JSON_REPORT_VERSION, JsonReport, JsonReporter, json_report};
 pub use junit::JunitReporter;
 pub use markdown::{MarkdownReporter, markdown};

@@ -51,16 +51,20 @@ pub(super) async fn note_clock(shared: &Shared) {
     let (Some(rig), Ok(url)) = (&shared.webhooks, control_url(shared)) else {
         return;
     };
-    if let Ok(r) = crate::webhook::read_mock_clock(&client(), &url).await {
+    if let Ok(r) = crate::webhook::read_mock_clock(client(), &url).await {
         rig.note(r);
     }
 }
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(30))
-        .build()
-        .unwrap_or_default()
+/// The control API's client, built once (a client holds its connection pool and TLS setup).
+fn client() -> &'static reqwest::Client {
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    CLIENT.get_or_init(|| {
+        reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .unwrap_or_default()
+    })
 }
 
 /// Fills in the templates of an action's fields and adds the workspace key.

@@ -7,8 +7,6 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use serde_json::Value;
-
 use super::engine::Stop;
 use super::model::AwaitEvent;
 use super::template::{Vars, render_value};
@@ -243,11 +241,7 @@ fn representative<'a>(subject: &Subject, attempts: &'a [Recorded]) -> Option<&'a
         Subject::Call { id } => r
             .json()
             .as_ref()
-            .and_then(|p| {
-                p.pointer("/data/call/id")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-            })
+            .and_then(|p| crate::webhook::verdict::call_id(p).map(str::to_owned))
             .is_some_and(|c| &c == id),
     })
 }

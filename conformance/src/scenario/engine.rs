@@ -15,7 +15,7 @@ use super::load::Loaded;
 use super::model::{Assertion, Capability, Key, Scenario, Step};
 use super::template::{Unbound, Vars, render, render_value, text};
 use crate::case::{Auth, Body, Case, Expectation, Phase, encode_segment};
-use crate::checks::response::{Applied, Failure, fail_as};
+use crate::checks::response::{Applied, fail_as};
 use crate::context::Shared;
 use crate::events::{RunEvent, ScenarioOutcome, ScenarioStatus};
 use crate::fixtures::Fixtures;
@@ -385,17 +385,7 @@ fn generated(
         .map(|m| m.schema.clone())
         .ok_or_else(|| Stop::Error("generate: the operation has no JSON request body".into()))?;
     let seed = vars.get("seed").and_then(Value::as_u64).unwrap_or(0);
-    let mut key = [0u8; 32];
-    let h = salt.bytes().fold(0xcbf2_9ce4_8422_2325u64 ^ seed, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01B3)
-    });
-    for (i, chunk) in key.chunks_mut(8).enumerate() {
-        chunk.copy_from_slice(
-            &h.rotate_left(i as u32 * 16)
-                .wrapping_add(seed)
-                .to_le_bytes(),
-        );
-    }
+    let key = crate::runner::op_seed(seed, salt);
     let mut runner = TestRunner::new_with_rng(
         Config {
             failure_persistence: None,
@@ -479,13 +469,7 @@ pub(super) fn rule_of(cite: Option<&String>) -> Option<Rule> {
 pub(super) fn fail(rule: Option<Rule>, title: String, message: String) -> Applied {
     match rule {
         Some(r) => fail_as(r, title, message),
-        None => Applied::Fail(Failure {
-            title,
-            message,
-            instance_pointer: None,
-            schema_path: None,
-            rule: None,
-        }),
+        None => crate::checks::response::fail(title, message),
     }
 }
 

@@ -174,13 +174,7 @@ pub fn replay_curl(r: &Recorded, url: &str) -> String {
 
 /// A failure of the check's own rule (its catalogue binding and source).
 pub(crate) fn fail_default(title: impl Into<String>, message: impl Into<String>) -> Applied {
-    Applied::Fail(crate::checks::response::Failure {
-        title: title.into(),
-        message: message.into(),
-        instance_pointer: None,
-        schema_path: None,
-        rule: None,
-    })
+    crate::checks::response::fail(title, message)
 }
 
 /// The call id of a `call.*` payload.
