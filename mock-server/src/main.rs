@@ -1,6 +1,7 @@
 //! `vici-mock`: parses flags, starts the server, prints where it is. All logic is in the library.
 
-use clap::Parser;
+use std::io::IsTerminal;
+
 use mock_server::Server;
 use mock_server::config::{Config, DEFAULT_API_KEY, LogFormat};
 
@@ -13,11 +14,23 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let config = Config::parse();
-    let filter = tracing_subscriber::EnvFilter::try_from_env("VICI_MOCK_LOG")
+    let config = Config::load().unwrap_or_else(|e| e.exit());
+    if config.health_check {
+        return match mock_server::health::probe(config.listen).await {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("vici-mock: not healthy: {e}");
+                std::process::ExitCode::from(1)
+            }
+        };
+    }
+    // `--log` was checked when the flags were read.
+    let filter = tracing_subscriber::EnvFilter::builder()
+        .parse(&config.log)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     match config.log_format {
         LogFormat::Json => builder.json().init(),

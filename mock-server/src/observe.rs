@@ -131,7 +131,7 @@ impl Observation {
             method = %self.method,
             path = %path,
             status,
-            error = error_code.unwrap_or(""),
+            error = error_code,
             micros = elapsed.as_micros() as u64,
         );
         let (Some(received), Some(info)) = (self.received, info) else {

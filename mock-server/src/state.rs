@@ -36,20 +36,34 @@ pub struct AppState {
 /// The shared handle.
 pub type Shared = Arc<AppState>;
 
-/// Why a configuration cannot be used.
+/// Why a configuration cannot be used. Each names the flag or environment variable that was
+/// actually used ([`crate::config::Origins::name`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// `--start-time` is not RFC 3339.
-    #[error("parse --start-time '{0}' as an RFC 3339 timestamp")]
-    StartTime(String),
+    #[error("parse {name} '{value}' as an RFC 3339 timestamp, e.g. 2026-05-13T16:00:00Z")]
+    StartTime {
+        /// The flag or variable.
+        name: String,
+        /// The value given.
+        value: String,
+    },
     /// A `--api-key` is not of the documented form.
     #[error(
-        "use '{0}' as an API key: keys are va_ followed by 16 to 64 letters, digits or underscores"
+        "use '{value}' ({name}) as an API key: keys are va_ followed by 16 to 64 letters, digits \
+         or underscores"
     )]
-    BadKey(String),
+    BadKey {
+        /// The flag or variable.
+        name: String,
+        /// The value given.
+        value: String,
+    },
     /// A `--webhook` URL or secret is unusable.
-    #[error("use '{value}' as a webhook {what}: {reason}")]
+    #[error("use '{value}' ({name}) as a webhook {what}: {reason}")]
     Webhook {
+        /// The flag or variable.
+        name: String,
         /// `URL` or `secret`.
         what: &'static str,
         /// The value given.
@@ -58,18 +72,23 @@ pub enum ConfigError {
         reason: String,
     },
     /// A chaos setting is unusable.
-    #[error("use --chaos-{field} '{value}': {reason}")]
+    #[error("use {name} '{value}': {reason}")]
     Chaos {
-        /// The flag, without `--chaos-`.
-        field: &'static str,
+        /// The flag or variable.
+        name: String,
         /// The value given.
         value: String,
         /// Why not.
         reason: String,
     },
     /// `--key-policy strict` without any `--api-key`.
-    #[error("start in strict key policy without any --api-key")]
-    NoKeys,
+    #[error("start with the strict key policy ({policy}) without any key: give one with {keys}")]
+    NoKeys {
+        /// The flag or variable of the policy.
+        policy: String,
+        /// The flag or variable of the keys.
+        keys: String,
+    },
 }
 
 impl AppState {
@@ -80,10 +99,12 @@ impl AppState {
 
     /// Builds the state for `config`.
     pub fn new(config: Config) -> Result<Shared, ConfigError> {
+        let name = |id: &str| config.origins.name(id);
         let start_ms = match &config.start_time {
-            Some(s) => {
-                crate::clock::parse_rfc3339(s).ok_or_else(|| ConfigError::StartTime(s.clone()))?
-            }
+            Some(s) => crate::clock::parse_rfc3339(s).ok_or_else(|| ConfigError::StartTime {
+                name: name("start_time"),
+                value: s.clone(),
+            })?,
             None => std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_millis() as i64)
@@ -91,14 +112,21 @@ impl AppState {
         };
         for k in &config.api_keys {
             if !crate::auth::well_formed(k) {
-                return Err(ConfigError::BadKey(k.clone()));
+                return Err(ConfigError::BadKey {
+                    name: name("api_keys"),
+                    value: k.clone(),
+                });
             }
         }
         if config.key_policy == KeyPolicy::Strict && config.api_keys.is_empty() {
-            return Err(ConfigError::NoKeys);
+            return Err(ConfigError::NoKeys {
+                policy: name("key_policy"),
+                keys: name("api_keys"),
+            });
         }
         for url in &config.webhooks {
             crate::sim::endpoints::check_url(url).map_err(|e| ConfigError::Webhook {
+                name: name("webhooks"),
                 what: "URL",
                 value: url.clone(),
                 reason: e.reason,
@@ -106,6 +134,7 @@ impl AppState {
         }
         crate::sim::endpoints::check_secret(&config.webhook_secret).map_err(|e| {
             ConfigError::Webhook {
+                name: name("webhook_secret"),
                 what: "secret",
                 value: config.webhook_secret.clone(),
                 reason: e.reason,
@@ -163,7 +192,7 @@ fn chaos_from(config: &Config, seed: u64) -> Result<Chaos, ConfigError> {
     for spec in &config.chaos_error_rates {
         let (op, rate) = spec.split_once('=').unwrap_or(("*", spec.as_str()));
         let rate = rate.trim().parse::<f64>().map_err(|_| ConfigError::Chaos {
-            field: "error-rate",
+            name: config.origins.name("chaos_error_rates"),
             value: spec.clone(),
             reason: "the rate is not a number (use OPERATION=RATE or RATE)".into(),
         })?;
@@ -177,11 +206,11 @@ fn chaos_from(config: &Config, seed: u64) -> Result<Chaos, ConfigError> {
     settings
         .check()
         .map_err(|(field, reason)| ConfigError::Chaos {
-            field: if field == "latency" {
-                "latency"
+            name: config.origins.name(if field == "latency" {
+                "chaos_latency"
             } else {
-                "error-rate"
-            },
+                "chaos_error_rates"
+            }),
             value: if field == "latency" {
                 config.chaos_latency.clone().unwrap_or_default()
             } else {
@@ -199,13 +228,20 @@ fn webhook_chaos_from(config: &Config) -> Result<crate::sim::WebhookChaos, Confi
         duplicate_rate: config.chaos_webhook_duplicate_rate,
         reorder_rate: config.chaos_webhook_reorder_rate,
     };
-    w.check().map_err(|reason| ConfigError::Chaos {
-        field: "webhook-*",
-        value: format!(
-            "fail-first {}, duplicate-rate {}, reorder-rate {}",
-            w.fail_first_attempts, w.duplicate_rate, w.reorder_rate
-        ),
-        reason,
+    w.check().map_err(|(field, reason)| {
+        let (id, value) = match field {
+            "duplicateRate" => ("chaos_webhook_duplicate_rate", w.duplicate_rate.to_string()),
+            "reorderRate" => ("chaos_webhook_reorder_rate", w.reorder_rate.to_string()),
+            _ => (
+                "chaos_webhook_fail_first",
+                w.fail_first_attempts.to_string(),
+            ),
+        };
+        ConfigError::Chaos {
+            name: config.origins.name(id),
+            value,
+            reason,
+        }
     })?;
     Ok(w)
 }

@@ -415,8 +415,8 @@ async fn put_chaos(State(st): State<Shared>, ControlBody(body): ControlBody) -> 
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
-    if let Err(m) = doc.webhooks.check() {
-        return field_error("webhooks", m).into_response();
+    if let Err((field, m)) = doc.webhooks.check() {
+        return field_error(&format!("webhooks/{field}"), m).into_response();
     }
     if let Err((field, reason)) = doc.http.check() {
         return field_error(field, reason).into_response();

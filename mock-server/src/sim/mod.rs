@@ -65,20 +65,23 @@ pub(crate) struct WebhookChaos {
 }
 
 impl WebhookChaos {
-    /// Refuses rates outside 0..=1.
-    pub(crate) fn check(&self) -> Result<(), String> {
+    /// Refuses rates outside 0..=1: the field (as the control API names it) and why.
+    pub(crate) fn check(&self) -> Result<(), (&'static str, String)> {
         for (name, r) in [
             ("duplicateRate", self.duplicate_rate),
             ("reorderRate", self.reorder_rate),
         ] {
             if !(0.0..=1.0).contains(&r) {
-                return Err(format!("{name} must be between 0 and 1"));
+                return Err((name, format!("must be between 0 and 1, not {r}")));
             }
         }
         if self.fail_first_attempts >= delivery::MAX_ATTEMPTS {
-            return Err(format!(
-                "failFirstAttempts must be below {} (the attempts a delivery gets)",
-                delivery::MAX_ATTEMPTS
+            return Err((
+                "failFirstAttempts",
+                format!(
+                    "must be below {} (the attempts a delivery gets)",
+                    delivery::MAX_ATTEMPTS
+                ),
             ));
         }
         Ok(())

@@ -7,6 +7,11 @@ use std::net::SocketAddr;
 
 use clap::{Parser, ValueEnum};
 
+mod load;
+pub mod values;
+
+pub use load::{LoadError, Origins};
+
 pub use crate::sim::signature::SignatureScheme;
 
 /// The address the mock listens on when no `--listen` is given.
@@ -44,8 +49,9 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Parser)]
 #[command(name = "vici-mock", version, about, long_about)]
 pub struct Config {
-    /// Address to listen on; port 0 picks a free port (the printed URL shows it).
-    #[arg(long, env = "VICI_MOCK_LISTEN", default_value = DEFAULT_LISTEN)]
+    /// Address to listen on: HOST:PORT, localhost:PORT or a bare PORT (on 127.0.0.1); port 0
+    /// picks a free port (the printed URL shows it). 0.0.0.0:4010 listens on every interface.
+    #[arg(long, env = "VICI_MOCK_LISTEN", default_value = DEFAULT_LISTEN, value_parser = values::listen)]
     pub listen: SocketAddr,
 
     /// Root seed of all generated data: the same seed and key give the same workspace.
@@ -82,7 +88,7 @@ pub struct Config {
 
     /// Check every response against the contract and fail loudly (500 and an error log) on a
     /// mismatch. On in every test.
-    #[arg(long, env = "VICI_MOCK_VALIDATE_RESPONSES")]
+    #[arg(long, env = "VICI_MOCK_VALIDATE_RESPONSES", value_parser = values::boolish)]
     pub validate_responses: bool,
 
     /// Start of the virtual clock (RFC 3339); default: now. Fix it for byte-identical runs.
@@ -90,11 +96,12 @@ pub struct Config {
     pub start_time: Option<String>,
 
     /// Freeze the virtual clock at start; it then moves only through the control API.
-    #[arg(long, env = "VICI_MOCK_FREEZE_CLOCK")]
+    #[arg(long, env = "VICI_MOCK_FREEZE_CLOCK", value_parser = values::boolish)]
     pub freeze_clock: bool,
 
-    /// Origin used in absolute URLs (recording links); default: from the request's Host header.
-    #[arg(long, env = "VICI_MOCK_PUBLIC_URL")]
+    /// Origin used in absolute URLs (recording links), such as https://mock.example.com; default:
+    /// from the request's Host header.
+    #[arg(long, env = "VICI_MOCK_PUBLIC_URL", value_parser = values::public_origin)]
     pub public_url: Option<String>,
 
     /// Secret for signing recording URLs; default: derived from the seed.
@@ -140,7 +147,7 @@ pub struct Config {
 
     /// Chaos: let a request force its answer's status with `X-Mock-Status: 503` (or Prism's
     /// `Prefer: code=503`).
-    #[arg(long, env = "VICI_MOCK_CHAOS_STATUS_HEADER")]
+    #[arg(long, env = "VICI_MOCK_CHAOS_STATUS_HEADER", value_parser = values::boolish)]
     pub chaos_status_header: bool,
 
     /// Chaos: the first N attempts of every webhook delivery are not sent (receivers see
@@ -171,6 +178,21 @@ pub struct Config {
     /// Log format.
     #[arg(long, env = "VICI_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
     pub log_format: LogFormat,
+
+    /// Which log lines are written: a level (error, warn, info, debug, trace) or
+    /// TARGET=LEVEL items separated by commas, e.g. "vici_mock::request=warn,info".
+    #[arg(long, env = "VICI_MOCK_LOG", default_value = "info", value_parser = values::log_filter)]
+    pub log: String,
+
+    /// Ask the mock listening on --listen (0.0.0.0 is asked on 127.0.0.1) whether it is
+    /// healthy, through GET /_mock/health, instead of starting one. Exit 0 when it is, 1 when
+    /// not. For container health checks.
+    #[arg(long)]
+    pub health_check: bool,
+
+    /// Where each value came from (command line or environment), so errors name what was used.
+    #[arg(skip)]
+    pub origins: Origins,
 
     /// Test-only: a hook that may tamper with every outgoing webhook attempt (see
     /// `mock_server::test_hooks`). No flag or environment variable sets it.
