@@ -174,9 +174,12 @@ fn booleans_and_lists_forgive_their_spellings() {
     }
 }
 
+/// Arguments and environment variables of one start.
+type Invocation<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
+
 #[test]
 fn errors_name_the_flag_or_the_variable_that_was_used() {
-    let cases: &[(&[&str], &[(&str, &str)])] = &[
+    let cases: &[Invocation] = &[
         (&["--listen", "nope"], &[]),
         (&[], &[("VICI_MOCK_LISTEN", "nope")]),
         (&[], &[("VICI_MOCK_FREEZE_CLOCK", "maybe")]),
