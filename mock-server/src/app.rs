@@ -14,7 +14,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::api::{self, JournalInfo};
 use crate::error::ApiError;
-use crate::front::{Front, MakeFront};
+use crate::front::Front;
 use crate::observe::{Observation, REQUEST_ID};
 use crate::state::Shared;
 
@@ -35,6 +35,7 @@ pub(crate) fn full_router(state: Shared) -> Router {
         .merge(crate::settings_page::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(limits))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(cors())
@@ -50,10 +51,8 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     // The simulation's background driver lives as long as the server.
     let driver = tokio::spawn(crate::sim::drive(state.clone()));
-    let front = Front::new(state.clone(), full_router(state));
-    let served = axum::serve(listener, MakeFront(front))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let front = Front::new(state.clone(), full_router(state.clone()));
+    let served = crate::http::edge::serve(listener, state, front, shutdown).await;
     driver.abort();
     served
 }
@@ -149,6 +148,14 @@ pub(crate) fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Resp
         serde_json::json!({}),
     )
     .into_response()
+}
+
+/// Refuses a request whose head is over the limits (414, 431), before any route reads it.
+async fn limits(req: Request, next: Next) -> Response {
+    match crate::http::limits::check(&req) {
+        Some(e) => e.into_response(),
+        None => next.run(req).await,
+    }
 }
 
 /// Assigns the request id, times the request, logs it and records it in the journal.

@@ -193,6 +193,57 @@ impl ApiError {
         )
     }
 
+    /// 414 `uri_too_long`: the request target (path and query) is over the limit.
+    pub(crate) fn uri_too_long(got: Option<usize>, limit: usize) -> ApiError {
+        let got = got.map_or_else(String::new, |g| format!(" ({g} bytes)"));
+        ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!(
+                "the request's path and query{got} exceed {limit} bytes; send long filters in fewer, shorter parameters"
+            ),
+            json!({ "limitBytes": limit }),
+        )
+    }
+
+    /// 431 `headers_too_large`: too many request header fields, or too many bytes of them.
+    pub(crate) fn headers_too_large(
+        what: String,
+        limit_headers: usize,
+        limit_bytes: usize,
+    ) -> ApiError {
+        ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers_too_large",
+            format!("the request's headers are too large: {what}"),
+            json!({ "limitHeaders": limit_headers, "limitBytes": limit_bytes }),
+        )
+    }
+
+    /// 400 `validation_error` for a request that is not HTTP/1.1 the server can read (hyper
+    /// refused it before any route saw it).
+    pub(crate) fn unreadable_request() -> ApiError {
+        ApiError::validation(
+            StatusCode::BAD_REQUEST,
+            "the request is not valid HTTP/1.1 (its request line, a header or its framing could not be read)".to_owned(),
+            &[Violation {
+                location: Location::Header {
+                    name: "(request line and headers)".to_owned(),
+                },
+                reason: "not valid HTTP/1.1".to_owned(),
+            }],
+        )
+    }
+
+    /// The status, code and body bytes, for the server's edge, which writes them on a
+    /// connection without a response object.
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(
+            &json!({ "error": self.code, "message": self.message, "details": self.details }),
+        )
+        .unwrap_or_default()
+    }
+
     /// 413 `payload_too_large` for a CSV with too many rows.
     pub(crate) fn too_many_rows(limit: u64) -> ApiError {
         ApiError::new(

@@ -27,9 +27,7 @@ use axum::body::{Body, HttpBody};
 use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::response::Response;
-use axum::serve::IncomingStream;
 use futures_util::FutureExt;
-use tokio::net::TcpListener;
 use tower::{Layer, Service, ServiceExt};
 
 use crate::api;
@@ -67,11 +65,21 @@ impl Front {
         }
     }
 
-    /// Whether the fast path answers `req` exactly as the full router would.
+    /// This front for a connection from `peer`.
+    pub(crate) fn for_peer(&self, peer: SocketAddr) -> Front {
+        Front {
+            inner: self.inner.clone(),
+            addr: Some(peer),
+        }
+    }
+
+    /// Whether the fast path answers `req` exactly as the full router would. A head over the
+    /// limits goes to the router, whose `limits` layer refuses it.
     fn takes(req: &Request) -> bool {
         req.uri().path().starts_with("/api/")
             && req.method() != Method::OPTIONS
             && !req.headers().contains_key(header::ORIGIN)
+            && crate::http::limits::within(req)
     }
 }
 
@@ -179,28 +187,6 @@ fn top_level(res: &mut Response, head: bool) {
     }
     if head {
         *res.body_mut() = Body::empty();
-    }
-}
-
-/// Makes a [`Front`] per accepted connection, knowing its peer's address (what
-/// `into_make_service_with_connect_info` would put in every request's extensions).
-#[derive(Clone)]
-pub(crate) struct MakeFront(pub(crate) Front);
-
-impl Service<IncomingStream<'_, TcpListener>> for MakeFront {
-    type Response = Front;
-    type Error = Infallible;
-    type Future = std::future::Ready<Result<Front, Infallible>>;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, stream: IncomingStream<'_, TcpListener>) -> Self::Future {
-        std::future::ready(Ok(Front {
-            inner: self.0.inner.clone(),
-            addr: Some(*stream.remote_addr()),
-        }))
     }
 }
 

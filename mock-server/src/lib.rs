@@ -18,6 +18,7 @@ pub(crate) mod error;
 pub(crate) mod fake_data;
 pub(crate) mod front;
 pub mod health;
+pub(crate) mod http;
 pub(crate) mod journal;
 pub(crate) mod json_writer;
 pub(crate) mod observe;

@@ -16,10 +16,12 @@ const BY_STATUS: &[(u16, &[&str])] = &[
     (405, &["method_not_allowed"]),
     (409, &["conflict"]),
     (413, &["payload_too_large"]),
+    (414, &["uri_too_long"]),
     (415, &["unsupported_media_type"]),
     (416, &["range_not_satisfiable"]),
     (422, &["validation_error"]),
     (429, &["rate_limited"]),
+    (431, &["headers_too_large"]),
     (500, &["internal_error"]),
 ];
 
@@ -38,9 +40,11 @@ pub const ERROR_CODES: &[(&str, u16)] = &[
     ("method_not_allowed", 405),
     ("conflict", 409),
     ("payload_too_large", 413),
+    ("uri_too_long", 414),
     ("unsupported_media_type", 415),
     ("range_not_satisfiable", 416),
     ("rate_limited", 429),
+    ("headers_too_large", 431),
     ("internal_error", 500),
 ];
 
@@ -122,7 +126,7 @@ mod tests {
             .map(|(c, s)| (*s, (*c).to_owned()))
             .collect();
         let documented = decisions_table();
-        assert_eq!(documented.len(), 14, "{documented:?}");
+        assert_eq!(documented.len(), 16, "{documented:?}");
         assert_eq!(ours, documented);
     }
 
