@@ -129,12 +129,86 @@ fn push_violations(error: &ValidationError<'_>, out: &mut Vec<SchemaViolation>) 
                 });
             }
         }
+        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
+            match closest_branch(instance_pointer, context) {
+                Some(branch) => {
+                    for e in branch {
+                        push_violations(e, out);
+                    }
+                }
+                None => out.push(SchemaViolation {
+                    instance_pointer: instance_pointer.to_owned(),
+                    schema_path,
+                    message: kinds_expected(context).unwrap_or_else(|| {
+                        describe(error.kind()).unwrap_or_else(|| error.to_string())
+                    }),
+                }),
+            }
+        }
         kind => out.push(SchemaViolation {
             instance_pointer: instance_pointer.to_owned(),
             schema_path,
             message: describe(kind).unwrap_or_else(|| error.to_string()),
         }),
     }
+}
+
+/// The branch of a failed `anyOf` / `oneOf` that the instance came closest to, so its own
+/// violations (deeper, and named) are reported instead of "matches none of the schemas": a
+/// nullable object given an object reports what is wrong inside the object.
+///
+/// A branch the instance is not even the right type for, or whose discriminating `const` it
+/// does not carry, is not a candidate; among the rest, the one with the fewest violations wins
+/// (the first on a tie). `None` when no branch is a candidate.
+fn closest_branch<'a>(
+    pointer: &str,
+    branches: &'a [Vec<ValidationError<'static>>],
+) -> Option<&'a [ValidationError<'static>]> {
+    let depth = |p: &str| p.matches('/').count();
+    let own = depth(pointer);
+    branches
+        .iter()
+        .filter(|errors| !errors.is_empty())
+        .filter(|errors| {
+            !errors.iter().any(|e| {
+                let at = e.instance_path().as_str();
+                match e.kind() {
+                    ValidationErrorKind::Type { .. } => at == pointer,
+                    ValidationErrorKind::Constant { .. } => depth(at) == own + 1,
+                    _ => false,
+                }
+            })
+        })
+        .min_by_key(|errors| errors.len())
+        .map(Vec::as_slice)
+}
+
+/// When every branch failed on the instance's type: "must be of type object or null", from the
+/// types the branches expect. `None` when some branch failed for another reason.
+fn kinds_expected(branches: &[Vec<ValidationError<'static>>]) -> Option<String> {
+    let mut names: Vec<String> = Vec::new();
+    for errors in branches {
+        let [only] = errors.as_slice() else {
+            return None;
+        };
+        let ValidationErrorKind::Type { kind } = only.kind() else {
+            return None;
+        };
+        let listed: Vec<String> = match kind {
+            TypeKind::Single(t) => vec![t.to_string()],
+            TypeKind::Multiple(set) => set.iter().map(|t| t.to_string()).collect(),
+        };
+        for n in listed {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+    }
+    if names.is_empty() {
+        return None;
+    }
+    names.sort_by_key(|n| n == "null");
+    Some(format!("must be of type {}", names.join(" or ")))
 }
 
 /// A short phrase for the common kinds; `None` falls back to jsonschema's
@@ -302,6 +376,60 @@ mod tests {
         assert_eq!(
             messages(json!({"minItems": 2}), json!([1]))[0].1,
             "must have at least 2 items"
+        );
+    }
+
+    #[test]
+    fn a_failed_one_of_names_the_deepest_violation() {
+        let transfer = json!({
+            "type": "object",
+            "properties": {"transfer": {"oneOf": [
+                {"type": "object", "required": ["mode"], "properties": {
+                    "mode": {"enum": ["warm", "cold"]},
+                    "phoneNumber": {"type": "string", "pattern": "^\\+[1-9][0-9]{6,14}$"}
+                }},
+                {"type": "null"}
+            ]}}
+        });
+        assert_eq!(
+            messages(transfer.clone(), json!({"transfer": {"mode": "hot"}})),
+            [(
+                "/transfer/mode".to_owned(),
+                "must be one of \"warm\", \"cold\"".to_owned()
+            )]
+        );
+        assert_eq!(
+            messages(transfer.clone(), json!({"transfer": {}})),
+            [("/transfer/mode".to_owned(), "is required".to_owned())]
+        );
+        // Neither an object nor null: what it should have been.
+        assert_eq!(
+            messages(transfer, json!({"transfer": 5})),
+            [(
+                "/transfer".to_owned(),
+                "must be of type object or null".to_owned()
+            )]
+        );
+        // anyOf, as the contract writes a nullable id.
+        let id = json!({"properties": {"agentId": {"anyOf": [
+            {"type": "string", "pattern": "^agt_[0-9a-z]{6,}$"},
+            {"type": "null"}
+        ]}}});
+        assert_eq!(
+            messages(id, json!({"agentId": "nope"})),
+            [(
+                "/agentId".to_owned(),
+                "must match the pattern ^agt_[0-9a-z]{6,}$".to_owned()
+            )]
+        );
+        // A discriminated union: the branch whose `type` matches speaks.
+        let union = json!({"oneOf": [
+            {"properties": {"type": {"const": "a"}, "n": {"type": "integer"}}, "required": ["type"]},
+            {"properties": {"type": {"const": "b"}, "s": {"type": "string"}}, "required": ["type"]}
+        ]});
+        assert_eq!(
+            messages(union, json!({"type": "b", "s": 1})),
+            [("/s".to_owned(), "must be of type string".to_owned())]
         );
     }
 
