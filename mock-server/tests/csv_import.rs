@@ -556,3 +556,46 @@ async fn a_second_import_of_the_same_file_merges_every_row() {
         assert_eq!(c["listIds"], json!([first["id"], second["id"]]), "{phone}");
     }
 }
+
+/// The 201 of an import carries `Location`: v1 cannot read a list, so it names the collection
+/// where the imported contacts are read (D-BASE), and reading it finds them.
+#[tokio::test]
+async fn an_import_points_at_where_its_contacts_are_read() {
+    let m = Mock::start().await;
+    let res = m
+        .req(Method::POST, "/contact-lists")
+        .header("content-type", "text/csv")
+        .body("phone,name\n+14155550123,Ada\n")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), 201);
+    let location = res.headers()["location"]
+        .to_str()
+        .expect("ASCII")
+        .to_owned();
+    assert_eq!(location, "/api/v1/contacts");
+    let read = format!(
+        "{}{}",
+        m.server.base_url().trim_end_matches("/api/v1"),
+        location
+    );
+    let page: Value = m
+        .client
+        .get(format!("{read}?limit=100&offset=0"))
+        .bearer_auth(KEY)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("JSON");
+    assert!(page["total"].as_u64().is_some_and(|t| t > 0), "{page}");
+    assert!(
+        m.all_pages(KEY, "/contacts")
+            .await
+            .iter()
+            .any(|c| c["phone"] == "+14155550123"),
+        "the imported contact is not at {location}"
+    );
+}

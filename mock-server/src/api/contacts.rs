@@ -56,7 +56,7 @@ pub(super) fn import(input: &Input<'_>) -> Result<Response, ApiError> {
     let mut ws = input.ws()?.write();
     let report = ws.import_contacts(name, parsed, now);
     let list = &ws.contact_lists[report.list as usize];
-    json(
+    let mut res = json(
         StatusCode::CREATED,
         &j!({
             "id": ws.id(Kind::ContactList, report.list),
@@ -69,7 +69,13 @@ pub(super) fn import(input: &Input<'_>) -> Result<Response, ApiError> {
             "contactCount": list.contacts.len(),
             "errors": errors,
         }),
-    )
+    )?;
+    // v1 has no route that reads a list; its contacts are read at /contacts (D-BASE).
+    let location = format!("{}/contacts", input.state.contract.server_base_path());
+    if let Ok(v) = axum::http::HeaderValue::from_str(&location) {
+        res.headers_mut().insert(axum::http::header::LOCATION, v);
+    }
+    Ok(res)
 }
 
 fn csv_violation(row: u64, column: Option<String>, reason: impl Into<String>) -> Violation {
