@@ -146,19 +146,38 @@ async fn render(
         _ => None,
     };
     let Some(key) = ws_key else {
+        // A key that was given but is not a key is said so, above the prompt it is put back in.
+        let given = key.filter(|k| !k.is_empty());
+        if let Some(bad) = given
+            && error.is_none()
+        {
+            let _ = writeln!(
+                out,
+                "<p class=\"error\" role=\"alert\">'{}' is not an API key: keys are va_ followed by 16 to 64 letters, digits or underscores.</p>",
+                esc(bad)
+            );
+        }
         out.push_str(concat!(
             "<p>Webhook endpoints belong to a workspace: enter its API key.</p>\n",
             "<form method=\"get\" action=\"/settings/webhooks\">",
-            "<label>API key <input name=\"key\" required pattern=\"va_[A-Za-z0-9_]{16,64}\"></label> ",
-            "<button type=\"submit\">Open</button></form>\n</body></html>\n"
+            "<label>API key <input name=\"key\" required pattern=\"va_[A-Za-z0-9_]{16,64}\""
         ));
+        if let Some(bad) = given {
+            let _ = write!(out, " value=\"{}\"", esc(bad));
+        }
+        out.push_str("></label> <button type=\"submit\">Open</button></form>\n</body></html>\n");
+        let status = if given.is_some() && status == StatusCode::OK {
+            StatusCode::BAD_REQUEST
+        } else {
+            status
+        };
         return html(status, out);
     };
     let k = esc(key);
     let _ = writeln!(
         out,
-        "<p>Workspace of <code>{k}</code>. Deliveries are signed with HMAC-SHA256 (<code>X-VICIagent-Signature: t=…,v1=…</code>, scheme <code>{:?}</code>).</p>",
-        st.sim.scheme()
+        "<p>Workspace of <code>{k}</code>. Deliveries are signed in <code>X-VICIagent-Signature: t=…,v1=…</code>, where v1 is the HMAC-SHA256, under the endpoint's secret, of {}.</p>",
+        esc(st.sim.scheme().describe())
     );
     out.push_str("<h2>Endpoints</h2>\n");
     let endpoints = st.sim.endpoints(Some(key));

@@ -145,6 +145,7 @@ impl AppState {
                 scheme: config.webhook_signature,
                 timeout: std::time::Duration::from_millis(config.webhook_timeout_ms),
                 seed: config.seed,
+                start_ms,
                 hook: config.outgoing_hook.clone(),
             },
             &config.webhooks,

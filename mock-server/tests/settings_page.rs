@@ -196,3 +196,39 @@ async fn refused_forms_say_why() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 405);
 }
+
+/// A key that is not a key is said so, and put back in the prompt; the signing scheme is said in
+/// words; a `--webhook` endpoint was created when the clock started, not in 1970.
+#[tokio::test]
+async fn the_page_says_what_is_wrong_with_a_key_and_how_it_signs() {
+    let page = Page::start().await;
+    let (s, _, body) = page.get("/settings/webhooks?key=va_oops").await;
+    assert_eq!(s, 400);
+    assert!(body.contains("'va_oops' is not an API key"), "{body}");
+    assert!(
+        body.contains("value=\"va_oops\""),
+        "the prompt lost what was typed: {body}"
+    );
+    let (s, _, body) = page.get("/settings/webhooks").await;
+    assert_eq!(s, 200);
+    assert!(!body.contains("is not an API key"), "{body}");
+
+    let (s, _, body) = page.get(&format!("/settings/webhooks?key={KEY}")).await;
+    assert_eq!(s, 200);
+    assert!(
+        body.contains(
+            "v1 is the HMAC-SHA256, under the endpoint's secret, of the raw request body"
+        ),
+        "{body}"
+    );
+    assert!(!body.contains("Body</code>"), "{body}");
+
+    let cli = Mock::with(|c| c.webhooks = vec!["http://127.0.0.1:9/hook".to_owned()]).await;
+    let (s, list) = cli.control(Method::GET, "/webhooks", None).await;
+    assert_eq!(s, 200, "{list}");
+    let created = list["data"][0]["createdAt"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(created, "2026-05-13T16:00:00Z", "{list}");
+}

@@ -94,6 +94,8 @@ pub(crate) struct SimSettings {
     pub(crate) scheme: SignatureScheme,
     pub(crate) timeout: Duration,
     pub(crate) seed: u64,
+    /// When the virtual clock starts (ms): the creation time of the `--webhook` endpoints.
+    pub(crate) start_ms: i64,
     /// The test-only hook on outgoing attempts (`tamper.rs`); `None` outside tests.
     pub(crate) hook: Option<tamper::OutgoingHook>,
 }
@@ -219,7 +221,7 @@ impl Sim {
                 secret: cli_secret.to_owned(),
                 events: Vec::new(),
                 enabled: true,
-                created_ms: 0,
+                created_ms: settings.start_ms,
             })
             .collect();
         Sim {

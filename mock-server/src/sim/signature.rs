@@ -20,6 +20,16 @@ pub enum SignatureScheme {
     TimestampBody,
 }
 
+impl SignatureScheme {
+    /// What `v1` is computed over, for people: "the raw body" or "\"{t}.{body}\"".
+    pub fn describe(self) -> &'static str {
+        match self {
+            SignatureScheme::Body => "the raw request body",
+            SignatureScheme::TimestampBody => "\"{t}.{body}\" (the timestamp, a dot, the raw body)",
+        }
+    }
+}
+
 /// The hex HMAC-SHA256 of `body` (or `"{t}.{body}"`) under `secret`.
 pub(crate) fn v1(secret: &[u8], t: i64, body: &[u8], scheme: SignatureScheme) -> String {
     // HMAC takes keys of any length, so `new_from_slice` cannot fail.
