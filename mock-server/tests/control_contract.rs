@@ -37,7 +37,7 @@ const MOCK_ROUTES: &[(&str, &[&str])] = &[
     ("/webhooks/{id}", &["DELETE", "GET", "PATCH"]),
     ("/webhooks/deliveries/{id}", &["GET"]),
     ("/webhooks/deliveries/{id}/redeliver", &["POST"]),
-    ("/chaos", &["GET", "PUT"]),
+    ("/chaos", &["GET", "PATCH", "PUT"]),
 ];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];

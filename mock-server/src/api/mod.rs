@@ -459,7 +459,11 @@ async fn validate_and_handle(
     info: &mut JournalInfo,
 ) -> Result<Response, Response> {
     let (parts, body) = req.into_parts();
-    let query = query_pairs(parts.uri.query());
+    let mut query = query_pairs(parts.uri.query());
+    if state.config.unknown_params == crate::config::UnknownParams::Ignore {
+        // `--unknown-params ignore`: a cache-buster such as `_=123` is dropped unread (D-PARAMS).
+        query.retain(|(name, _)| op.parameter(name, ParamIn::Query).is_some());
+    }
     // Header values are only read for declared header parameters; most operations have none,
     // so copying every header into strings for them would be wasted work.
     let headers = if op.parameters.iter().any(|p| p.location == ParamIn::Header) {

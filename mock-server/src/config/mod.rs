@@ -32,6 +32,15 @@ pub enum KeyPolicy {
     Strict,
 }
 
+/// What the mock does with a query parameter an operation does not declare (D-PARAMS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UnknownParams {
+    /// 400 `validation_error` naming it: a typo such as `?hasrecording=true` fails loudly.
+    Reject,
+    /// Dropped unread, as most servers do: a cache-buster such as `_=123` passes.
+    Ignore,
+}
+
 /// How logs are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -85,6 +94,11 @@ pub struct Config {
     /// A key to accept (repeatable; with `--key-policy strict`, the only keys accepted).
     #[arg(long = "api-key", env = "VICI_MOCK_API_KEYS", value_delimiter = ',')]
     pub api_keys: Vec<String>,
+
+    /// A query parameter the operation does not declare: `reject` it with 400 naming it (typos
+    /// fail loudly), or `ignore` it (cache-busters such as `_=123` pass).
+    #[arg(long, env = "VICI_MOCK_UNKNOWN_PARAMS", value_enum, default_value_t = UnknownParams::Reject)]
+    pub unknown_params: UnknownParams,
 
     /// Check every response against the contract and fail loudly (500 and an error log) on a
     /// mismatch. On in every test.

@@ -40,7 +40,7 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/webhooks/deliveries", get(list_deliveries))
         .route("/webhooks/deliveries/{id}", get(get_delivery))
         .route("/webhooks/deliveries/{id}/redeliver", post(redeliver))
-        .route("/chaos", get(get_chaos).put(put_chaos))
+        .route("/chaos", get(get_chaos).put(put_chaos).patch(patch_chaos))
 }
 
 /// The methods of each route, for 405 answers (`{id}` matches one segment).
@@ -55,7 +55,7 @@ pub(crate) const METHODS: &[(&str, &[&str])] = &[
     ("/_mock/webhooks/{id}", &["DELETE", "GET", "HEAD", "PATCH"]),
     ("/_mock/webhooks/deliveries/{id}", &["GET", "HEAD"]),
     ("/_mock/webhooks/deliveries/{id}/redeliver", &["POST"]),
-    ("/_mock/chaos", &["GET", "HEAD", "PUT"]),
+    ("/_mock/chaos", &["GET", "HEAD", "PATCH", "PUT"]),
 ];
 
 /// A 422 naming one body field.
@@ -415,6 +415,56 @@ async fn put_chaos(State(st): State<Shared>, ControlBody(body): ControlBody) -> 
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
+    set_chaos(&st, doc)
+}
+
+/// Merges a JSON merge patch (RFC 7396) into the settings in force: a field given replaces its
+/// value, `null` turns it off, an object (`errorRates`, `webhooks`) is merged key by key, and a
+/// field left out is unchanged.
+async fn patch_chaos(State(st): State<Shared>, ControlBody(body): ControlBody) -> Response {
+    let patch: Value = match json_body::<Option<Value>>(&body) {
+        Ok(p) => p.unwrap_or_else(|| json!({})),
+        Err(e) => return e.into_response(),
+    };
+    if !patch.is_object() {
+        return super::bad_request(
+            "request body is invalid: a chaos patch is a JSON object of the settings to change",
+        )
+        .into_response();
+    }
+    let mut merged = chaos_doc(&st);
+    merge_patch(&mut merged, &patch);
+    let doc: ChaosDoc = match serde_json::from_value(merged) {
+        Ok(d) => d,
+        Err(e) => {
+            return super::bad_request(format!("request body is invalid: {e}")).into_response();
+        }
+    };
+    set_chaos(&st, doc)
+}
+
+/// RFC 7396: `patch` merged into `target`.
+fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(fields) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = json!({});
+    }
+    if let Value::Object(t) = target {
+        for (k, v) in fields {
+            if v.is_null() {
+                t.remove(k);
+            } else {
+                merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+    }
+}
+
+/// Checks a whole chaos document and puts it in force; a refused one changes nothing.
+fn set_chaos(st: &Shared, doc: ChaosDoc) -> Response {
     if let Err((field, m)) = doc.webhooks.check() {
         return field_error(&format!("webhooks/{field}"), m).into_response();
     }
@@ -425,5 +475,5 @@ async fn put_chaos(State(st): State<Shared>, ControlBody(body): ControlBody) -> 
         return field_error(field, reason).into_response();
     }
     st.sim.set_chaos(doc.webhooks);
-    ok(chaos_doc(&st))
+    ok(chaos_doc(st))
 }
