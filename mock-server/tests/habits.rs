@@ -100,3 +100,87 @@ async fn chaos_put_replaces_and_patch_merges() {
     assert_eq!(doc["webhooks"]["failFirstAttempts"], 0);
     assert_eq!(doc["statusHeader"], true);
 }
+
+/// The contract's example `name` of `operation_id`, as the contract holds it.
+fn contract_example(operation_id: &str, name: &str) -> serde_json::Value {
+    let op = spec::Contract::v1()
+        .operation(operation_id)
+        .expect("the operation exists");
+    op.responses
+        .iter()
+        .flat_map(|r| r.content.iter())
+        .flat_map(|mt| mt.examples.iter())
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.clone())
+        .expect("the example exists")
+}
+
+#[tokio::test]
+async fn prefer_example_answers_the_named_contract_example_in_the_same_pipeline() {
+    let m = Mock::start().await;
+    let res = m
+        .req(Method::GET, "/calls")
+        .header("prefer", "example=empty")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), 200);
+    for h in ["x-ratelimit-remaining", "x-request-id"] {
+        assert!(res.headers().contains_key(h), "no {h}");
+    }
+    assert_eq!(res.headers()["x-ratelimit-remaining"], "299");
+    let body: serde_json::Value = res.json().await.expect("JSON");
+    assert_eq!(body, contract_example("listCalls", "empty"));
+
+    // An error example answers with its status.
+    let (s, body) = common::send(
+        m.req(Method::PATCH, "/phone-numbers/pn_anything")
+            .header("prefer", "example=ConflictUnknownAgent")
+            .json(&json!({"agentId": null})),
+    )
+    .await;
+    assert_eq!(s, 409, "{body}");
+    assert_eq!(
+        body,
+        contract_example("updatePhoneNumber", "ConflictUnknownAgent")
+    );
+
+    // The pipeline still refuses first: no key, then a bad parameter.
+    let res = m
+        .client
+        .get(m.url("/calls"))
+        .header("prefer", "example=empty")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), 401);
+    let (s, body) = common::send(
+        m.req(Method::GET, "/calls?limit=abc")
+            .header("prefer", "example=empty"),
+    )
+    .await;
+    assert_eq!(
+        (s, body["details"]["violations"][0]["name"].as_str()),
+        (400, Some("limit"))
+    );
+
+    // A name the operation does not have says which it has.
+    let (s, body) = common::send(
+        m.req(Method::GET, "/calls")
+            .header("prefer", "example=nope"),
+    )
+    .await;
+    assert_eq!(s, 400, "{body}");
+    let reason = body["details"]["violations"][0]["reason"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        reason.contains("listCalls has no example named 'nope'"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("completedCall") && reason.contains("empty"),
+        "{reason}"
+    );
+    assert_eq!(body["details"]["violations"][0]["name"], "Prefer");
+}

@@ -15,6 +15,7 @@
 mod agents;
 mod calls;
 mod contacts;
+mod example;
 mod meta;
 mod numbers;
 mod recording;
@@ -515,6 +516,9 @@ async fn validate_and_handle(
                 .map_err(|e| ApiError::body(&e).into_response())?
         }
     };
+    if let Some(name) = example::preferred(&parts.headers) {
+        return example::answer(op, &name).map_err(IntoResponse::into_response);
+    }
     let Some(handler) = handler(&op.id) else {
         return Err(
             ApiError::internal(format!("no handler for {}", op.id), Value::Null).into_response(),
