@@ -171,22 +171,12 @@ fn settings(cfg: &RunConfig) -> serde_json::Value {
     })
 }
 
-/// SplitMix64, for deriving per-operation seeds that never change between releases.
-fn mix(a: u64, b: u64) -> u64 {
-    let mut z = a ^ b.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 /// A 32-byte RNG seed from the root seed and a name (an operation, a scenario step).
 pub(crate) fn op_seed(root: u64, op: &str) -> [u8; 32] {
-    let h = op.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01B3)
-    });
+    let h = spec::derive::fnv1a(op.as_bytes());
     let mut out = [0u8; 32];
     for (i, chunk) in out.chunks_mut(8).enumerate() {
-        chunk.copy_from_slice(&mix(root, h.wrapping_add(i as u64)).to_le_bytes());
+        chunk.copy_from_slice(&spec::derive::mix(root, h.wrapping_add(i as u64)).to_le_bytes());
     }
     out
 }

@@ -154,6 +154,32 @@ impl State {
     }
 }
 
+/// The real time now, in Unix milliseconds: the virtual clock's default start. The only read of
+/// the wall clock in the crate.
+pub(crate) fn wall_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Real elapsed time, for how long something took (a request, a webhook attempt), never for what
+/// time it is: that is the virtual clock's.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stopwatch(Instant);
+
+impl Stopwatch {
+    /// Starts timing now.
+    pub(crate) fn start() -> Stopwatch {
+        Stopwatch(Instant::now())
+    }
+
+    /// The real time since [`Stopwatch::start`].
+    pub(crate) fn elapsed(&self) -> std::time::Duration {
+        self.0.elapsed()
+    }
+}
+
 /// The mock's virtual clock. Cheap to read, `Send + Sync`, shared through an `Arc`.
 #[derive(Debug)]
 pub(crate) struct Clock {

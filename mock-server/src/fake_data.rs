@@ -6,15 +6,8 @@
 //! The mock promises that the same root seed gives byte-identical workspaces on every machine
 //! and in every run, so nothing here may depend on the clock, the thread RNG, hash-map iteration
 //! order or float formatting. Every generator takes an explicit [`Rng`] (ChaCha8, whose output
-//! stream is specified and portable), and [`rng_for`] derives independent RNGs from a root seed,
-//! a purpose label and an index. Deriving one RNG per (purpose, index) instead of drawing
-//! everything from one shared stream means that adding a tenth agent does not change the
-//! contacts, and that a call's transcript can be rebuilt on demand from its own seed.
-//!
-//! The derivation uses FNV-1a over the label and the SplitMix64 finaliser over the numbers:
-//! both are tiny, fully specified mixers. std's `DefaultHasher` is deliberately not used: its
-//! algorithm is unspecified and may change between Rust releases, which would silently reshuffle
-//! every seeded workspace.
+//! stream is specified and portable), derived with [`rng_for`] from a seed, a purpose label and
+//! an index ([`crate::determinism`] owns the derivation).
 //!
 //! The values are also pinned to the exact versions of `fake`, `rand` and `rand_chacha` in
 //! `Cargo.lock`: a dependency upgrade that changes how a value is drawn changes the seeded data,
@@ -32,49 +25,10 @@
 use fake::Fake as _;
 use fake::faker::company::en::CompanyName;
 use fake::faker::name::en::{FirstName, LastName};
+use rand::RngExt as _;
 use rand::seq::IndexedRandom as _;
-use rand::{RngExt as _, SeedableRng as _};
 
-/// The RNG every generator of the mock uses: ChaCha8, seeded explicitly, never from entropy.
-pub(crate) type Rng = rand_chacha::ChaCha8Rng;
-
-/// FNV-1a 64-bit offset basis.
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-/// FNV-1a 64-bit prime.
-const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
-
-/// FNV-1a over `bytes`: a stable, specified hash for purpose labels.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(FNV_OFFSET, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(FNV_PRIME)
-    })
-}
-
-/// The SplitMix64 finaliser: a bijection on `u64` that scatters nearby inputs.
-fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// Derives an independent RNG from a root `seed`, a purpose label (`stream`) and an `index`.
-///
-/// The 256-bit ChaCha key is built from the mixed seed, the FNV-1a hash of the label, the mixed
-/// index and a word that mixes all three, each written little-endian so that the key is the
-/// same on every platform. Because the first and third words are bijections of `seed` and
-/// `index`, two different seeds (or indices) never share a key for the same label.
-pub(crate) fn rng_for(seed: u64, stream: &str, index: u64) -> Rng {
-    let a = splitmix64(seed);
-    let b = fnv1a(stream.as_bytes());
-    let c = splitmix64(index ^ 0x5ca1_ab1e_0dd5_eed5);
-    let d = splitmix64(a ^ b.rotate_left(21) ^ c.rotate_left(42));
-    let mut key = [0u8; 32];
-    for (chunk, word) in key.chunks_exact_mut(8).zip([a, b, c, d]) {
-        chunk.copy_from_slice(&word.to_le_bytes());
-    }
-    Rng::from_seed(key)
-}
+pub(crate) use crate::determinism::{Rng, rng_for};
 
 /// Picks one element of a constant table; `fallback` only if the table is empty (never, for
 /// the tables in this crate, which the tests check).

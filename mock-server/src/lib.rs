@@ -14,6 +14,7 @@ pub(crate) mod control;
 pub(crate) mod cost;
 pub(crate) mod csv_import;
 pub(crate) mod detail_cache;
+pub(crate) mod determinism;
 pub(crate) mod error;
 pub(crate) mod fake_data;
 pub(crate) mod front;

@@ -6,7 +6,6 @@
 
 use std::fmt;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
 
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, Method, Uri};
@@ -87,7 +86,7 @@ impl fmt::Display for ResponseId {
 
 /// A request in flight: what was noted on receipt, for [`Observation::finish`].
 pub(crate) struct Observation {
-    started: Instant,
+    started: crate::clock::Stopwatch,
     at: i64,
     request_id: ResponseId,
     method: Method,
@@ -101,7 +100,7 @@ impl Observation {
     /// inline, a URI shares its bytes), and a raw copy of what the journal shows of it when the
     /// request will be journaled.
     pub(crate) fn begin(state: &AppState, req: &Request) -> Observation {
-        let started = Instant::now();
+        let started = crate::clock::Stopwatch::start();
         let at = state.clock.now_ms();
         let request_id = ResponseId::of(state, req);
         let journaled = state.journal_enabled() && req.uri().path().starts_with("/api/");

@@ -105,10 +105,7 @@ impl AppState {
                 name: name("start_time"),
                 value: s.clone(),
             })?,
-            None => std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as i64)
-                .unwrap_or(0),
+            None => crate::clock::wall_now_ms(),
         };
         for k in &config.api_keys {
             if !crate::auth::well_formed(k) {
@@ -153,7 +150,7 @@ impl AppState {
         );
         let chaos_seed = config
             .chaos_seed
-            .unwrap_or_else(|| crate::store::seed::mix(config.seed, 0xc4a05));
+            .unwrap_or_else(|| crate::determinism::mix(config.seed, 0xc4a05));
         let chaos = chaos_from(&config, chaos_seed)?;
         sim.set_chaos(webhook_chaos_from(&config)?);
         let clock = Arc::new(Clock::new(start_ms));

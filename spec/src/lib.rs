@@ -72,6 +72,7 @@
 
 pub mod binding;
 mod contract;
+pub mod derive;
 mod error;
 mod index;
 mod media;

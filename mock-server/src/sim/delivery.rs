@@ -7,7 +7,7 @@
 //! schedule runs out the delivery is `failed` but stays in the log, where a manual redelivery
 //! can send it again: nothing is dropped.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use serde::Serialize;
@@ -31,7 +31,7 @@ pub(crate) const MAX_ATTEMPTS: u32 = RETRY_DELAYS_SEC.len() as u32 + 1;
 /// `None` when no attempt is left.
 pub(crate) fn retry_delay_ms(attempt: u32, salt: u64) -> Option<i64> {
     let base = *RETRY_DELAYS_SEC.get(attempt.checked_sub(1)? as usize)? * 1000;
-    let mixed = crate::store::seed::mix(salt, u64::from(attempt));
+    let mixed = crate::determinism::mix(salt, u64::from(attempt));
     let jitter = base * JITTER_PERCENT / 100 * (mixed % 1001) as i64 / 1000;
     Some(base + jitter)
 }
@@ -95,6 +95,9 @@ pub(crate) struct Delivery {
     pub(crate) next_attempt_ms: Option<i64>,
     /// Held back once by out-of-order chaos.
     pub(crate) held: bool,
+    /// The seed of this delivery's draws (its id, its chaos), from its workspace's seed and its
+    /// index among the workspace's deliveries ([`crate::determinism`]).
+    pub(crate) draws: u64,
 }
 
 impl Delivery {
@@ -192,7 +195,7 @@ pub(crate) async fn send(
     scheme: SignatureScheme,
     timeout: Duration,
 ) -> Answer {
-    let started = Instant::now();
+    let started = crate::clock::Stopwatch::start();
     let signed = a.signed_body.as_ref().unwrap_or(&a.body);
     let sig = signature::header(a.secret.as_bytes(), a.timestamp, signed, scheme);
     let headers = [

@@ -149,7 +149,7 @@ impl Sim {
                         .map(|n| ws.id(Kind::PhoneNumber, n).to_string()),
                     duration_sec: Some(campaign.duration_sec.unwrap_or_else(|| {
                         // Talk times vary per contact, deterministically.
-                        30 + (crate::store::seed::mix(ws.seed, u64::from(contact)) % 240) as u32
+                        30 + (crate::determinism::mix(ws.seed, u64::from(contact)) % 240) as u32
                     })),
                     ..Default::default()
                 };

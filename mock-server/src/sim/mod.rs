@@ -36,8 +36,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use parking_lot::Mutex;
-use rand::SeedableRng as _;
-use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::state::{AppState, Shared};
@@ -133,6 +131,8 @@ impl Job {
 struct Counters {
     events: u32,
     campaigns: u32,
+    /// Deliveries made for this workspace: the index of each one's draws (its id, its chaos).
+    deliveries: u64,
 }
 
 /// The mutable part, behind one lock that is never held across an `.await`.
@@ -148,8 +148,6 @@ struct SimState {
     chaos: WebhookChaos,
     /// Per endpoint, the delivery held back for out-of-order chaos.
     held: HashMap<String, u64>,
-    /// Delivery ids and chaos draws, seeded.
-    rng: ChaCha8Rng,
 }
 
 /// Why a control request about the simulation was refused.
@@ -236,7 +234,6 @@ impl Sim {
                 campaigns: Vec::new(),
                 chaos: WebhookChaos::default(),
                 held: HashMap::new(),
-                rng: ChaCha8Rng::seed_from_u64(crate::store::seed::mix(settings.seed, 0x5eb_400c)),
             }),
             run_lock: tokio::sync::Mutex::new(()),
             wake: tokio::sync::Notify::new(),

@@ -9,7 +9,6 @@ use super::{Job, Sim, SimError, SimState, events};
 use crate::state::AppState;
 use crate::store::Workspace;
 use crate::store::ids::Kind;
-use rand::RngExt as _;
 
 /// Deliveries kept in the log; beyond this the oldest finished ones are forgotten (pending ones
 /// never are).
@@ -79,7 +78,14 @@ impl Sim {
         for endpoint in targets {
             let dseq = st.next_delivery;
             st.next_delivery += 1;
-            let uuid = uuid::Builder::from_random_bytes(st.rng.random()).into_uuid();
+            // Drawn from this workspace's own sequence: another key's traffic changes nothing.
+            let counters = st.counters.entry(ws.key.clone()).or_default();
+            let draws = crate::determinism::draw(ws.seed, "webhook delivery", counters.deliveries);
+            counters.deliveries += 1;
+            let mut bytes = [0u8; 16];
+            bytes[..8].copy_from_slice(&crate::determinism::mix(draws, 1).to_le_bytes());
+            bytes[8..].copy_from_slice(&crate::determinism::mix(draws, 2).to_le_bytes());
+            let uuid = uuid::Builder::from_random_bytes(bytes).into_uuid();
             st.deliveries.insert(
                 dseq,
                 Delivery {
@@ -96,6 +102,7 @@ impl Sim {
                     state: DeliveryState::Pending,
                     next_attempt_ms: Some(at_ms),
                     held: false,
+                    draws,
                 },
             );
             st.delivery_by_id.insert(uuid, dseq);
@@ -166,12 +173,13 @@ impl Sim {
             // Out of order: hold a first attempt back until the next delivery to this endpoint
             // has gone out (or for REORDER_HOLD_MS, if none comes).
             let held_once = st.deliveries.get(&dseq).is_some_and(|d| d.held);
+            let draws = st.deliveries.get(&dseq).map_or(0, |d| d.draws);
             if first
                 && !manual
                 && !held_once
                 && chaos.reorder_rate > 0.0
                 && !st.held.contains_key(endpoint)
-                && st.rng.random_bool(chaos.reorder_rate)
+                && crate::determinism::chance(draws, "reorder", 0, chaos.reorder_rate)
             {
                 let at = due + REORDER_HOLD_MS;
                 if let Some(d) = st.deliveries.get_mut(&dseq) {
@@ -268,6 +276,7 @@ impl Sim {
                 chaos: fault,
             });
             let salt = d.salt();
+            let draws = d.draws;
             if delivered {
                 d.state = DeliveryState::Delivered;
                 d.next_attempt_ms = None;
@@ -307,7 +316,9 @@ impl Sim {
                     },
                 );
             }
-            delivered && !manual && dup_rate > 0.0 && st.rng.random_bool(dup_rate)
+            delivered
+                && !manual
+                && crate::determinism::chance(draws, "duplicate", u64::from(number), dup_rate)
         };
         if duplicate && let Some(out) = &out {
             let mut again = out.attempt(number + 1, t);

@@ -51,7 +51,7 @@ impl Sim {
             }
             None => format!(
                 "whsec_{:016x}",
-                crate::store::seed::mix(self.settings.seed, n ^ 0x5ec)
+                crate::determinism::mix(self.settings.seed, n ^ 0x5ec)
             ),
         };
         let ep = Endpoint {

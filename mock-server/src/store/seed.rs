@@ -32,21 +32,7 @@ pub(crate) struct SeedConfig {
 
 const DAY: i64 = 86_400;
 
-/// SplitMix64: a fixed, documented mixer, so derived seeds never change between Rust releases
-/// (std's `DefaultHasher` makes no such promise).
-pub(crate) fn mix(a: u64, b: u64) -> u64 {
-    let mut z = a ^ b.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// FNV-1a over the key's bytes.
-pub(crate) fn hash_str(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3)
-    })
-}
+use crate::determinism::mix;
 
 /// The monthly price of a number on the given line.
 fn monthly_cents(area: &AreaCode) -> i64 {
@@ -69,16 +55,24 @@ pub(crate) fn line_of(area: &'static AreaCode) -> Line {
     }
 }
 
-/// Inventory numbers per area code.
+/// Inventory numbers per area code (drawn; the 415 area code also offers
+/// [`EXAMPLE_INVENTORY_NUMBER`]).
 const INVENTORY_PER_AREA: u64 = 8;
+
+/// The number of the contract's purchase example (`buyPhoneNumber` in `spec/openapi.json`): every
+/// workspace's inventory offers it, so the contract's own example buys a number on a fresh
+/// workspace (D-NUMBERS). It is reserved before any number is drawn, so no seeded number,
+/// inventory entry or contact takes it.
+pub(crate) const EXAMPLE_INVENTORY_NUMBER: &str = "+14155550199";
 
 /// Builds the workspace of `key`.
 pub(crate) fn seed_workspace(cfg: &SeedConfig, key: &str) -> Workspace {
-    let ws_seed = mix(cfg.seed, hash_str(key));
+    let ws_seed = crate::determinism::workspace_seed(cfg.seed, key);
     let tag = ids::tag_from_hash(mix(ws_seed, 0x7A6));
     let anchor = cfg.anchor_secs;
     let company = fake_data::company(&mut rng_for(ws_seed, "company", 0));
     let mut taken: HashMap<String, ()> = HashMap::new();
+    taken.insert(EXAMPLE_INVENTORY_NUMBER.to_owned(), ());
     let mut fresh_phone = |rng: &mut Rng, area: &AreaCode| loop {
         let p = fake_data::phone_in(rng, area.country, area.area_code);
         if taken.insert(p.clone(), ()).is_none() {
@@ -153,6 +147,9 @@ pub(crate) fn seed_workspace(cfg: &SeedConfig, key: &str) -> Workspace {
             let mut rng = rng_for(ws_seed, "inventory", a as u64 * 1_000 + j);
             let number = fresh_phone(&mut rng, area);
             inventory.insert(number, line_of(area));
+        }
+        if area.country == "US" && area.area_code == "415" {
+            inventory.insert(EXAMPLE_INVENTORY_NUMBER.to_owned(), line_of(area));
         }
     }
 

@@ -25,7 +25,7 @@ pub(crate) enum StoreError {
     /// The request conflicts with the current state.
     #[error("{message}")]
     Conflict { message: String, details: Value },
-    /// A well-formed body refers to something that does not exist (422).
+    /// A well-formed body is invalid where the schema cannot say so (422).
     #[error("{reason}")]
     Invalid { pointer: String, reason: String },
 }
@@ -226,11 +226,15 @@ impl Workspace {
         let seq = self.require(Kind::PhoneNumber, id)?;
         let agent = match agent_id {
             None => None,
+            // An agent this workspace does not have (never had, deleted, another key's)
+            // conflicts with its state, like buying a number it does not offer (D-NUMBERS).
             Some(a) => Some(
                 self.resolve(Kind::Agent, a)
-                    .ok_or_else(|| StoreError::Invalid {
-                        pointer: "/agentId".to_owned(),
-                        reason: format!("no agent '{a}' in this workspace"),
+                    .ok_or_else(|| StoreError::Conflict {
+                        message: format!(
+                            "no agent '{a}' in this workspace; route to one of its agents, or null"
+                        ),
+                        details: serde_json::json!({ "agentId": a }),
                     })?,
             ),
         };
@@ -383,7 +387,7 @@ impl Workspace {
 
     /// The per-call seed that transcripts, costs and audio derive from.
     pub(crate) fn call_seed(&self, seq: u32) -> u64 {
-        super::seed::mix(self.seed, u64::from(seq))
+        crate::determinism::mix(self.seed, u64::from(seq))
     }
 
     /// The phone number on the other end of a call.
