@@ -48,21 +48,7 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    println!("vici-mock listening");
-    println!("  base URL     {}", server.base_url());
-    println!("  API key      {key}");
-    println!("  control API  {}", server.control_url());
-    println!(
-        "  webhooks     http://{}/settings/webhooks?key={key}",
-        server.addr()
-    );
-    println!(
-        "  try          curl -H 'Authorization: Bearer {key}' {}/calls",
-        server.base_url()
-    );
-    let stop = tokio::spawn(async {
-        let _ = tokio::signal::ctrl_c().await;
-    });
+    print_banner(&server, &key);
     tokio::select! {
         r = server.wait() => {
             if let Err(e) = r {
@@ -70,7 +56,53 @@ async fn main() -> std::process::ExitCode {
                 return std::process::ExitCode::from(1);
             }
         }
-        _ = stop => {}
+        () = stop_signal() => {}
     }
     std::process::ExitCode::SUCCESS
+}
+
+/// Where the mock is and how to try it. A closed stdout (`vici-mock | head -1`) is not an error:
+/// the mock goes on serving. An address on every interface (`0.0.0.0`) is shown as 127.0.0.1,
+/// which a browser or curl on the same machine can use.
+fn print_banner(server: &Server, key: &str) {
+    use std::io::Write as _;
+    let addr = mock_server::health::probe_addr(server.addr());
+    let base = format!("http://{addr}/api/v1");
+    let mut out = std::io::stdout().lock();
+    let mut lines = vec!["vici-mock listening".to_owned()];
+    if addr != server.addr() {
+        lines.push(format!(
+            "  listening on {} (every interface)",
+            server.addr()
+        ));
+    }
+    lines.extend([
+        format!("  base URL     {base}"),
+        format!("  API key      {key}"),
+        format!("  control API  http://{addr}/_mock"),
+        format!("  webhooks     http://{addr}/settings/webhooks?key={key}"),
+        format!("  try          curl -H 'Authorization: Bearer {key}' {base}/calls"),
+    ]);
+    for line in lines {
+        if writeln!(out, "{line}").is_err() {
+            return;
+        }
+    }
+    let _ = out.flush();
+}
+
+/// Ctrl-C (SIGINT) or, on Unix, SIGTERM: what `docker stop` and process managers send.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

@@ -124,15 +124,28 @@ impl Observation {
         let error_code = res.extensions().get::<ErrorCode>().map(|c| c.0);
         let elapsed = self.started.elapsed();
         let path = self.uri.path();
-        tracing::info!(
-            target: "vici_mock::request",
-            request_id = %self.request_id,
-            method = %self.method,
-            path = %path,
-            status,
-            error = error_code,
-            micros = elapsed.as_micros() as u64,
-        );
+        // Health probes (a container's HEALTHCHECK every few seconds) would drown the log.
+        if path == "/_mock/health" {
+            tracing::debug!(
+                target: "vici_mock::request",
+                request_id = %self.request_id,
+                method = %self.method,
+                path = %path,
+                status,
+                error = error_code,
+                micros = elapsed.as_micros() as u64,
+            );
+        } else {
+            tracing::info!(
+                target: "vici_mock::request",
+                request_id = %self.request_id,
+                method = %self.method,
+                path = %path,
+                status,
+                error = error_code,
+                micros = elapsed.as_micros() as u64,
+            );
+        }
         let (Some(received), Some(info)) = (self.received, info) else {
             return;
         };

@@ -298,3 +298,80 @@ fn logs_in_a_file_have_no_colours_and_no_empty_fields() {
         lines[1]
     );
 }
+
+#[test]
+fn a_closed_stdout_does_not_stop_it() {
+    // The pipe is closed before the banner is written (`vici-mock | true`): every banner line
+    // fails, and the mock must go on serving.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let mut child = mock(&["--listen", &port.to_string()], &[])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("runs");
+    drop(child.stdout.take());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "the mock died with its stdout"
+        );
+        assert!(Instant::now() < deadline, "the mock never listened");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        child.try_wait().expect("wait").is_none(),
+        "the mock died with its stdout"
+    );
+    let base = format!("http://127.0.0.1:{port}/api/v1");
+    assert_eq!(
+        get(&format!("{base}/agents"), Some("va_test_0123456789abcdef")).0,
+        200
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn sigterm_stops_it_and_every_interface_is_shown_as_loopback() {
+    let mut child = mock(&["--listen", "0.0.0.0:0"], &[])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("runs");
+    let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let banner: Vec<String> = lines.take(3).map(|l| l.expect("utf-8")).collect();
+    assert!(banner[1].contains("listening on 0.0.0.0:"), "{banner:?}");
+    let base = banner[2]
+        .trim()
+        .strip_prefix("base URL")
+        .expect("base URL")
+        .trim()
+        .to_owned();
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    assert_eq!(
+        get(&format!("{base}/agents"), Some("va_test_0123456789abcdef")).0,
+        200
+    );
+
+    let pid = child.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "SIGTERM did not stop the mock");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0), "{status:?}");
+}
