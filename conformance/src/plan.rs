@@ -2,8 +2,9 @@
 //! as proptest strategies (shrinkable), all built from the operation's schemas.
 //!
 //! Domain knowledge that the schemas cannot express lives here, each rule citing its decision:
-//! which fixture a path id or a body reference must name (D-IDS, D-NUMBERS), that `dateTo` is not
-//! before `dateFrom` (D-TIME), and what a CSV body must look like (D-CONTACTS).
+//! which fixture a path id or a body reference must name (D-IDS, D-NUMBERS) and what a CSV body
+//! must look like (D-CONTACTS). Reversed `dateFrom`/`dateTo` bounds are valid input (an empty
+//! window, D-TIME), so drafts keep them.
 //!
 //! Safe runs: updates aim only at the agents and numbers the run created for itself
 //! ([`crate::owned`]), routing names only those agents, and every name the run gives starts
@@ -167,20 +168,6 @@ impl Planner {
     /// Domain rules for drafts meant to be valid.
     fn fix(&self, op: &Operation, n: usize, d: &mut Draft) {
         match op.id.as_str() {
-            // D-TIME: dateTo before dateFrom is a 400 the schema cannot express.
-            "listCalls" => {
-                let get = |k: &str| d.query.iter().position(|(q, _)| q == k);
-                if let (Some(f), Some(t)) = (get("dateFrom"), get("dateTo")) {
-                    let (a, b) = (parse_ts(&d.query[f].1), parse_ts(&d.query[t].1));
-                    if let (Some(a), Some(b)) = (a, b)
-                        && b < a
-                    {
-                        let tmp = d.query[f].1.clone();
-                        d.query[f].1 = d.query[t].1.clone();
-                        d.query[t].1 = tmp;
-                    }
-                }
-            }
             // D-NUMBERS: routing must name an agent of this workspace (or null); the run routes
             // only to agents it created.
             "updatePhoneNumber" => {
@@ -612,8 +599,4 @@ impl Planner {
         let negative = proptest::strategy::Union::new(negatives).boxed();
         prop_oneof![positive, negative].boxed()
     }
-}
-
-fn parse_ts(s: &str) -> Option<time::OffsetDateTime> {
-    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
 }

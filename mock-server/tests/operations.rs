@@ -183,6 +183,42 @@ async fn buying_a_number_moves_it_from_inventory_and_a_second_purchase_conflicts
 }
 
 #[tokio::test]
+async fn the_contracts_purchase_example_buys_a_number_in_every_fresh_workspace() {
+    // D-NUMBERS: every workspace's inventory offers the number of the contract's example, so
+    // the example succeeds once per workspace (and then conflicts, like any second purchase).
+    let m = Mock::start().await;
+    let (_, doc) = m.get("/openapi.json").await;
+    let example = doc["paths"]["/phone-numbers"]["post"]["requestBody"]["content"]
+        ["application/json"]["examples"]["buy"]["value"]
+        .clone();
+    let number = example["number"].as_str().unwrap().to_owned();
+    for key in [KEY, KEY_B] {
+        let (_, inv) = send(m.req_as(
+            key,
+            Method::GET,
+            "/phone-numbers/inventory/search?country=US&areaCode=415&limit=100",
+        ))
+        .await;
+        assert!(
+            inv["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n["number"] == number.as_str()),
+            "{key}: {inv}"
+        );
+        let (s, bought) = send(m.req_as(key, Method::POST, "/phone-numbers").json(&example)).await;
+        assert_eq!(
+            (s, bought["number"].as_str()),
+            (201, Some(number.as_str())),
+            "{bought}"
+        );
+        let (s, again) = send(m.req_as(key, Method::POST, "/phone-numbers").json(&example)).await;
+        assert_error(s, &again, 409, "conflict");
+    }
+}
+
+#[tokio::test]
 async fn routing_assigns_clears_and_follows_agent_deletion() {
     let m = Mock::start().await;
     let (_, numbers) = m.get("/phone-numbers").await;
@@ -205,8 +241,8 @@ async fn routing_assigns_clears_and_follows_agent_deletion() {
             json!({ "agentId": "agt_nope00000000" }),
         )
         .await;
-    let details = assert_error(s, &body, 422, "validation_error");
-    assert_eq!(details["violations"][0]["pointer"], "/agentId");
+    let details = assert_error(s, &body, 409, "conflict");
+    assert_eq!(details["agentId"], "agt_nope00000000");
 
     m.patch_json(&format!("/phone-numbers/{pn}"), json!({ "agentId": agt }))
         .await;
