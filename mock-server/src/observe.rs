@@ -124,27 +124,25 @@ impl Observation {
         let error_code = res.extensions().get::<ErrorCode>().map(|c| c.0);
         let elapsed = self.started.elapsed();
         let path = self.uri.path();
-        // Health probes (a container's HEALTHCHECK every few seconds) would drown the log.
+        // One log line per request; health probes (a container's HEALTHCHECK every few seconds)
+        // at debug, or they would drown the log.
+        macro_rules! request_line {
+            ($level:ident) => {
+                tracing::$level!(
+                    target: "vici_mock::request",
+                    request_id = %self.request_id,
+                    method = %self.method,
+                    path = %path,
+                    status,
+                    error = error_code,
+                    micros = elapsed.as_micros() as u64,
+                )
+            };
+        }
         if path == "/_mock/health" {
-            tracing::debug!(
-                target: "vici_mock::request",
-                request_id = %self.request_id,
-                method = %self.method,
-                path = %path,
-                status,
-                error = error_code,
-                micros = elapsed.as_micros() as u64,
-            );
+            request_line!(debug);
         } else {
-            tracing::info!(
-                target: "vici_mock::request",
-                request_id = %self.request_id,
-                method = %self.method,
-                path = %path,
-                status,
-                error = error_code,
-                micros = elapsed.as_micros() as u64,
-            );
+            request_line!(info);
         }
         let (Some(received), Some(info)) = (self.received, info) else {
             return;
