@@ -102,6 +102,10 @@ fn refusal_of(head: &[u8]) -> Option<ApiError> {
         .strip_prefix(b"HTTP/1.1 ")
         .or_else(|| head.strip_prefix(b"HTTP/1.0 "))?
         .get(..3)?;
+    // Every answer's head passes here: leave the ordinary ones before any scanning.
+    if !matches!(status, b"400" | b"414" | b"431") {
+        return None;
+    }
     let end = head.windows(4).position(|w| w == b"\r\n\r\n")?;
     let lower = head[..end].to_ascii_lowercase();
     let bare = !lower.windows(13).any(|w| w == b"content-type:")
