@@ -1,5 +1,6 @@
 //! The state shared by every request: contract, store, clock, limiter, journal, signer, config.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
@@ -13,7 +14,7 @@ use crate::journal::Journal;
 use crate::rate_limit::RateLimiter;
 use crate::signing::UrlSigner;
 use crate::sim::{Sim, SimSettings};
-use crate::store::{SeedConfig, Store};
+use crate::store::{Preset, SeedConfig, Store};
 
 /// Everything a request may touch, behind one `Arc`.
 pub struct AppState {
@@ -79,6 +80,16 @@ pub enum ConfigError {
         /// The value given.
         value: String,
         /// Why not.
+        reason: String,
+    },
+    /// A `--fixtures` or `--state` file cannot be used.
+    #[error("load {name} '{path}': {reason}")]
+    Preset {
+        /// The flag or variable.
+        name: String,
+        /// The file.
+        path: String,
+        /// Why not: where in the file and what is wrong.
         reason: String,
     },
     /// `--key-policy strict` without any `--api-key`.
@@ -161,16 +172,18 @@ impl AppState {
             .signing_secret
             .clone()
             .unwrap_or_else(|| format!("vici-mock-signing-{}", config.seed));
+        let seed = SeedConfig {
+            seed: config.seed,
+            agents: config.agents,
+            numbers: config.numbers,
+            contacts: config.contacts,
+            calls: config.calls,
+            anchor_secs: start_ms.div_euclid(1000),
+        };
+        let presets = presets_from(&config, &seed)?;
         Ok(Arc::new(AppState {
             contract: Contract::v1(),
-            store: Store::new(SeedConfig {
-                seed: config.seed,
-                agents: config.agents,
-                numbers: config.numbers,
-                contacts: config.contacts,
-                calls: config.calls,
-                anchor_secs: start_ms.div_euclid(1000),
-            }),
+            store: Store::new(seed, presets),
             clock,
             limiter: RateLimiter::new(config.rate_limit, 60_000),
             journal: Journal::new(config.journal_capacity),
@@ -182,6 +195,49 @@ impl AppState {
             chaos,
         }))
     }
+}
+
+/// The workspaces of `--fixtures` and `--state`, by key.
+fn presets_from(
+    config: &Config,
+    seed: &SeedConfig,
+) -> Result<HashMap<String, Preset>, ConfigError> {
+    let fail = |id: &str, path: &std::path::Path, reason: String| ConfigError::Preset {
+        name: config.origins.name(id),
+        path: path.display().to_string(),
+        reason,
+    };
+    let read = |id: &str, path: &std::path::Path| {
+        std::fs::read_to_string(path).map_err(|e| fail(id, path, format!("cannot read it: {e}")))
+    };
+    let mut presets = HashMap::new();
+    if let Some(path) = &config.fixtures {
+        let text = read("fixtures", path)?;
+        let json = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        presets = crate::store::presets::from_fixtures(&text, json, seed)
+            .map_err(|e| fail("fixtures", path, e.to_string()))?;
+    }
+    if let Some(path) = &config.state {
+        let text = read("state", path)?;
+        let states =
+            crate::store::presets::from_state(&text).map_err(|e| fail("state", path, e))?;
+        for (key, preset) in states {
+            if presets.contains_key(&key) {
+                return Err(fail(
+                    "state",
+                    path,
+                    format!(
+                        "{key} is in the fixtures too ({}); give each key one start",
+                        config.origins.name("fixtures")
+                    ),
+                ));
+            }
+            presets.insert(key, preset);
+        }
+    }
+    Ok(presets)
 }
 
 /// The HTTP chaos of the command line.

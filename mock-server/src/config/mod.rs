@@ -122,6 +122,17 @@ pub struct Config {
     #[arg(long, env = "VICI_MOCK_SIGNING_SECRET")]
     pub signing_secret: Option<String>,
 
+    /// Workspaces written by hand, YAML or JSON (by the file's extension; the format is
+    /// mock-server/fixtures.schema.json, an example mock-server/examples/fixtures.yaml). Keys
+    /// listed there start from that data, again after every reset; other keys are seeded.
+    #[arg(long, env = "VICI_MOCK_FIXTURES", value_name = "FILE")]
+    pub fixtures: Option<std::path::PathBuf>,
+
+    /// State to start from: a document of GET /_mock/state, or a JSON array of them. Each key
+    /// in it starts from its export, again after every reset.
+    #[arg(long, env = "VICI_MOCK_STATE", value_name = "FILE")]
+    pub state: Option<std::path::PathBuf>,
+
     /// Requests kept in the journal (a ring buffer; 0 turns it off).
     #[arg(long, env = "VICI_MOCK_JOURNAL_CAPACITY", default_value_t = 10_000)]
     pub journal_capacity: usize,

@@ -189,7 +189,22 @@ async fn export(
 /// takes up to 1 GiB, far above v1's body limits, and says so in the error shape when exceeded.
 const STATE_LIMIT: usize = 1 << 30;
 
-async fn import(State(st): State<Shared>, req: axum::extract::Request) -> Response {
+async fn import(
+    State(st): State<Shared>,
+    q: Result<Query<KeyQuery>, axum::extract::rejection::QueryRejection>,
+    req: axum::extract::Request,
+) -> Response {
+    let as_key = match q {
+        Ok(Query(q)) => q.key,
+        Err(e) => return query_rejected(&e).into_response(),
+    };
+    if let Some(key) = as_key.as_deref().filter(|k| !crate::auth::well_formed(k)) {
+        return query_error(
+            "key",
+            format!("'{key}' is not a well-formed API key (va_ then 16 to 64 letters, digits or underscores)"),
+        )
+        .into_response();
+    }
     let body = match axum::body::to_bytes(req.into_body(), STATE_LIMIT).await {
         Ok(b) => b,
         Err(_) => return ApiError::too_large(STATE_LIMIT).into_response(),
@@ -199,7 +214,13 @@ async fn import(State(st): State<Shared>, req: axum::extract::Request) -> Respon
         Err(e) => return bad_request(format!("request body is not JSON: {e}")).into_response(),
     };
     match crate::store::snapshot::import(&value) {
-        Ok(ws) => {
+        Ok(mut ws) => {
+            // Under another key the copy gets that key's tag, so its ids are that workspace's
+            // ids; its seed stays, so every transcript, cost and recording is the same.
+            if let Some(key) = as_key.filter(|k| *k != ws.key) {
+                ws.tag = crate::store::seed::identity(st.config.seed, &key).1;
+                ws.key = key;
+            }
             let key = ws.key.clone();
             // A workspace's tag is in every id it hands out and finds its recordings; a copy
             // imported under another key must not take over the original's tag.

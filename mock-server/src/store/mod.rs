@@ -7,8 +7,10 @@
 //! turn every later request of that key into a 500.
 
 pub(crate) mod call_index;
+pub(crate) mod fixtures;
 pub(crate) mod ids;
 pub(crate) mod model;
+pub(crate) mod presets;
 pub(crate) mod seed;
 pub(crate) mod snapshot;
 pub(crate) mod workspace;
@@ -20,6 +22,7 @@ use parking_lot::{Mutex, RwLock};
 
 use crate::state::Shared;
 
+pub(crate) use presets::Preset;
 pub(crate) use seed::SeedConfig;
 pub(crate) use workspace::{StoreError, Workspace};
 
@@ -32,6 +35,8 @@ type Seeding = Arc<tokio::sync::OnceCell<SharedWorkspace>>;
 /// Every workspace of the running mock.
 pub(crate) struct Store {
     seed: RwLock<SeedConfig>,
+    /// Keys that start from a preset rather than seeded data.
+    presets: HashMap<String, Preset>,
     /// Keys whose workspace is being seeded right now.
     seeding: Mutex<HashMap<String, Seeding>>,
     by_key: RwLock<HashMap<String, SharedWorkspace>>,
@@ -40,10 +45,12 @@ pub(crate) struct Store {
 }
 
 impl Store {
-    /// An empty store that seeds workspaces with `seed`.
-    pub(crate) fn new(seed: SeedConfig) -> Store {
+    /// An empty store that seeds workspaces with `seed`, and makes those of the keys in
+    /// `presets` from them.
+    pub(crate) fn new(seed: SeedConfig, presets: HashMap<String, Preset>) -> Store {
         Store {
             seed: RwLock::new(seed),
+            presets,
             seeding: Mutex::new(HashMap::new()),
             by_key: RwLock::new(HashMap::new()),
             by_tag: RwLock::new(HashMap::new()),
@@ -57,7 +64,10 @@ impl Store {
             return ws.clone();
         }
         let cfg = self.seed.read().clone();
-        let fresh = seed::seed_workspace(&cfg, key);
+        let fresh = match self.presets.get(key) {
+            Some(preset) => presets::make(&cfg, key, preset),
+            None => seed::seed_workspace(&cfg, key),
+        };
         self.insert(fresh)
     }
 
