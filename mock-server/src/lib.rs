@@ -16,7 +16,7 @@ pub(crate) mod csv_import;
 pub(crate) mod detail_cache;
 pub(crate) mod determinism;
 pub(crate) mod error;
-pub(crate) mod fake_data;
+pub(crate) mod fake;
 pub(crate) mod front;
 pub mod health;
 pub(crate) mod http;
@@ -32,16 +32,9 @@ pub(crate) mod signing;
 pub(crate) mod sim;
 pub mod state;
 pub(crate) mod store;
-pub(crate) mod transcript;
-
-/// Test-only hooks: a sender or a signer that misbehaves on purpose, for proving a runner's
-/// checks. Not reachable through the `vici-mock` binary (see `Config::outgoing_hook` and
-/// `Config::signing_faults`).
 #[doc(hidden)]
-pub mod test_hooks {
-    pub use crate::signing::SigningFaults;
-    pub use crate::sim::tamper::{OutgoingHook, Tamper};
-}
+pub mod test_hooks;
+pub(crate) mod transcript;
 
 pub use app::{app, serve};
 pub use config::{Config, KeyPolicy};

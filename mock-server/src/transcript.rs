@@ -42,7 +42,7 @@ use std::fmt::Write as _;
 
 use rand::RngExt as _;
 
-use crate::fake_data::{Rng, clip, first_name, pick, rng_for};
+use crate::fake::{Rng, clip, first_name, pick, rng_for};
 
 /// Who is speaking in a [`Turn`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1233,7 +1233,7 @@ mod tests {
 
     #[test]
     fn every_seeded_role_gets_a_sensible_theme() {
-        use crate::fake_data::{agent_profile, first_name};
+        use crate::fake::{agent_profile, first_name};
         let mut themes = std::collections::BTreeSet::new();
         for i in 0..200 {
             let p = agent_profile(&mut rng_for(5, "agent", i), "Acme");

@@ -7,8 +7,9 @@ use axum::response::Response;
 
 use super::Input;
 use crate::audio::{RangeRequest, Recording, parse_range};
+use crate::clock::Timestamp;
 use crate::error::ApiError;
-use crate::render::{transcript_of, ts};
+use crate::render::transcript_of;
 use crate::signing::UrlCheck;
 use crate::store::StoreError;
 use crate::store::ids::Kind;
@@ -34,7 +35,9 @@ pub(super) fn get(input: &Input<'_>) -> Result<Response, ApiError> {
     ) {
         UrlCheck::Valid => {}
         UrlCheck::Invalid => return Err(ApiError::invalid_signature()),
-        UrlCheck::Expired(at) => return Err(ApiError::url_expired(ts(at).as_str())),
+        UrlCheck::Expired(at) => {
+            return Err(ApiError::url_expired(Timestamp::from_secs(at).as_str()));
+        }
     }
     let Some(ws) = &input.workspace else {
         return Err(not_found().into());

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::fake_data::AREA_CODES;
+use crate::fake::AREA_CODES;
 use crate::store::Workspace;
 use crate::store::call_index::CallIndex;
 use crate::store::model::{

@@ -27,7 +27,6 @@ mod outbox;
 mod registry;
 mod schedule;
 pub(crate) mod signature;
-pub mod tamper;
 
 pub(crate) use outbox::{DeliveryFilter, Emitted};
 pub(crate) use registry::EndpointRequest;
@@ -94,8 +93,8 @@ pub(crate) struct SimSettings {
     pub(crate) seed: u64,
     /// When the virtual clock starts (ms): the creation time of the `--webhook` endpoints.
     pub(crate) start_ms: i64,
-    /// The test-only hook on outgoing attempts (`tamper.rs`); `None` outside tests.
-    pub(crate) hook: Option<tamper::OutgoingHook>,
+    /// The test-only hook on outgoing attempts (`test_hooks.rs`); `None` outside tests.
+    pub(crate) hook: Option<crate::test_hooks::OutgoingHook>,
 }
 
 /// Something that happens at a time.
