@@ -5,7 +5,6 @@
 //! speaks v1's error shape so clients handle both the same way.
 
 pub(crate) mod sim_routes;
-mod snapshot;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -182,7 +181,7 @@ async fn export(
             .into_response();
     };
     let ws = st.store.workspace(&key);
-    let doc = snapshot::export(&ws.read());
+    let doc = crate::store::snapshot::export(&ws.read());
     ok(doc)
 }
 
@@ -199,7 +198,7 @@ async fn import(State(st): State<Shared>, req: axum::extract::Request) -> Respon
         Ok(v) => v,
         Err(e) => return bad_request(format!("request body is not JSON: {e}")).into_response(),
     };
-    match snapshot::import(&value) {
+    match crate::store::snapshot::import(&value) {
         Ok(ws) => {
             let key = ws.key.clone();
             // A workspace's tag is in every id it hands out and finds its recordings; a copy

@@ -10,6 +10,7 @@ pub(crate) mod call_index;
 pub(crate) mod ids;
 pub(crate) mod model;
 pub(crate) mod seed;
+pub(crate) mod snapshot;
 pub(crate) mod workspace;
 
 use std::collections::HashMap;

@@ -65,12 +65,23 @@ const INVENTORY_PER_AREA: u64 = 8;
 /// inventory entry or contact takes it.
 pub(crate) const EXAMPLE_INVENTORY_NUMBER: &str = "+14155550199";
 
+/// The seed of `key`'s workspace and the tag in its ids: the same whatever the workspace starts
+/// from (seeded data, fixtures, or an export imported under this key).
+pub(crate) fn identity(root_seed: u64, key: &str) -> (u64, String) {
+    let ws_seed = crate::determinism::workspace_seed(root_seed, key);
+    (ws_seed, ids::tag_from_hash(mix(ws_seed, 0x7A6)))
+}
+
+/// The company of a workspace whose seed is `ws_seed`.
+pub(crate) fn company_of(ws_seed: u64) -> String {
+    fake::company(&mut rng_for(ws_seed, "company", 0))
+}
+
 /// Builds the workspace of `key`.
 pub(crate) fn seed_workspace(cfg: &SeedConfig, key: &str) -> Workspace {
-    let ws_seed = crate::determinism::workspace_seed(cfg.seed, key);
-    let tag = ids::tag_from_hash(mix(ws_seed, 0x7A6));
+    let (ws_seed, tag) = identity(cfg.seed, key);
     let anchor = cfg.anchor_secs;
-    let company = fake::company(&mut rng_for(ws_seed, "company", 0));
+    let company = company_of(ws_seed);
     let mut taken: HashMap<String, ()> = HashMap::new();
     taken.insert(EXAMPLE_INVENTORY_NUMBER.to_owned(), ());
     let mut fresh_phone = |rng: &mut Rng, area: &AreaCode| loop {

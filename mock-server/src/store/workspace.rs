@@ -65,7 +65,52 @@ pub(crate) struct Workspace {
     index: CallIndex,
 }
 
+/// A workspace's records without its indexes, for building one from several sources (a seeded
+/// workspace with fixtures added).
+#[derive(Debug, Default)]
+pub(crate) struct Parts {
+    pub(crate) agents: Vec<AgentRec>,
+    pub(crate) numbers: Vec<NumberRec>,
+    pub(crate) inventory: BTreeMap<String, Line>,
+    pub(crate) contacts: Vec<ContactRec>,
+    pub(crate) by_phone: HashMap<String, u32>,
+    pub(crate) contact_lists: Vec<ContactListRec>,
+    pub(crate) calls: Vec<CallRec>,
+}
+
 impl Workspace {
+    /// Takes the workspace apart into its records (indexes are rebuilt by [`Workspace::from_records`]).
+    pub(crate) fn into_parts(self) -> Parts {
+        Parts {
+            agents: self.agents,
+            numbers: self.numbers,
+            inventory: self.inventory,
+            contacts: self.contacts,
+            by_phone: self.by_phone,
+            contact_lists: self.contact_lists,
+            calls: self.calls,
+        }
+    }
+
+    /// Assembles a workspace from its records, building the call indexes.
+    pub(crate) fn from_records(key: String, tag: String, seed: u64, company: String, p: Parts) -> Workspace {
+        let index = CallIndex::build(&p.calls);
+        Workspace::from_parts(
+            key,
+            tag,
+            seed,
+            company,
+            p.agents,
+            p.numbers,
+            p.inventory,
+            p.contacts,
+            p.by_phone,
+            p.contact_lists,
+            p.calls,
+            index,
+        )
+    }
+
     /// Assembles a workspace from seeded or imported parts.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn from_parts(
@@ -159,8 +204,7 @@ impl Workspace {
         body: &Map<String, Value>,
         now: i64,
     ) -> Result<u32, StoreError> {
-        let mut data = default_agent(&self.company);
-        apply_agent_fields(&mut data, body)?;
+        let data = agent_data(&self.company, body)?;
         let seq = self.agents.len() as u32;
         self.agents.push(AgentRec {
             script: AgentScript::of(&data),
@@ -413,6 +457,13 @@ impl Workspace {
         f(&mut self.calls[seq as usize]);
         self.index.insert(&self.calls, seq);
     }
+}
+
+/// An agent's fields from a validated `AgentCreate` body, with the defaults of `POST /agents`.
+pub(crate) fn agent_data(company: &str, body: &Map<String, Value>) -> Result<AgentData, StoreError> {
+    let mut data = default_agent(company);
+    apply_agent_fields(&mut data, body)?;
+    Ok(data)
 }
 
 /// The defaults of `POST /agents` for omitted fields (documented in `AgentCreate`).

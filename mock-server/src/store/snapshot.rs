@@ -117,7 +117,7 @@ struct CallSnap {
 }
 
 /// The workspace as a JSON document.
-pub(super) fn export(ws: &Workspace) -> Value {
+pub(crate) fn export(ws: &Workspace) -> Value {
     let mut scripts: Vec<Arc<AgentScript>> = Vec::new();
     let mut script_ix: HashMap<*const AgentScript, usize> = HashMap::new();
     let mut intern = |s: &Arc<AgentScript>| -> usize {
@@ -234,7 +234,7 @@ fn check(ok: bool, what: impl FnOnce() -> String) -> Result<(), String> {
 }
 
 /// A workspace from a document made by [`export`]; every cross-reference is checked.
-pub(super) fn import(doc: &Value) -> Result<Workspace, String> {
+pub(crate) fn import(doc: &Value) -> Result<Workspace, String> {
     let snap: Snapshot = serde_json::from_value(doc.clone()).map_err(|e| e.to_string())?;
     check(snap.version == VERSION, || {
         format!(
