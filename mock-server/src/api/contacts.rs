@@ -9,9 +9,9 @@ use spec::rules::CSV_MAX_ROWS;
 
 use super::{Input, json};
 use crate::clock::Timestamp;
-use crate::csv_import::{CsvRejection, parse_contacts_csv};
 use crate::error::ApiError;
 use crate::render::{self, ListOut};
+use crate::store::csv_import::{CsvRejection, parse_contacts_csv};
 use crate::store::ids::Kind;
 
 /// `listContacts`.

@@ -1,16 +1,16 @@
 //! `GET`/`HEAD /calls/{id}/recording.wav`: the signed-URL check, byte ranges, and the audio
-//! streamed from `crate::audio`.
+//! streamed from `crate::derive::audio`.
 
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use super::Input;
-use crate::audio::{RangeRequest, Recording, parse_range};
 use crate::clock::Timestamp;
+use crate::derive::audio::{RangeRequest, Recording, parse_range};
+use crate::derive::signing::UrlCheck;
 use crate::error::ApiError;
 use crate::render::transcript_of;
-use crate::signing::UrlCheck;
 use crate::store::StoreError;
 use crate::store::ids::Kind;
 

@@ -12,6 +12,15 @@ pub mod values;
 
 pub use load::{LoadError, Origins};
 
+/// Whether `key` has the shape of an API key: `va_` then 16 to 64 letters, digits or
+/// underscores (D-AUTH).
+pub(crate) fn well_formed_key(key: &str) -> bool {
+    key.strip_prefix("va_").is_some_and(|rest| {
+        (16..=64).contains(&rest.len())
+            && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    })
+}
+
 /// The address the mock listens on when no `--listen` is given.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:4010";
 /// The ready-made key printed at start-up. Any well-formed key works in the open key policy.

@@ -16,8 +16,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
-use crate::journal::{JournalFilter, StatusFilter};
 use crate::state::Shared;
+use crate::store::journal::{JournalFilter, StatusFilter};
 
 /// The control routes, to be nested under `/_mock`.
 pub(crate) fn routes() -> Router<Shared> {
@@ -248,7 +248,7 @@ async fn advance(State(st): State<Shared>, ControlBody(body): ControlBody) -> Re
     match st.clock.advance((seconds * 1000.0).round() as i64) {
         Ok(_) => {
             // Everything due by the new time happens before the answer.
-            st.sim.run_due(&st).await;
+            st.sim.run_due(&st.sim_env()).await;
             ok(serde_json::to_value(st.clock.snapshot()).unwrap_or(Value::Null))
         }
         Err(e) => bad_request(e.to_string()).into_response(),
@@ -257,13 +257,13 @@ async fn advance(State(st): State<Shared>, ControlBody(body): ControlBody) -> Re
 
 async fn freeze(State(st): State<Shared>) -> Response {
     st.clock.freeze();
-    st.sim.run_due(&st).await;
+    st.sim.run_due(&st.sim_env()).await;
     ok(serde_json::to_value(st.clock.snapshot()).unwrap_or(Value::Null))
 }
 
 async fn unfreeze(State(st): State<Shared>) -> Response {
     st.clock.unfreeze();
-    st.sim.run_due(&st).await;
+    st.sim.run_due(&st.sim_env()).await;
     ok(serde_json::to_value(st.clock.snapshot()).unwrap_or(Value::Null))
 }
 

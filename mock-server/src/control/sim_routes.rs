@@ -19,8 +19,9 @@ use crate::sim::{
     DeliveryFilter, EndpointRequest, SimError, WebhookChaos, campaigns, events, lifecycle,
 };
 use crate::state::Shared;
+use crate::state::workspace_seeded;
+use crate::store::SharedWorkspace;
 use crate::store::ids::{self, Kind};
-use crate::store::{SharedWorkspace, workspace_seeded};
 
 /// The simulation's routes, to be merged into the control router.
 pub(crate) fn routes() -> Router<Shared> {
@@ -102,12 +103,12 @@ pub(crate) fn check_key<'a>(
         KeyIn::Query => super::query_error("key", reason),
     };
     let key = key.ok_or_else(|| refuse("required: the API key whose workspace this is about"))?;
-    if !crate::auth::well_formed(key) {
+    if !crate::policy::auth::well_formed(key) {
         return Err(refuse(
             "not a well-formed API key (va_ followed by 16 to 64 letters, digits or underscores)",
         ));
     }
-    if crate::auth::authenticate(st, Some(&format!("Bearer {key}"))).is_err() {
+    if crate::policy::auth::authenticate(&st.config, Some(&format!("Bearer {key}"))).is_err() {
         return Err(refuse("not accepted by the mock's key policy"));
     }
     Ok(key)
@@ -146,9 +147,11 @@ async fn start_call(State(st): State<Shared>, ControlBody(body): ControlBody) ->
         let ws = workspace_of(&st, req.key.as_deref(), KeyIn::Body).await?;
         let seq = {
             let mut w = ws.write();
-            st.sim.start_call(&st, &mut w, &req).map_err(sim_error)?
+            st.sim
+                .start_call(&st.sim_env(), &mut w, &req)
+                .map_err(sim_error)?
         };
-        st.sim.run_due(&st).await;
+        st.sim.run_due(&st.sim_env()).await;
         let w = ws.read();
         Ok::<_, ApiError>(created(
             serde_json::to_value(render::call_summary(&w, seq)).unwrap_or(Value::Null),
@@ -165,9 +168,11 @@ async fn start_campaign(State(st): State<Shared>, ControlBody(body): ControlBody
         let ws = workspace_of(&st, req.key.as_deref(), KeyIn::Body).await?;
         let seq = {
             let w = ws.read();
-            st.sim.start_campaign(&st, &w, &req).map_err(sim_error)?
+            st.sim
+                .start_campaign(&st.sim_env(), &w, &req)
+                .map_err(sim_error)?
         };
-        st.sim.run_due(&st).await;
+        st.sim.run_due(&st.sim_env()).await;
         let w = ws.read();
         let view = campaign_view(&st, &w, seq).unwrap_or(Value::Null);
         Ok::<_, ApiError>(created(view))
@@ -239,8 +244,10 @@ async fn resume_campaign(
             let w = ws.read();
             (w.key.clone(), campaign_seq(&id, &w)?)
         };
-        st.sim.resume_campaign(&st, &key, seq).map_err(sim_error)?;
-        st.sim.run_due(&st).await;
+        st.sim
+            .resume_campaign(&st.sim_env(), &key, seq)
+            .map_err(sim_error)?;
+        st.sim.run_due(&st.sim_env()).await;
         let w = ws.read();
         let view = campaign_view(&st, &w, seq).unwrap_or(Value::Null);
         Ok::<_, ApiError>(ok(view))
@@ -262,9 +269,9 @@ async fn trigger(State(st): State<Shared>, ControlBody(body): ControlBody) -> Re
         let ws = workspace_of(&st, req.key.as_deref(), KeyIn::Body).await?;
         let emitted = {
             let w = ws.read();
-            st.sim.trigger(&st, &w, req).map_err(sim_error)?
+            st.sim.trigger(&st.sim_env(), &w, req).map_err(sim_error)?
         };
-        st.sim.run_due(&st).await;
+        st.sim.run_due(&st.sim_env()).await;
         Ok::<_, ApiError>(created(json!({
             "event": emitted.payload,
             "deliveries": emitted.deliveries,
@@ -372,10 +379,10 @@ async fn get_delivery(State(st): State<Shared>, Path(id): Path<String>) -> Respo
 }
 
 async fn redeliver(State(st): State<Shared>, Path(id): Path<String>) -> Response {
-    if let Err(e) = st.sim.redeliver(&st, &id) {
+    if let Err(e) = st.sim.redeliver(&st.sim_env(), &id) {
         return sim_error(e).into_response();
     }
-    st.sim.run_due(&st).await;
+    st.sim.run_due(&st.sim_env()).await;
     match st.sim.delivery(&id) {
         Some(d) => ok(d),
         None => {
@@ -391,7 +398,7 @@ async fn redeliver(State(st): State<Shared>, Path(id): Path<String>) -> Response
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ChaosDoc {
     #[serde(flatten)]
-    http: crate::chaos::HttpChaos,
+    http: crate::policy::chaos::HttpChaos,
     #[serde(default)]
     webhooks: WebhookChaos,
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::cost;
+use crate::derive::cost;
 use crate::fake;
 use crate::store::Workspace;
 use crate::store::ids::Kind;

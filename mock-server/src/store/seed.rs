@@ -15,8 +15,9 @@ use super::model::{
     FailureReason, KnowledgeEntry, Line, NumberRec, PlaybookStep, Transfer, Voice,
 };
 use super::workspace::Workspace;
+use crate::derive::cost;
 use crate::fake::{self, AREA_CODES, AreaCode, Rng, rng_for};
-use crate::{cost, store::ids};
+use crate::store::ids;
 
 /// How big a seeded workspace is, and where its timeline sits.
 #[derive(Debug, Clone)]

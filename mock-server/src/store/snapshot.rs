@@ -242,7 +242,7 @@ pub(crate) fn import(doc: &Value) -> Result<Workspace, String> {
             snap.version
         )
     })?;
-    check(crate::auth::well_formed(&snap.key), || {
+    check(crate::config::well_formed_key(&snap.key), || {
         "key is not a well-formed API key".to_owned()
     })?;
     check(

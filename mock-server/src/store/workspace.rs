@@ -14,7 +14,7 @@ use super::ids::{self, Kind};
 use super::model::{
     AgentData, AgentRec, AgentScript, CallRec, ContactListRec, ContactRec, Line, NumberRec,
 };
-use crate::csv_import::ParsedCsv;
+use crate::store::csv_import::ParsedCsv;
 
 /// Why a store operation was refused. The API layer maps each to its error response.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -93,7 +93,13 @@ impl Workspace {
     }
 
     /// Assembles a workspace from its records, building the call indexes.
-    pub(crate) fn from_records(key: String, tag: String, seed: u64, company: String, p: Parts) -> Workspace {
+    pub(crate) fn from_records(
+        key: String,
+        tag: String,
+        seed: u64,
+        company: String,
+        p: Parts,
+    ) -> Workspace {
         let index = CallIndex::build(&p.calls);
         Workspace::from_parts(
             key,
@@ -460,7 +466,10 @@ impl Workspace {
 }
 
 /// An agent's fields from a validated `AgentCreate` body, with the defaults of `POST /agents`.
-pub(crate) fn agent_data(company: &str, body: &Map<String, Value>) -> Result<AgentData, StoreError> {
+pub(crate) fn agent_data(
+    company: &str,
+    body: &Map<String, Value>,
+) -> Result<AgentData, StoreError> {
     let mut data = default_agent(company);
     apply_agent_fields(&mut data, body)?;
     Ok(data)

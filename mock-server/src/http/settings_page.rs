@@ -142,7 +142,7 @@ async fn render(
         let _ = writeln!(out, "<p class=\"error\" role=\"alert\">{}</p>", esc(e));
     }
     let ws_key = match key {
-        Some(k) if crate::auth::well_formed(k) => Some(k),
+        Some(k) if crate::policy::auth::well_formed(k) => Some(k),
         _ => None,
     };
     let Some(key) = ws_key else {
@@ -293,7 +293,7 @@ fn form(headers: &HeaderMap, body: &Bytes) -> Result<Vec<(String, String)>, ApiE
 fn form_key(headers: &HeaderMap, body: &Bytes) -> Result<String, ApiError> {
     let pairs = form(headers, body)?;
     field(&pairs, "key")
-        .filter(|k| crate::auth::well_formed(k))
+        .filter(|k| crate::policy::auth::well_formed(k))
         .map(str::to_owned)
         .ok_or_else(|| field_error("key", "required: a well-formed API key"))
 }
@@ -392,11 +392,11 @@ async fn redeliver(
         );
         return refused(&st, &headers, Some(key), e).await;
     }
-    if let Err(e) = st.sim.redeliver(&st, &id) {
+    if let Err(e) = st.sim.redeliver(&st.sim_env(), &id) {
         let e = ApiError::control(StatusCode::NOT_FOUND, "not_found", format!("{e:?}"));
         return refused(&st, &headers, Some(key), e).await;
     }
-    st.sim.run_due(&st).await;
+    st.sim.run_due(&st.sim_env()).await;
     see_other(key)
 }
 

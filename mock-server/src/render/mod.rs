@@ -6,13 +6,16 @@
 
 use serde::Serialize;
 
+pub(crate) mod detail_cache;
+pub(crate) mod json_writer;
+
 use crate::clock::Timestamp;
-use crate::cost;
-use crate::detail_cache::{DetailCache, FragmentKey};
+use crate::derive::cost;
+use crate::derive::transcript::{self, TranscriptContext};
+use crate::render::detail_cache::{DetailCache, FragmentKey};
 use crate::store::Workspace;
 use crate::store::ids::{Id, Kind};
 use crate::store::model::{AgentData, CallRec, Line};
-use crate::transcript::{self, TranscriptContext};
 
 /// `{ data, total, limit, offset }`.
 #[derive(Serialize)]
@@ -190,7 +193,7 @@ impl CallCommon<'_> {
     /// serialising the struct with `serde_json` (`write_open_object_matches_serde` checks it)
     /// but several times cheaper (see `json_writer`).
     fn write_open_object(&self, out: &mut Vec<u8>) {
-        use crate::json_writer::{bool, opt_str, str, uint};
+        use crate::render::json_writer::{bool, opt_str, str, uint};
         out.extend_from_slice(b"{\"id\":");
         str(out, self.id.as_str());
         out.extend_from_slice(b",\"agentId\":");
@@ -424,9 +427,9 @@ pub(crate) fn call_detail_json(
         _ => (None, None),
     };
     out.extend_from_slice(b",\"recordingUrl\":");
-    crate::json_writer::opt_str(&mut out, recording_url.as_deref());
+    crate::render::json_writer::opt_str(&mut out, recording_url.as_deref());
     out.extend_from_slice(b",\"recordingExpiresAt\":");
-    crate::json_writer::opt_str(
+    crate::render::json_writer::opt_str(
         &mut out,
         recording_expires_at.as_ref().map(Timestamp::as_str),
     );

@@ -14,8 +14,8 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::api::{self, JournalInfo};
 use crate::error::ApiError;
-use crate::front::Front;
-use crate::observe::{Observation, REQUEST_ID};
+use crate::http::front::Front;
+use crate::http::observe::{Observation, REQUEST_ID};
 use crate::state::Shared;
 
 /// The whole application: v1 under `/api/v1`, the control API under `/_mock`, and the error
@@ -25,14 +25,14 @@ pub fn app(state: Shared) -> Router {
     Router::new().fallback_service(Front::new(state.clone(), full_router(state)))
 }
 
-/// The router with every route and layer. The front service ([`crate::front`]) answers plain v1
+/// The router with every route and layer. The front service ([`crate::http::front`]) answers plain v1
 /// requests itself, exactly as this would, and hands it everything else.
 pub(crate) fn full_router(state: Shared) -> Router {
     Router::new()
         .route("/api/v1", any(api::dispatch))
         .route("/api/v1/{*rest}", any(api::dispatch))
         .nest("/_mock", crate::control::routes())
-        .merge(crate::settings_page::routes())
+        .merge(crate::http::settings_page::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(limits))
@@ -50,7 +50,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     // The simulation's background driver lives as long as the server.
-    let driver = tokio::spawn(crate::sim::drive(state.clone()));
+    let st = state.clone();
+    let driver = tokio::spawn(async move { crate::sim::drive(&st.sim, &st.sim_env()).await });
     let front = Front::new(state.clone(), full_router(state.clone()));
     let served = crate::http::edge::serve(listener, state, front, shutdown).await;
     driver.abort();
@@ -133,7 +134,7 @@ async fn method_not_allowed(req: Request) -> Response {
         CONTROL_METHODS
             .iter()
             .chain(crate::control::sim_routes::METHODS)
-            .chain(crate::settings_page::METHODS)
+            .chain(crate::http::settings_page::METHODS)
     };
     let allowed = tables()
         .find(|(t, _)| *t == path)
