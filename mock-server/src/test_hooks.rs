@@ -4,7 +4,7 @@
 //!
 //! These are only the types, so that `config` can hold them without depending on the code that
 //! applies them: the outgoing hook is applied in `sim/delivery.rs`, the signing faults in
-//! `signing.rs`.
+//! `derive/signing.rs`.
 //!
 //! The outgoing hook is a field of [`crate::Config`] that no flag or environment variable sets
 //! (`#[arg(skip)]`), so nothing of it is reachable through the `vici-mock` binary: only a

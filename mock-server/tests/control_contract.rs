@@ -13,11 +13,11 @@ use serde_json::{Value, json};
 use spec::{Contract, Validator};
 
 /// The control routes of the mock and their methods, without `HEAD` (which every `GET` route
-/// answers): `CONTROL_METHODS` in `src/app.rs` and `METHODS` in `src/control/sim_routes.rs`,
+/// answers): `CONTROL_METHODS` in `src/http/app.rs` and `METHODS` in `src/control/sim_routes.rs`,
 /// without the `/_mock` prefix. `every_mock_route_is_documented_and_allowed_as_listed` checks
 /// this list against the mock's own 405 answers, which are built from those two tables.
 const MOCK_ROUTES: &[(&str, &[&str])] = &[
-    // app.rs CONTROL_METHODS
+    // http/app.rs CONTROL_METHODS
     ("/health", &["GET"]),
     ("/reset", &["POST"]),
     ("/state", &["GET", "POST"]),

@@ -8,3 +8,4 @@ pub(crate) mod audio;
 pub(crate) mod cost;
 pub(crate) mod signing;
 pub(crate) mod transcript;
+mod transcript_scripts;
