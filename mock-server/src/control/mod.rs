@@ -4,6 +4,7 @@
 //! It is a development tool, not part of v1: it needs no key and is not rate-limited, but it
 //! speaks v1's error shape so clients handle both the same way.
 
+pub(crate) mod dispatch;
 pub(crate) mod sim_routes;
 
 use axum::Router;
@@ -11,7 +12,7 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::any;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -19,18 +20,10 @@ use crate::error::ApiError;
 use crate::state::Shared;
 use crate::store::journal::{JournalFilter, StatusFilter};
 
-/// The control routes, to be nested under `/_mock`.
+/// The control routes: everything under `/_mock/`, routed by [`dispatch`] from
+/// `spec/control-openapi.json`.
 pub(crate) fn routes() -> Router<Shared> {
-    Router::new()
-        .route("/health", get(health))
-        .route("/reset", post(reset))
-        .route("/state", get(export).post(import))
-        .route("/clock", get(clock))
-        .route("/clock/advance", post(advance))
-        .route("/clock/freeze", post(freeze))
-        .route("/clock/unfreeze", post(unfreeze))
-        .route("/requests", get(requests).delete(clear_requests))
-        .merge(sim_routes::routes())
+    Router::new().route("/_mock/{*rest}", any(dispatch::dispatch))
 }
 
 pub(crate) fn ok(value: Value) -> Response {
