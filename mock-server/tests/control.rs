@@ -1060,7 +1060,7 @@ async fn regression_journal_limit_over_the_maximum_is_refused_not_clamped() {
 /// the new key, so KEY_B's still-valid signed recording URLs are resolved in the copy's
 /// workspace (404, or another workspace's audio counted against the wrong key), and resetting
 /// the copy removes the tag entry altogether, breaking KEY_B's recordings for good.
-/// `control/snapshot.rs` `import` checks cross-references but not that the tag is free. Fix:
+/// `store/snapshot.rs` `import` checks cross-references but not that the tag is free. Fix:
 /// refuse (422) a tag that belongs to another key, or re-tag the imported workspace.
 #[tokio::test]
 async fn regression_a_copy_under_another_key_cannot_hijack_the_originals_recordings() {
