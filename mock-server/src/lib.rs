@@ -4,52 +4,30 @@
 #![deny(missing_docs)]
 
 pub(crate) mod api;
-pub mod app;
-pub(crate) mod audio;
-pub(crate) mod auth;
-pub(crate) mod chaos;
 pub(crate) mod clock;
 pub mod config;
 pub(crate) mod control;
-pub(crate) mod cost;
-pub(crate) mod csv_import;
-pub(crate) mod detail_cache;
+pub(crate) mod derive;
 pub(crate) mod determinism;
 pub(crate) mod error;
-pub(crate) mod fake_data;
-pub(crate) mod front;
-pub mod health;
+pub(crate) mod fake;
 pub(crate) mod http;
-pub(crate) mod journal;
-pub(crate) mod json_writer;
-pub(crate) mod observe;
-pub(crate) mod rate_limit;
+pub(crate) mod policy;
 pub(crate) mod render;
-pub(crate) mod response_check;
-pub mod server;
-pub(crate) mod settings_page;
-pub(crate) mod signing;
 pub(crate) mod sim;
 pub mod state;
 pub(crate) mod store;
-pub(crate) mod transcript;
-
-/// Test-only hooks: a sender or a signer that misbehaves on purpose, for proving a runner's
-/// checks. Not reachable through the `vici-mock` binary (see `Config::outgoing_hook` and
-/// `Config::signing_faults`).
 #[doc(hidden)]
-pub mod test_hooks {
-    pub use crate::signing::SigningFaults;
-    pub use crate::sim::tamper::{OutgoingHook, Tamper};
-}
+pub mod test_hooks;
 
 pub use app::{app, serve};
 pub use config::{Config, KeyPolicy};
+pub use http::{app, health, server};
 pub use server::{Server, StartError};
 pub use state::{AppState, Shared};
 
 /// Installs the process's TLS crypto provider (ring) for webhook deliveries to `https://` URLs.
 /// Idempotent; a provider installed earlier (by an embedding program) is kept.
 pub fn install_crypto() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    sim::install_crypto();
 }

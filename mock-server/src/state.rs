@@ -6,14 +6,14 @@ use std::sync::atomic::AtomicU64;
 
 use spec::Contract;
 
-use crate::chaos::{Chaos, HttpChaos};
 use crate::clock::Clock;
 use crate::config::{Config, KeyPolicy};
-use crate::detail_cache::DetailCache;
-use crate::journal::Journal;
-use crate::rate_limit::RateLimiter;
-use crate::signing::UrlSigner;
+use crate::derive::signing::UrlSigner;
+use crate::policy::chaos::{Chaos, HttpChaos};
+use crate::policy::rate_limit::RateLimiter;
+use crate::render::detail_cache::DetailCache;
 use crate::sim::{Sim, SimSettings};
+use crate::store::journal::Journal;
 use crate::store::{Preset, SeedConfig, Store};
 
 /// Everything a request may touch, behind one `Arc`.
@@ -103,6 +103,16 @@ pub enum ConfigError {
 }
 
 impl AppState {
+    /// What the simulation reads from this state.
+    pub(crate) fn sim_env(&self) -> crate::sim::Env<'_> {
+        crate::sim::Env {
+            store: &self.store,
+            clock: &self.clock,
+            contract: self.contract,
+            config: &self.config,
+        }
+    }
+
     /// Whether the request journal records anything.
     pub(crate) fn journal_enabled(&self) -> bool {
         self.config.journal_capacity > 0
@@ -119,7 +129,7 @@ impl AppState {
             None => crate::clock::wall_now_ms(),
         };
         for k in &config.api_keys {
-            if !crate::auth::well_formed(k) {
+            if !crate::config::well_formed_key(k) {
                 return Err(ConfigError::BadKey {
                     name: name("api_keys"),
                     value: k.clone(),
@@ -298,4 +308,33 @@ fn webhook_chaos_from(config: &Config) -> Result<crate::sim::WebhookChaos, Confi
         }
     })?;
     Ok(w)
+}
+
+/// The workspace of `key`, seeding it on first use without blocking the runtime.
+///
+/// Seeding a large workspace takes seconds (a million calls: about 5 s). Done inline it would
+/// stall a runtime worker, and with it every connection that worker serves; and the seed's
+/// millions of allocations would fragment that worker's heap for the rest of the run. So it runs
+/// on the blocking pool. Concurrent first requests of one key share one seeding (a per-key cell),
+/// rather than each seeding the same workspace and all but one throwing theirs away.
+pub(crate) async fn workspace_seeded(state: &Shared, key: &str) -> crate::store::SharedWorkspace {
+    if let Some(ws) = state.store.existing(key) {
+        return ws;
+    }
+    let cell = state.store.seeding_cell(key);
+    let ws = cell
+        .get_or_init(|| async {
+            let st = state.clone();
+            let owned = key.to_owned();
+            match tokio::task::spawn_blocking(move || st.store.workspace(&owned)).await {
+                Ok(ws) => ws,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                // The runtime is shutting down; seed here rather than fail the request.
+                Err(_) => state.store.workspace(key),
+            }
+        })
+        .await
+        .clone();
+    state.store.seeding_done(key, &cell);
+    ws
 }

@@ -987,7 +987,7 @@ async fn importing_a_broken_document_is_422_and_changes_nothing() {
 
 /// MOCK BUG (fails until fixed): a workspace export over 2 MiB cannot be imported back.
 /// `control/mod.rs` `import` takes the body as `axum::body::Bytes`, which is capped by axum's
-/// default `DefaultBodyLimit` (2 MiB); nothing in `app.rs` raises it for `/_mock`. A workspace
+/// default `DefaultBodyLimit` (2 MiB); nothing in `http/app.rs` raises it for `/_mock`. A workspace
 /// with 10,000 calls (the README says a million is fine) exports about 2.4 MB, and importing
 /// that export is answered 413 with a `text/plain` body ("Failed to buffer the request body:
 /// length limit exceeded"), which is neither the documented 200 nor v1's error shape. The
@@ -1012,7 +1012,7 @@ async fn regression_a_large_workspace_imports_back() {
 /// MOCK BUG (fails until fixed): control-API errors are said to use "v1's error shape"
 /// (README, control-openapi.json), but a 405 on a control route has `details: {}`, while v1's
 /// `Error` schema requires `details.allow` for `method_not_allowed` (D-ERROR). The Allow
-/// header is right. Where: `app.rs` `method_not_allowed` builds `ApiError::control(…)` with
+/// header is right. Where: `http/app.rs` `method_not_allowed` builds `ApiError::control(…)` with
 /// empty details; it should use `ApiError::method_not_allowed` with the route's methods.
 #[tokio::test]
 async fn regression_control_405_carries_details_allow() {
@@ -1060,7 +1060,7 @@ async fn regression_journal_limit_over_the_maximum_is_refused_not_clamped() {
 /// the new key, so KEY_B's still-valid signed recording URLs are resolved in the copy's
 /// workspace (404, or another workspace's audio counted against the wrong key), and resetting
 /// the copy removes the tag entry altogether, breaking KEY_B's recordings for good.
-/// `control/snapshot.rs` `import` checks cross-references but not that the tag is free. Fix:
+/// `store/snapshot.rs` `import` checks cross-references but not that the tag is free. Fix:
 /// refuse (422) a tag that belongs to another key, or re-tag the imported workspace.
 #[tokio::test]
 async fn regression_a_copy_under_another_key_cannot_hijack_the_originals_recordings() {

@@ -1,6 +1,6 @@
 //! The control API's description (`spec/control-openapi.json`) against the mock: every example
-//! in it matches its schema, every documented route exists on a running mock, and every control
-//! route of the mock is documented.
+//! in it matches its schema, every documented route exists on a running mock and allows exactly
+//! its documented methods (the mock routes `/_mock` from this document, `control/dispatch.rs`).
 
 mod common;
 
@@ -11,34 +11,6 @@ use common::{KEY, Mock, assert_error};
 use reqwest::Method;
 use serde_json::{Value, json};
 use spec::{Contract, Validator};
-
-/// The control routes of the mock and their methods, without `HEAD` (which every `GET` route
-/// answers): `CONTROL_METHODS` in `src/app.rs` and `METHODS` in `src/control/sim_routes.rs`,
-/// without the `/_mock` prefix. `every_mock_route_is_documented_and_allowed_as_listed` checks
-/// this list against the mock's own 405 answers, which are built from those two tables.
-const MOCK_ROUTES: &[(&str, &[&str])] = &[
-    // app.rs CONTROL_METHODS
-    ("/health", &["GET"]),
-    ("/reset", &["POST"]),
-    ("/state", &["GET", "POST"]),
-    ("/clock", &["GET"]),
-    ("/clock/advance", &["POST"]),
-    ("/clock/freeze", &["POST"]),
-    ("/clock/unfreeze", &["POST"]),
-    ("/requests", &["DELETE", "GET"]),
-    // control/sim_routes.rs METHODS
-    ("/calls", &["POST"]),
-    ("/campaigns", &["GET", "POST"]),
-    ("/campaigns/{id}", &["GET"]),
-    ("/campaigns/{id}/resume", &["POST"]),
-    ("/events", &["POST"]),
-    ("/webhooks", &["GET", "POST"]),
-    ("/webhooks/deliveries", &["GET"]),
-    ("/webhooks/{id}", &["DELETE", "GET", "PATCH"]),
-    ("/webhooks/deliveries/{id}", &["GET"]),
-    ("/webhooks/deliveries/{id}/redeliver", &["POST"]),
-    ("/chaos", &["GET", "PATCH", "PUT"]),
-];
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 
@@ -354,25 +326,18 @@ async fn id_routes_answer_documented_statuses_with_real_ids() {
     }
 }
 
+/// The mock routes `/_mock` from this document (`control/dispatch.rs`), so its 405 answers allow
+/// exactly the documented methods of each path (and `HEAD` wherever `GET` is documented).
 #[tokio::test]
-async fn every_mock_route_is_documented_and_allowed_as_listed() {
+async fn every_documented_path_allows_exactly_its_documented_methods() {
     let c = contract();
-    let listed: BTreeSet<(String, String)> = MOCK_ROUTES
-        .iter()
-        .flat_map(|(p, ms)| ms.iter().map(|m| (p.to_string(), m.to_string())))
-        .collect();
-    let docs = documented(&c);
-    let undocumented: Vec<_> = listed.difference(&docs).collect();
-    let unrouted: Vec<_> = docs.difference(&listed).collect();
-    assert!(
-        undocumented.is_empty() && unrouted.is_empty(),
-        "routes without documentation: {undocumented:?}; documented but not routed: {unrouted:?}"
-    );
-
-    // The list is the mock's: its 405 answers (built from the same tables) allow exactly it.
+    let mut by_path: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
+    for (path, m) in documented(&c) {
+        by_path.entry(path).or_default().insert(m);
+    }
     let mock = Mock::start().await;
     let purge = Method::from_bytes(b"PURGE").expect("a method");
-    for (path, methods) in MOCK_ROUTES {
+    for (path, methods) in &by_path {
         let url = concrete(path, DUMMY_ID);
         let res = mock
             .client
@@ -380,16 +345,87 @@ async fn every_mock_route_is_documented_and_allowed_as_listed() {
             .send()
             .await
             .expect("answered");
+        let header = res
+            .headers()
+            .get("allow")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let (s, v) = common::status_json(res).await;
         let details = assert_error(s, &v, 405, "method_not_allowed");
-        let allowed: BTreeSet<&str> = details["allow"]
+        let mut want: BTreeSet<String> = methods.clone();
+        if want.contains("GET") {
+            want.insert("HEAD".to_owned());
+        }
+        let allowed: BTreeSet<String> = details["allow"]
             .as_array()
             .unwrap_or_else(|| panic!("{path}: no details.allow in {v}"))
             .iter()
             .filter_map(Value::as_str)
-            .filter(|m| *m != "HEAD")
+            .map(str::to_owned)
             .collect();
-        let want: BTreeSet<&str> = methods.iter().copied().collect();
         assert_eq!(allowed, want, "{path}");
+        let header: BTreeSet<String> = header
+            .unwrap_or_else(|| panic!("{path}: no Allow header"))
+            .split(',')
+            .map(|m| m.trim().to_owned())
+            .collect();
+        assert_eq!(header, want, "{path}: Allow header");
     }
+}
+
+#[tokio::test]
+async fn unknown_control_paths_are_404_and_wrong_methods_405_with_allow() {
+    let mock = Mock::start().await;
+    let base = mock.server.control_url();
+    for path in ["/nosuch", "/health/", "/webhooks/a/b", "/clock/advance/now"] {
+        let res = mock
+            .client
+            .get(format!("{base}{path}"))
+            .send()
+            .await
+            .expect("answered");
+        let (s, v) = common::status_json(res).await;
+        let details = assert_error(s, &v, 404, "not_found");
+        assert_eq!(details["path"], format!("/_mock{path}"), "{v}");
+    }
+    let res = mock
+        .client
+        .put(format!("{base}/health"))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(
+        res.headers().get("allow").and_then(|v| v.to_str().ok()),
+        Some("GET, HEAD")
+    );
+    let (s, v) = common::status_json(res).await;
+    let details = assert_error(s, &v, 405, "method_not_allowed");
+    assert_eq!(details["allow"], json!(["GET", "HEAD"]));
+    // A literal segment wins over `{id}`: this is the delivery log, not endpoint "deliveries".
+    let res = mock
+        .client
+        .delete(format!("{base}/webhooks/deliveries"))
+        .send()
+        .await
+        .expect("answered");
+    let (s, v) = common::status_json(res).await;
+    let details = assert_error(s, &v, 405, "method_not_allowed");
+    assert_eq!(details["allow"], json!(["GET", "HEAD"]));
+}
+
+#[tokio::test]
+async fn a_bad_control_body_gets_a_message_naming_the_field() {
+    let mock = Mock::start().await;
+    let base = mock.server.control_url();
+    let res = mock
+        .client
+        .post(format!("{base}/clock/advance"))
+        .json(&json!({ "seconds": -5 }))
+        .send()
+        .await
+        .expect("answered");
+    let (s, v) = common::status_json(res).await;
+    assert_error(s, &v, 400, "validation_error");
+    let message = v["message"].as_str().unwrap_or_default();
+    assert!(message.contains("seconds"), "{message}");
 }

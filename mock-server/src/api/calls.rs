@@ -5,9 +5,9 @@ use axum::response::Response;
 
 use super::{Input, json};
 use crate::clock::parse_rfc3339;
+use crate::derive::signing::URL_TTL_SECS;
 use crate::error::ApiError;
 use crate::render::{self, ListOut};
-use crate::signing::URL_TTL_SECS;
 use crate::store::StoreError;
 use crate::store::call_index::CallQuery;
 use crate::store::ids::Kind;

@@ -8,9 +8,10 @@ use spec::{Location, Violation};
 use spec::rules::CSV_MAX_ROWS;
 
 use super::{Input, json};
-use crate::csv_import::{CsvRejection, parse_contacts_csv};
+use crate::clock::Timestamp;
 use crate::error::ApiError;
-use crate::render::{self, ListOut, ts};
+use crate::render::{self, ListOut};
+use crate::store::csv_import::{CsvRejection, parse_contacts_csv};
 use crate::store::ids::Kind;
 
 /// `listContacts`.
@@ -52,7 +53,7 @@ pub(super) fn import(input: &Input<'_>) -> Result<Response, ApiError> {
     let name = input
         .str("name")
         .map(str::to_owned)
-        .unwrap_or_else(|| format!("Import {}", ts(now)));
+        .unwrap_or_else(|| format!("Import {}", Timestamp::from_secs(now)));
     let mut ws = input.ws()?.write();
     let report = ws.import_contacts(name, parsed, now);
     let list = &ws.contact_lists[report.list as usize];
@@ -61,7 +62,7 @@ pub(super) fn import(input: &Input<'_>) -> Result<Response, ApiError> {
         &j!({
             "id": ws.id(Kind::ContactList, report.list),
             "name": list.name,
-            "createdAt": ts(list.created_at),
+            "createdAt": Timestamp::from_secs(list.created_at),
             "rows": report.rows,
             "created": report.created,
             "merged": report.merged,

@@ -29,7 +29,7 @@ use serde_json::Value;
 use spec::{BodyValue, Operation, ParamIn, ParamValues, PathMatch, RawRequest};
 
 use crate::error::ApiError;
-use crate::rate_limit::{Decision, Quota};
+use crate::policy::rate_limit::{Decision, Quota};
 use crate::state::{AppState, Shared};
 use crate::store::{SharedWorkspace, ids};
 
@@ -280,13 +280,17 @@ pub(crate) async fn handle(
     if !res.headers().contains_key(RATE_LIMIT) {
         quota_headers(&mut res, &quota);
     }
-    if state.config.validate_responses && res.extensions().get::<crate::chaos::Injected>().is_none()
+    if state.config.validate_responses
+        && res
+            .extensions()
+            .get::<crate::policy::chaos::Injected>()
+            .is_none()
     {
         let op = info
             .operation_id
             .and_then(|id| state.contract.operation(id));
         let head = req_method_is_head;
-        res = crate::response_check::check(op, res, head).await;
+        res = crate::policy::response_check::check(op, res, head).await;
     }
     (res, info)
 }
@@ -363,7 +367,7 @@ async fn run(
     let verdict = state
         .chaos
         .decide(&op.id, req.method().as_str(), req.headers());
-    if let Some(res) = crate::chaos::carry_out(verdict).await {
+    if let Some(res) = crate::policy::chaos::carry_out(verdict).await {
         return (Some(quota), res);
     }
     let res = match validate_and_handle(state, op, req, path_params, workspace, info).await {
@@ -422,8 +426,8 @@ async fn identify(
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or("\u{0}"));
     if op.requires_auth {
-        let key = crate::auth::authenticate(state, authorization)?;
-        let ws = crate::store::workspace_seeded(state, key).await;
+        let key = crate::policy::auth::authenticate(&state.config, authorization)?;
+        let ws = crate::state::workspace_seeded(state, key).await;
         return Ok((format!("key:{key}"), Some(ws)));
     }
     // Recordings count against the workspace that owns the call (its tag is in the id).
@@ -442,9 +446,12 @@ async fn identify(
         });
     }
     // Public operations use the key when a valid one is sent, the address otherwise.
-    let key = authorization.and_then(crate::auth::bearer).filter(|k| {
-        crate::auth::authenticate(state, authorization).is_ok() && crate::auth::well_formed(k)
-    });
+    let key = authorization
+        .and_then(crate::policy::auth::bearer)
+        .filter(|k| {
+            crate::policy::auth::authenticate(&state.config, authorization).is_ok()
+                && crate::policy::auth::well_formed(k)
+        });
     Ok(match key {
         Some(k) => (format!("key:{k}"), None),
         None => (ip_bucket(addr), None),

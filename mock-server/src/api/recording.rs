@@ -1,15 +1,16 @@
 //! `GET`/`HEAD /calls/{id}/recording.wav`: the signed-URL check, byte ranges, and the audio
-//! streamed from `crate::audio`.
+//! streamed from `crate::derive::audio`.
 
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use super::Input;
-use crate::audio::{RangeRequest, Recording, parse_range};
+use crate::clock::Timestamp;
+use crate::derive::audio::{RangeRequest, Recording, parse_range};
+use crate::derive::signing::UrlCheck;
 use crate::error::ApiError;
-use crate::render::{transcript_of, ts};
-use crate::signing::UrlCheck;
+use crate::render::transcript_of;
 use crate::store::StoreError;
 use crate::store::ids::Kind;
 
@@ -34,7 +35,9 @@ pub(super) fn get(input: &Input<'_>) -> Result<Response, ApiError> {
     ) {
         UrlCheck::Valid => {}
         UrlCheck::Invalid => return Err(ApiError::invalid_signature()),
-        UrlCheck::Expired(at) => return Err(ApiError::url_expired(ts(at).as_str())),
+        UrlCheck::Expired(at) => {
+            return Err(ApiError::url_expired(Timestamp::from_secs(at).as_str()));
+        }
     }
     let Some(ws) = &input.workspace else {
         return Err(not_found().into());

@@ -12,7 +12,14 @@ pub mod values;
 
 pub use load::{LoadError, Origins};
 
-pub use crate::sim::signature::SignatureScheme;
+/// Whether `key` has the shape of an API key: `va_` then 16 to 64 letters, digits or
+/// underscores (D-AUTH).
+pub(crate) fn well_formed_key(key: &str) -> bool {
+    key.strip_prefix("va_").is_some_and(|rest| {
+        (16..=64).contains(&rest.len())
+            && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    })
+}
 
 /// The address the mock listens on when no `--listen` is given.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:4010";
@@ -30,6 +37,28 @@ pub enum KeyPolicy {
     Open,
     /// Only the keys given with `--api-key`.
     Strict,
+}
+
+/// What a webhook signature's `v1` is computed over (`--webhook-signature`; D-WEBHOOK-SIGNATURE).
+/// The signing itself is `sim/signature.rs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SignatureScheme {
+    /// HMAC-SHA256(secret, body), as the reference page says.
+    #[default]
+    Body,
+    /// HMAC-SHA256(secret, "{t}.{body}"), the Stripe-style reading.
+    TimestampBody,
+}
+
+impl SignatureScheme {
+    /// What `v1` is computed over, for people: "the raw body" or "\"{t}.{body}\"".
+    pub fn describe(self) -> &'static str {
+        match self {
+            SignatureScheme::Body => "the raw request body",
+            SignatureScheme::TimestampBody => "\"{t}.{body}\" (the timestamp, a dot, the raw body)",
+        }
+    }
 }
 
 /// What the mock does with a query parameter an operation does not declare (D-PARAMS).
@@ -244,5 +273,36 @@ impl Config {
         c.contacts = 50;
         c.calls = 120;
         c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::Config;
+
+    #[test]
+    fn no_flag_or_environment_variable_installs_the_hook() {
+        assert!(Config::parse_from(["vici-mock"]).outgoing_hook.is_none());
+        let cmd = Config::command();
+        assert!(
+            cmd.get_arguments().all(|a| a.get_id() != "outgoing_hook"
+                && a.get_env()
+                    .is_none_or(|e| !e.to_string_lossy().contains("OUTGOING"))),
+            "the hook is settable from outside"
+        );
+        let help = cmd.clone().render_long_help().to_string().to_lowercase();
+        assert!(
+            !help.contains("tamper") && !help.contains("outgoing"),
+            "{help}"
+        );
+    }
+    #[test]
+    fn the_test_only_signing_faults_are_off_by_default() {
+        assert_eq!(
+            Config::parse_from(["vici-mock"]).signing_faults,
+            crate::test_hooks::SigningFaults::default()
+        );
     }
 }

@@ -4,6 +4,7 @@
 //! It is a development tool, not part of v1: it needs no key and is not rate-limited, but it
 //! speaks v1's error shape so clients handle both the same way.
 
+pub(crate) mod dispatch;
 pub(crate) mod sim_routes;
 
 use axum::Router;
@@ -11,26 +12,18 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::any;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
-use crate::journal::{JournalFilter, StatusFilter};
 use crate::state::Shared;
+use crate::store::journal::{JournalFilter, StatusFilter};
 
-/// The control routes, to be nested under `/_mock`.
+/// The control routes: everything under `/_mock/`, routed by [`dispatch`] from
+/// `spec/control-openapi.json`.
 pub(crate) fn routes() -> Router<Shared> {
-    Router::new()
-        .route("/health", get(health))
-        .route("/reset", post(reset))
-        .route("/state", get(export).post(import))
-        .route("/clock", get(clock))
-        .route("/clock/advance", post(advance))
-        .route("/clock/freeze", post(freeze))
-        .route("/clock/unfreeze", post(unfreeze))
-        .route("/requests", get(requests).delete(clear_requests))
-        .merge(sim_routes::routes())
+    Router::new().route("/_mock/{*rest}", any(dispatch::dispatch))
 }
 
 pub(crate) fn ok(value: Value) -> Response {
@@ -198,7 +191,7 @@ async fn import(
         Ok(Query(q)) => q.key,
         Err(e) => return query_rejected(&e).into_response(),
     };
-    if let Some(key) = as_key.as_deref().filter(|k| !crate::auth::well_formed(k)) {
+    if let Some(key) = as_key.as_deref().filter(|k| !crate::config::well_formed_key(k)) {
         return query_error(
             "key",
             format!("'{key}' is not a well-formed API key (va_ then 16 to 64 letters, digits or underscores)"),
@@ -269,7 +262,7 @@ async fn advance(State(st): State<Shared>, ControlBody(body): ControlBody) -> Re
     match st.clock.advance((seconds * 1000.0).round() as i64) {
         Ok(_) => {
             // Everything due by the new time happens before the answer.
-            st.sim.run_due(&st).await;
+            st.sim.run_due(&st.sim_env()).await;
             ok(serde_json::to_value(st.clock.snapshot()).unwrap_or(Value::Null))
         }
         Err(e) => bad_request(e.to_string()).into_response(),
@@ -278,13 +271,13 @@ async fn advance(State(st): State<Shared>, ControlBody(body): ControlBody) -> Re
 
 async fn freeze(State(st): State<Shared>) -> Response {
     st.clock.freeze();
-    st.sim.run_due(&st).await;
+    st.sim.run_due(&st.sim_env()).await;
     ok(serde_json::to_value(st.clock.snapshot()).unwrap_or(Value::Null))
 }
 
 async fn unfreeze(State(st): State<Shared>) -> Response {
     st.clock.unfreeze();
-    st.sim.run_due(&st).await;
+    st.sim.run_due(&st.sim_env()).await;
     ok(serde_json::to_value(st.clock.snapshot()).unwrap_or(Value::Null))
 }
 

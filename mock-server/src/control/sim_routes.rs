@@ -2,16 +2,15 @@
 //! log and webhook chaos. Every route that starts something runs the jobs due by now before it
 //! answers (see `sim`), so its effects, first delivery attempts included, are visible at once.
 
-use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use spec::{Location, Violation};
 
+use super::dispatch::PathId;
 use super::{ControlBody, json_body, ok};
 use crate::error::ApiError;
 use crate::render;
@@ -19,44 +18,9 @@ use crate::sim::{
     DeliveryFilter, EndpointRequest, SimError, WebhookChaos, campaigns, events, lifecycle,
 };
 use crate::state::Shared;
+use crate::state::workspace_seeded;
+use crate::store::SharedWorkspace;
 use crate::store::ids::{self, Kind};
-use crate::store::{SharedWorkspace, workspace_seeded};
-
-/// The simulation's routes, to be merged into the control router.
-pub(crate) fn routes() -> Router<Shared> {
-    Router::new()
-        .route("/calls", post(start_call))
-        .route("/campaigns", get(list_campaigns).post(start_campaign))
-        .route("/campaigns/{id}", get(get_campaign))
-        .route("/campaigns/{id}/resume", post(resume_campaign))
-        .route("/events", post(trigger))
-        .route("/webhooks", get(list_endpoints).post(add_endpoint))
-        .route(
-            "/webhooks/{id}",
-            get(get_endpoint)
-                .patch(update_endpoint)
-                .delete(remove_endpoint),
-        )
-        .route("/webhooks/deliveries", get(list_deliveries))
-        .route("/webhooks/deliveries/{id}", get(get_delivery))
-        .route("/webhooks/deliveries/{id}/redeliver", post(redeliver))
-        .route("/chaos", get(get_chaos).put(put_chaos).patch(patch_chaos))
-}
-
-/// The methods of each route, for 405 answers (`{id}` matches one segment).
-pub(crate) const METHODS: &[(&str, &[&str])] = &[
-    ("/_mock/calls", &["POST"]),
-    ("/_mock/campaigns", &["GET", "HEAD", "POST"]),
-    ("/_mock/campaigns/{id}", &["GET", "HEAD"]),
-    ("/_mock/campaigns/{id}/resume", &["POST"]),
-    ("/_mock/events", &["POST"]),
-    ("/_mock/webhooks", &["GET", "HEAD", "POST"]),
-    ("/_mock/webhooks/deliveries", &["GET", "HEAD"]),
-    ("/_mock/webhooks/{id}", &["DELETE", "GET", "HEAD", "PATCH"]),
-    ("/_mock/webhooks/deliveries/{id}", &["GET", "HEAD"]),
-    ("/_mock/webhooks/deliveries/{id}/redeliver", &["POST"]),
-    ("/_mock/chaos", &["GET", "HEAD", "PATCH", "PUT"]),
-];
 
 /// A 422 naming one body field.
 pub(crate) fn field_error(field: &str, reason: impl Into<String>) -> ApiError {
@@ -102,12 +66,12 @@ pub(crate) fn check_key<'a>(
         KeyIn::Query => super::query_error("key", reason),
     };
     let key = key.ok_or_else(|| refuse("required: the API key whose workspace this is about"))?;
-    if !crate::auth::well_formed(key) {
+    if !crate::policy::auth::well_formed(key) {
         return Err(refuse(
             "not a well-formed API key (va_ followed by 16 to 64 letters, digits or underscores)",
         ));
     }
-    if crate::auth::authenticate(st, Some(&format!("Bearer {key}"))).is_err() {
+    if crate::policy::auth::authenticate(&st.config, Some(&format!("Bearer {key}"))).is_err() {
         return Err(refuse("not accepted by the mock's key policy"));
     }
     Ok(key)
@@ -124,7 +88,7 @@ pub(crate) async fn workspace_of(
 }
 
 /// A query string, or the 400 for one that does not deserialise.
-type QueryOf<T> = Result<Query<T>, axum::extract::rejection::QueryRejection>;
+pub(super) type QueryOf<T> = Result<Query<T>, axum::extract::rejection::QueryRejection>;
 
 fn query<T>(q: QueryOf<T>) -> Result<T, ApiError> {
     q.map(|Query(v)| v).map_err(|e| super::query_rejected(&e))
@@ -140,15 +104,20 @@ fn parse<T: for<'de> Deserialize<'de> + Default>(body: &Bytes) -> Result<T, ApiE
 
 // ----- calls -----
 
-async fn start_call(State(st): State<Shared>, ControlBody(body): ControlBody) -> Response {
+pub(super) async fn start_call(
+    State(st): State<Shared>,
+    ControlBody(body): ControlBody,
+) -> Response {
     let run = async {
         let req: lifecycle::CallRequest = parse(&body)?;
         let ws = workspace_of(&st, req.key.as_deref(), KeyIn::Body).await?;
         let seq = {
             let mut w = ws.write();
-            st.sim.start_call(&st, &mut w, &req).map_err(sim_error)?
+            st.sim
+                .start_call(&st.sim_env(), &mut w, &req)
+                .map_err(sim_error)?
         };
-        st.sim.run_due(&st).await;
+        st.sim.run_due(&st.sim_env()).await;
         let w = ws.read();
         Ok::<_, ApiError>(created(
             serde_json::to_value(render::call_summary(&w, seq)).unwrap_or(Value::Null),
@@ -159,15 +128,20 @@ async fn start_call(State(st): State<Shared>, ControlBody(body): ControlBody) ->
 
 // ----- campaigns -----
 
-async fn start_campaign(State(st): State<Shared>, ControlBody(body): ControlBody) -> Response {
+pub(super) async fn start_campaign(
+    State(st): State<Shared>,
+    ControlBody(body): ControlBody,
+) -> Response {
     let run = async {
         let req: campaigns::CampaignRequest = parse(&body)?;
         let ws = workspace_of(&st, req.key.as_deref(), KeyIn::Body).await?;
         let seq = {
             let w = ws.read();
-            st.sim.start_campaign(&st, &w, &req).map_err(sim_error)?
+            st.sim
+                .start_campaign(&st.sim_env(), &w, &req)
+                .map_err(sim_error)?
         };
-        st.sim.run_due(&st).await;
+        st.sim.run_due(&st.sim_env()).await;
         let w = ws.read();
         let view = campaign_view(&st, &w, seq).unwrap_or(Value::Null);
         Ok::<_, ApiError>(created(view))
@@ -176,7 +150,7 @@ async fn start_campaign(State(st): State<Shared>, ControlBody(body): ControlBody
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct KeyQuery {
+pub(super) struct KeyQuery {
     key: Option<String>,
 }
 
@@ -200,7 +174,7 @@ fn campaign_view(st: &Shared, w: &crate::store::Workspace, seq: u32) -> Option<V
     st.sim.campaigns_view(w, Some(seq)).pop()
 }
 
-async fn list_campaigns(State(st): State<Shared>, q: QueryOf<KeyQuery>) -> Response {
+pub(super) async fn list_campaigns(State(st): State<Shared>, q: QueryOf<KeyQuery>) -> Response {
     let run = async {
         let q = query(q)?;
         let ws = workspace_of(&st, q.key.as_deref(), KeyIn::Query).await?;
@@ -211,9 +185,9 @@ async fn list_campaigns(State(st): State<Shared>, q: QueryOf<KeyQuery>) -> Respo
     run.await.unwrap_or_else(IntoResponse::into_response)
 }
 
-async fn get_campaign(
+pub(super) async fn get_campaign(
     State(st): State<Shared>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     q: QueryOf<KeyQuery>,
 ) -> Response {
     let run = async {
@@ -227,9 +201,9 @@ async fn get_campaign(
     run.await.unwrap_or_else(IntoResponse::into_response)
 }
 
-async fn resume_campaign(
+pub(super) async fn resume_campaign(
     State(st): State<Shared>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ControlBody(body): ControlBody,
 ) -> Response {
     let run = async {
@@ -239,8 +213,10 @@ async fn resume_campaign(
             let w = ws.read();
             (w.key.clone(), campaign_seq(&id, &w)?)
         };
-        st.sim.resume_campaign(&st, &key, seq).map_err(sim_error)?;
-        st.sim.run_due(&st).await;
+        st.sim
+            .resume_campaign(&st.sim_env(), &key, seq)
+            .map_err(sim_error)?;
+        st.sim.run_due(&st.sim_env()).await;
         let w = ws.read();
         let view = campaign_view(&st, &w, seq).unwrap_or(Value::Null);
         Ok::<_, ApiError>(ok(view))
@@ -256,15 +232,15 @@ struct KeyBody {
 
 // ----- events -----
 
-async fn trigger(State(st): State<Shared>, ControlBody(body): ControlBody) -> Response {
+pub(super) async fn trigger(State(st): State<Shared>, ControlBody(body): ControlBody) -> Response {
     let run = async {
         let req: events::TriggerRequest = parse(&body)?;
         let ws = workspace_of(&st, req.key.as_deref(), KeyIn::Body).await?;
         let emitted = {
             let w = ws.read();
-            st.sim.trigger(&st, &w, req).map_err(sim_error)?
+            st.sim.trigger(&st.sim_env(), &w, req).map_err(sim_error)?
         };
-        st.sim.run_due(&st).await;
+        st.sim.run_due(&st.sim_env()).await;
         Ok::<_, ApiError>(created(json!({
             "event": emitted.payload,
             "deliveries": emitted.deliveries,
@@ -275,7 +251,7 @@ async fn trigger(State(st): State<Shared>, ControlBody(body): ControlBody) -> Re
 
 // ----- webhook endpoints -----
 
-async fn list_endpoints(State(st): State<Shared>, q: QueryOf<KeyQuery>) -> Response {
+pub(super) async fn list_endpoints(State(st): State<Shared>, q: QueryOf<KeyQuery>) -> Response {
     let q = match query(q) {
         Ok(q) => q,
         Err(e) => return e.into_response(),
@@ -294,7 +270,10 @@ async fn list_endpoints(State(st): State<Shared>, q: QueryOf<KeyQuery>) -> Respo
     ok(json!({ "data": data, "total": data.len() }))
 }
 
-async fn add_endpoint(State(st): State<Shared>, ControlBody(body): ControlBody) -> Response {
+pub(super) async fn add_endpoint(
+    State(st): State<Shared>,
+    ControlBody(body): ControlBody,
+) -> Response {
     let run = async {
         let req: EndpointRequest = parse(&body)?;
         let ws = workspace_of(&st, req.key.as_deref(), KeyIn::Body).await?;
@@ -308,7 +287,7 @@ async fn add_endpoint(State(st): State<Shared>, ControlBody(body): ControlBody) 
     run.await.unwrap_or_else(IntoResponse::into_response)
 }
 
-async fn get_endpoint(State(st): State<Shared>, Path(id): Path<String>) -> Response {
+pub(super) async fn get_endpoint(State(st): State<Shared>, PathId(id): PathId) -> Response {
     match st.sim.endpoints(None).into_iter().find(|e| e.id == id) {
         Some(e) => ok(e.to_json()),
         None => {
@@ -317,9 +296,9 @@ async fn get_endpoint(State(st): State<Shared>, Path(id): Path<String>) -> Respo
     }
 }
 
-async fn update_endpoint(
+pub(super) async fn update_endpoint(
     State(st): State<Shared>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     ControlBody(body): ControlBody,
 ) -> Response {
     let run = async {
@@ -336,7 +315,7 @@ async fn update_endpoint(
     run.await.unwrap_or_else(IntoResponse::into_response)
 }
 
-async fn remove_endpoint(State(st): State<Shared>, Path(id): Path<String>) -> Response {
+pub(super) async fn remove_endpoint(State(st): State<Shared>, PathId(id): PathId) -> Response {
     match st.sim.remove_endpoint(None, &id) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => sim_error(e).into_response(),
@@ -345,7 +324,10 @@ async fn remove_endpoint(State(st): State<Shared>, Path(id): Path<String>) -> Re
 
 // ----- deliveries -----
 
-async fn list_deliveries(State(st): State<Shared>, q: QueryOf<DeliveryFilter>) -> Response {
+pub(super) async fn list_deliveries(
+    State(st): State<Shared>,
+    q: QueryOf<DeliveryFilter>,
+) -> Response {
     let f = match query(q) {
         Ok(f) => f,
         Err(e) => return e.into_response(),
@@ -362,7 +344,7 @@ async fn list_deliveries(State(st): State<Shared>, q: QueryOf<DeliveryFilter>) -
     ok(json!({ "data": data, "total": total }))
 }
 
-async fn get_delivery(State(st): State<Shared>, Path(id): Path<String>) -> Response {
+pub(super) async fn get_delivery(State(st): State<Shared>, PathId(id): PathId) -> Response {
     match st.sim.delivery(&id) {
         Some(d) => ok(d),
         None => {
@@ -371,11 +353,11 @@ async fn get_delivery(State(st): State<Shared>, Path(id): Path<String>) -> Respo
     }
 }
 
-async fn redeliver(State(st): State<Shared>, Path(id): Path<String>) -> Response {
-    if let Err(e) = st.sim.redeliver(&st, &id) {
+pub(super) async fn redeliver(State(st): State<Shared>, PathId(id): PathId) -> Response {
+    if let Err(e) = st.sim.redeliver(&st.sim_env(), &id) {
         return sim_error(e).into_response();
     }
-    st.sim.run_due(&st).await;
+    st.sim.run_due(&st.sim_env()).await;
     match st.sim.delivery(&id) {
         Some(d) => ok(d),
         None => {
@@ -391,7 +373,7 @@ async fn redeliver(State(st): State<Shared>, Path(id): Path<String>) -> Response
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ChaosDoc {
     #[serde(flatten)]
-    http: crate::chaos::HttpChaos,
+    http: crate::policy::chaos::HttpChaos,
     #[serde(default)]
     webhooks: WebhookChaos,
 }
@@ -404,12 +386,15 @@ fn chaos_doc(st: &Shared) -> Value {
     .unwrap_or(Value::Null)
 }
 
-async fn get_chaos(State(st): State<Shared>) -> Response {
+pub(super) async fn get_chaos(State(st): State<Shared>) -> Response {
     ok(chaos_doc(&st))
 }
 
 /// Replaces every chaos setting (a field left out is off).
-async fn put_chaos(State(st): State<Shared>, ControlBody(body): ControlBody) -> Response {
+pub(super) async fn put_chaos(
+    State(st): State<Shared>,
+    ControlBody(body): ControlBody,
+) -> Response {
     // An empty body is `{}`, as on the other control routes: every fault off.
     let doc: ChaosDoc = match json_body(&body) {
         Ok(c) => c,
@@ -421,7 +406,10 @@ async fn put_chaos(State(st): State<Shared>, ControlBody(body): ControlBody) -> 
 /// Merges a JSON merge patch (RFC 7396) into the settings in force: a field given replaces its
 /// value, `null` turns it off, an object (`errorRates`, `webhooks`) is merged key by key, and a
 /// field left out is unchanged.
-async fn patch_chaos(State(st): State<Shared>, ControlBody(body): ControlBody) -> Response {
+pub(super) async fn patch_chaos(
+    State(st): State<Shared>,
+    ControlBody(body): ControlBody,
+) -> Response {
     let patch: Value = match json_body::<Option<Value>>(&body) {
         Ok(p) => p.unwrap_or_else(|| json!({})),
         Err(e) => return e.into_response(),

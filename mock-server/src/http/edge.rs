@@ -21,7 +21,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 
 use crate::error::ApiError;
-use crate::front::Front;
+use crate::http::front::Front;
 use crate::state::Shared;
 
 /// Header fields hyper keeps room for; the pipeline refuses more than [`super::limits::MAX_HEADERS`].

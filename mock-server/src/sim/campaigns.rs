@@ -11,7 +11,7 @@ use super::{Invalid, invalid};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::render::ts;
+use crate::clock::Timestamp;
 use crate::store::Workspace;
 use crate::store::ids::Kind;
 
@@ -244,7 +244,7 @@ pub(crate) fn step(c: &mut Campaign, ws: &Workspace, at_s: i64) -> Step {
             contact: Some(contact),
             message: format!(
                 "{} is outside the calling window {}–{} UTC; resume inside the window",
-                ts(at_s),
+                Timestamp::from_secs(at_s),
                 w.start,
                 w.end
             ),
@@ -276,7 +276,7 @@ pub(crate) fn wire(c: &Campaign, ws: &Workspace) -> Value {
         "agentId": ws.id(Kind::Agent, c.agent),
         "contactListId": ws.id(Kind::ContactList, c.list),
         "status": c.status.as_str(),
-        "createdAt": ts(c.created_ms.div_euclid(1000)),
+        "createdAt": Timestamp::from_secs(c.created_ms.div_euclid(1000)),
     })
 }
 

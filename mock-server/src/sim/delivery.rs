@@ -14,8 +14,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::signature::{self, SignatureScheme};
-use super::tamper::Tamper;
-use crate::render::ts;
+use crate::clock::Timestamp;
+use crate::test_hooks::Tamper;
 
 /// Delays before the 2nd, 3rd, … attempt, in seconds of virtual time (before jitter):
 /// 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. Eight attempts over about 28 hours, the shape of
@@ -73,7 +73,7 @@ pub(crate) struct Attempt {
 }
 
 fn ser_ms<S: serde::Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(ts(ms.div_euclid(1000)).as_str())
+    s.serialize_str(Timestamp::from_secs(ms.div_euclid(1000)).as_str())
 }
 
 /// One event on its way to one endpoint.
@@ -111,10 +111,10 @@ impl Delivery {
             event_type: &self.event_type,
             call_id: self.call_id.as_deref(),
             state: self.state,
-            created_at: ts(self.created_ms.div_euclid(1000)).to_string(),
+            created_at: Timestamp::from_secs(self.created_ms.div_euclid(1000)).to_string(),
             next_attempt_at: self
                 .next_attempt_ms
-                .map(|m| ts(m.div_euclid(1000)).to_string()),
+                .map(|m| Timestamp::from_secs(m.div_euclid(1000)).to_string()),
             attempts: &self.attempts,
             payload: serde_json::from_slice(&self.body).unwrap_or(Value::Null),
         })

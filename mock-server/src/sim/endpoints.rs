@@ -8,7 +8,7 @@ use super::{Invalid, invalid};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::render::ts;
+use crate::clock::Timestamp;
 
 /// Largest accepted URL, secret and filter list.
 const MAX_URL: usize = 2048;
@@ -60,7 +60,7 @@ impl Endpoint {
             secret: &self.secret,
             events: &self.events,
             enabled: self.enabled,
-            created_at: ts(self.created_ms.div_euclid(1000)).to_string(),
+            created_at: Timestamp::from_secs(self.created_ms.div_euclid(1000)).to_string(),
         })
         .unwrap_or(Value::Null)
     }

@@ -5,7 +5,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::campaigns;
-use crate::render::{self, ts};
+use crate::clock::Timestamp;
+use crate::render;
 use crate::store::Workspace;
 use crate::store::ids::Kind;
 
@@ -29,7 +30,7 @@ pub(crate) fn payload(id: &str, event_type: &str, at_ms: i64, data: Value) -> Va
     json!({
         "id": id,
         "type": event_type,
-        "createdAt": ts(at_ms.div_euclid(1000)),
+        "createdAt": Timestamp::from_secs(at_ms.div_euclid(1000)),
         "data": data,
     })
 }
@@ -147,18 +148,21 @@ fn as_if(call: &mut Map<String, Value>, status: &str) {
             not_connected(call);
         }
         "connected" => {
-            call.insert("connectedAt".into(), json!(ts(connected)));
+            call.insert("connectedAt".into(), json!(Timestamp::from_secs(connected)));
             call.insert("endedAt".into(), Value::Null);
             not_connected(call);
         }
         "completed" => {
-            call.insert("connectedAt".into(), json!(ts(connected)));
-            call.insert("endedAt".into(), json!(ts(connected + duration)));
+            call.insert("connectedAt".into(), json!(Timestamp::from_secs(connected)));
+            call.insert(
+                "endedAt".into(),
+                json!(Timestamp::from_secs(connected + duration)),
+            );
             call.insert("durationSec".into(), json!(duration));
         }
         _ => {
             call.insert("connectedAt".into(), Value::Null);
-            call.insert("endedAt".into(), json!(ts(started + 5)));
+            call.insert("endedAt".into(), json!(Timestamp::from_secs(started + 5)));
             call.insert("failureReason".into(), json!("no_answer"));
             not_connected(call);
         }

@@ -2,16 +2,16 @@
 
 use serde_json::Value;
 
+use super::Env;
 use super::lifecycle::CallStep;
 use super::{Emitted, Job, Sim, SimError, campaigns, events, lifecycle, now_whole_ms};
-use crate::state::AppState;
 use crate::store::Workspace;
 use crate::store::ids::Kind;
 
 impl Sim {
     pub(super) fn call_step(
         &self,
-        app: &AppState,
+        app: &Env<'_>,
         key: &str,
         seq: u32,
         step: CallStep,
@@ -43,7 +43,7 @@ impl Sim {
     /// Starts a simulated call in `key`'s workspace (`POST /_mock/calls`); returns its slot.
     pub(crate) fn start_call(
         &self,
-        app: &AppState,
+        app: &Env<'_>,
         ws: &mut Workspace,
         req: &lifecycle::CallRequest,
     ) -> Result<u32, SimError> {
@@ -53,7 +53,7 @@ impl Sim {
 
     pub(super) fn place_call(
         &self,
-        app: &AppState,
+        app: &Env<'_>,
         ws: &mut Workspace,
         planned: &lifecycle::Planned,
         now_ms: i64,
@@ -87,7 +87,7 @@ impl Sim {
     /// Starts a campaign (`POST /_mock/campaigns`); returns its slot.
     pub(crate) fn start_campaign(
         &self,
-        app: &AppState,
+        app: &Env<'_>,
         ws: &Workspace,
         req: &campaigns::CampaignRequest,
     ) -> Result<u32, SimError> {
@@ -114,7 +114,7 @@ impl Sim {
         Ok(seq)
     }
 
-    pub(super) fn campaign_step(&self, app: &AppState, key: &str, seq: u32, due_ms: i64) {
+    pub(super) fn campaign_step(&self, app: &Env<'_>, key: &str, seq: u32, due_ms: i64) {
         let Some(ws) = app.store.existing(key) else {
             return;
         };
@@ -193,7 +193,7 @@ impl Sim {
     /// Resumes a paused campaign.
     pub(crate) fn resume_campaign(
         &self,
-        app: &AppState,
+        app: &Env<'_>,
         key: &str,
         seq: u32,
     ) -> Result<(), SimError> {
@@ -234,7 +234,7 @@ impl Sim {
     /// Emits any event type with sample data and overrides (`POST /_mock/events`).
     pub(crate) fn trigger(
         &self,
-        app: &AppState,
+        app: &Env<'_>,
         ws: &Workspace,
         req: events::TriggerRequest,
     ) -> Result<Emitted, SimError> {

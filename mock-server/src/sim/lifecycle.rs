@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::cost;
-use crate::fake_data;
+use crate::derive::cost;
+use crate::fake;
 use crate::store::Workspace;
 use crate::store::ids::Kind;
 use crate::store::model::{AgentScript, CallRec, CallStatus, FailureReason};
@@ -202,7 +202,7 @@ pub(crate) fn plan(ws: &Workspace, req: &CallRequest) -> Result<Planned, Invalid
         }
         (Some(c), None) => (Some(c), None),
         (None, Some(from)) => {
-            if !fake_data::is_e164(from) {
+            if !fake::is_e164(from) {
                 return Err(invalid("from", format!("'{from}' is not an E.164 number")));
             }
             match ws.contacts.iter().position(|c| c.phone == *from) {

@@ -27,7 +27,6 @@ mod outbox;
 mod registry;
 mod schedule;
 pub(crate) mod signature;
-pub mod tamper;
 
 pub(crate) use outbox::{DeliveryFilter, Emitted};
 pub(crate) use registry::EndpointRequest;
@@ -38,7 +37,11 @@ use std::time::Duration;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
-use crate::state::{AppState, Shared};
+use spec::Contract;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::store::Store;
 use delivery::Delivery;
 use endpoints::Endpoint;
 use lifecycle::CallStep;
@@ -94,8 +97,8 @@ pub(crate) struct SimSettings {
     pub(crate) seed: u64,
     /// When the virtual clock starts (ms): the creation time of the `--webhook` endpoints.
     pub(crate) start_ms: i64,
-    /// The test-only hook on outgoing attempts (`tamper.rs`); `None` outside tests.
-    pub(crate) hook: Option<tamper::OutgoingHook>,
+    /// The test-only hook on outgoing attempts (`test_hooks.rs`); `None` outside tests.
+    pub(crate) hook: Option<crate::test_hooks::OutgoingHook>,
 }
 
 /// Something that happens at a time.
@@ -185,6 +188,16 @@ impl From<Invalid> for SimError {
     }
 }
 
+/// What the simulation reads from the running mock: the workspaces, the virtual clock, the
+/// contract (webhook payload schemas) and the configuration. Built from the application state by
+/// `AppState::sim_env`, so the simulation does not depend on `state`.
+pub(crate) struct Env<'a> {
+    pub(crate) store: &'a Store,
+    pub(crate) clock: &'a Clock,
+    pub(crate) contract: &'static Contract,
+    pub(crate) config: &'a Config,
+}
+
 /// The simulation of one running mock.
 pub(crate) struct Sim {
     state: Mutex<SimState>,
@@ -199,7 +212,7 @@ pub(crate) struct Sim {
 impl Sim {
     /// A simulation with the command line's endpoints (for every workspace).
     pub(crate) fn new(settings: SimSettings, cli_urls: &[String], cli_secret: &str) -> Sim {
-        crate::install_crypto();
+        install_crypto();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!(
@@ -260,7 +273,7 @@ impl Sim {
     // ----- running jobs -----
 
     /// Runs every job due by now, in order (see the module documentation).
-    pub(crate) async fn run_due(&self, app: &AppState) {
+    pub(crate) async fn run_due(&self, app: &Env<'_>) {
         let _one_at_a_time = self.run_lock.lock().await;
         loop {
             let now = app.clock.now_ms();
@@ -335,25 +348,25 @@ impl Sim {
 }
 
 /// Now on the virtual clock, rounded down to the second: simulated times are whole seconds.
-fn now_whole_ms(app: &AppState) -> i64 {
+fn now_whole_ms(app: &Env<'_>) -> i64 {
     app.clock.now_ms().div_euclid(1000) * 1000
 }
 
 /// Runs due jobs for as long as the server lives: wakes when a job is added, when the clock is
 /// moved, and (while the clock runs) when the next job is due in real time.
-pub(crate) async fn drive(app: Shared) {
-    let mut clock = app.clock.subscribe();
+pub(crate) async fn drive(sim: &Sim, env: &Env<'_>) {
+    let mut clock = env.clock.subscribe();
     loop {
-        app.sim.run_due(&app).await;
-        let wait = match app.sim.next_due() {
-            Some(due) if !app.clock.is_frozen() => Some(Duration::from_millis(
-                (due - app.clock.now_ms()).clamp(0, 60_000) as u64 + 1,
+        sim.run_due(env).await;
+        let wait = match sim.next_due() {
+            Some(due) if !env.clock.is_frozen() => Some(Duration::from_millis(
+                (due - env.clock.now_ms()).clamp(0, 60_000) as u64 + 1,
             )),
             _ => None,
         };
         tokio::select! {
             changed = clock.changed() => if changed.is_err() { return },
-            () = app.sim.wake.notified() => {}
+            () = sim.wake.notified() => {}
             () = async {
                 match wait {
                     Some(d) => tokio::time::sleep(d).await,
@@ -362,4 +375,10 @@ pub(crate) async fn drive(app: Shared) {
             } => {}
         }
     }
+}
+
+/// Installs the process's TLS crypto provider (ring) for webhook deliveries to `https://` URLs.
+/// Idempotent; a provider installed earlier (by an embedding program) is kept.
+pub(crate) fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }

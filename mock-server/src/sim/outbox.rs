@@ -4,9 +4,9 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::Env;
 use super::delivery::{self, Attempt, Delivery, DeliveryState, Outgoing};
 use super::{Job, Sim, SimError, SimState, events};
-use crate::state::AppState;
 use crate::store::Workspace;
 use crate::store::ids::Kind;
 
@@ -41,7 +41,7 @@ impl Sim {
     /// endpoint that wants it, each with a first attempt due at `at_ms`.
     pub(super) fn emit(
         &self,
-        app: &AppState,
+        app: &Env<'_>,
         ws: &Workspace,
         event_type: &str,
         data: Value,
@@ -129,7 +129,7 @@ impl Sim {
 
     pub(super) async fn attempt(
         &self,
-        app: &AppState,
+        app: &Env<'_>,
         dseq: u64,
         endpoint: &str,
         manual: bool,
@@ -392,7 +392,7 @@ impl Sim {
     }
 
     /// Schedules a manual attempt of a delivery, due now.
-    pub(crate) fn redeliver(&self, app: &AppState, id: &str) -> Result<(), SimError> {
+    pub(crate) fn redeliver(&self, app: &Env<'_>, id: &str) -> Result<(), SimError> {
         let not_found = || SimError::NotFound(format!("no delivery '{id}' in the log"));
         let uuid = uuid::Uuid::parse_str(id).map_err(|_| not_found())?;
         let mut st = self.state.lock();

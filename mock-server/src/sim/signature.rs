@@ -5,30 +5,10 @@
 //! The Stripe-style reading, which signs `"{t}.{body}"` and so binds the timestamp, is an option
 //! (`--webhook-signature timestamp-body`) for integrators whose verifier expects it.
 
-use clap::ValueEnum;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-/// What `v1` is computed over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SignatureScheme {
-    /// HMAC-SHA256(secret, body), as the reference page says.
-    #[default]
-    Body,
-    /// HMAC-SHA256(secret, "{t}.{body}"), the Stripe-style reading.
-    TimestampBody,
-}
-
-impl SignatureScheme {
-    /// What `v1` is computed over, for people: "the raw body" or "\"{t}.{body}\"".
-    pub fn describe(self) -> &'static str {
-        match self {
-            SignatureScheme::Body => "the raw request body",
-            SignatureScheme::TimestampBody => "\"{t}.{body}\" (the timestamp, a dot, the raw body)",
-        }
-    }
-}
+pub(crate) use crate::config::SignatureScheme;
 
 /// The hex HMAC-SHA256 of `body` (or `"{t}.{body}"`) under `secret`.
 pub(crate) fn v1(secret: &[u8], t: i64, body: &[u8], scheme: SignatureScheme) -> String {

@@ -7,8 +7,10 @@
 //! turn every later request of that key into a 500.
 
 pub(crate) mod call_index;
+pub(crate) mod csv_import;
 pub(crate) mod fixtures;
 pub(crate) mod ids;
+pub(crate) mod journal;
 pub(crate) mod model;
 pub(crate) mod presets;
 pub(crate) mod seed;
@@ -20,8 +22,6 @@ use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 
-use crate::state::Shared;
-
 pub(crate) use presets::Preset;
 pub(crate) use seed::SeedConfig;
 pub(crate) use workspace::{StoreError, Workspace};
@@ -30,7 +30,7 @@ pub(crate) use workspace::{StoreError, Workspace};
 pub(crate) type SharedWorkspace = Arc<RwLock<Workspace>>;
 
 /// A workspace being seeded: the first request of a key seeds, concurrent ones wait for it.
-type Seeding = Arc<tokio::sync::OnceCell<SharedWorkspace>>;
+pub(crate) type Seeding = Arc<tokio::sync::OnceCell<SharedWorkspace>>;
 
 /// Every workspace of the running mock.
 pub(crate) struct Store {
@@ -72,7 +72,7 @@ impl Store {
     }
 
     /// The seeding cell of `key`, shared by every request that finds the key without a workspace.
-    fn seeding_cell(&self, key: &str) -> Seeding {
+    pub(crate) fn seeding_cell(&self, key: &str) -> Seeding {
         self.seeding
             .lock()
             .entry(key.to_owned())
@@ -82,7 +82,7 @@ impl Store {
 
     /// Forgets `key`'s seeding cell once its workspace is installed (later requests find the
     /// workspace itself; after a reset, a new cell seeds afresh).
-    fn seeding_done(&self, key: &str, cell: &Seeding) {
+    pub(crate) fn seeding_done(&self, key: &str, cell: &Seeding) {
         let mut seeding = self.seeding.lock();
         if seeding.get(key).is_some_and(|c| Arc::ptr_eq(c, cell)) {
             seeding.remove(key);
@@ -150,33 +150,4 @@ impl Store {
         keys.sort();
         keys
     }
-}
-
-/// The workspace of `key`, seeding it on first use without blocking the runtime.
-///
-/// Seeding a large workspace takes seconds (a million calls: about 5 s). Done inline it would
-/// stall a runtime worker, and with it every connection that worker serves; and the seed's
-/// millions of allocations would fragment that worker's heap for the rest of the run. So it runs
-/// on the blocking pool. Concurrent first requests of one key share one seeding (a per-key cell),
-/// rather than each seeding the same workspace and all but one throwing theirs away.
-pub(crate) async fn workspace_seeded(state: &Shared, key: &str) -> SharedWorkspace {
-    if let Some(ws) = state.store.existing(key) {
-        return ws;
-    }
-    let cell = state.store.seeding_cell(key);
-    let ws = cell
-        .get_or_init(|| async {
-            let st = state.clone();
-            let owned = key.to_owned();
-            match tokio::task::spawn_blocking(move || st.store.workspace(&owned)).await {
-                Ok(ws) => ws,
-                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                // The runtime is shutting down; seed here rather than fail the request.
-                Err(_) => state.store.workspace(key),
-            }
-        })
-        .await
-        .clone();
-    state.store.seeding_done(key, &cell);
-    ws
 }

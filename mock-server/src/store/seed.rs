@@ -15,8 +15,9 @@ use super::model::{
     FailureReason, KnowledgeEntry, Line, NumberRec, PlaybookStep, Transfer, Voice,
 };
 use super::workspace::Workspace;
-use crate::fake_data::{self, AREA_CODES, AreaCode, Rng, rng_for};
-use crate::{cost, store::ids};
+use crate::derive::cost;
+use crate::fake::{self, AREA_CODES, AreaCode, Rng, rng_for};
+use crate::store::ids;
 
 /// How big a seeded workspace is, and where its timeline sits.
 #[derive(Debug, Clone)]
@@ -74,7 +75,7 @@ pub(crate) fn identity(root_seed: u64, key: &str) -> (u64, String) {
 
 /// The company of a workspace whose seed is `ws_seed`.
 pub(crate) fn company_of(ws_seed: u64) -> String {
-    fake_data::company(&mut rng_for(ws_seed, "company", 0))
+    fake::company(&mut rng_for(ws_seed, "company", 0))
 }
 
 /// Builds the workspace of `key`.
@@ -85,7 +86,7 @@ pub(crate) fn seed_workspace(cfg: &SeedConfig, key: &str) -> Workspace {
     let mut taken: HashMap<String, ()> = HashMap::new();
     taken.insert(EXAMPLE_INVENTORY_NUMBER.to_owned(), ());
     let mut fresh_phone = |rng: &mut Rng, area: &AreaCode| loop {
-        let p = fake_data::phone_in(rng, area.country, area.area_code);
+        let p = fake::phone_in(rng, area.country, area.area_code);
         if taken.insert(p.clone(), ()).is_none() {
             return p;
         }
@@ -94,7 +95,7 @@ pub(crate) fn seed_workspace(cfg: &SeedConfig, key: &str) -> Workspace {
     let agents: Vec<AgentRec> = (0..cfg.agents)
         .map(|i| {
             let mut rng = rng_for(ws_seed, "agent", u64::from(i));
-            let p = fake_data::agent_profile(&mut rng, &company);
+            let p = fake::agent_profile(&mut rng, &company);
             let data = AgentData {
                 name: p.name,
                 soul: p.soul,
@@ -170,9 +171,9 @@ pub(crate) fn seed_workspace(cfg: &SeedConfig, key: &str) -> Workspace {
         let mut rng = rng_for(ws_seed, "contact", u64::from(i));
         let area = &AREA_CODES[rng.random_range(0..AREA_CODES.len())];
         let phone = fresh_phone(&mut rng, area);
-        let name = fake_data::person_name(&mut rng);
-        let their_company = fake_data::company(&mut rng);
-        let email = fake_data::email_for(&name, &their_company, &mut rng);
+        let name = fake::person_name(&mut rng);
+        let their_company = fake::company(&mut rng);
+        let email = fake::email_for(&name, &their_company, &mut rng);
         let at = anchor - 45 * DAY + i64::from(i) * 30;
         by_phone.insert(phone.clone(), i);
         contacts.push(ContactRec {
@@ -251,7 +252,7 @@ fn seed_calls(
                 (agent, number, Some(contact), None)
             } else {
                 let area = &AREA_CODES[rng.random_range(0..AREA_CODES.len())];
-                let p = fake_data::phone_in(&mut rng, area.country, area.area_code);
+                let p = fake::phone_in(&mut rng, area.country, area.area_code);
                 taken.insert(p.clone(), ());
                 (agent, number, None, Some(p.into_boxed_str()))
             }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::fake_data::AREA_CODES;
+use crate::fake::AREA_CODES;
 use crate::store::Workspace;
 use crate::store::call_index::CallIndex;
 use crate::store::model::{
@@ -242,7 +242,7 @@ pub(crate) fn import(doc: &Value) -> Result<Workspace, String> {
             snap.version
         )
     })?;
-    check(crate::auth::well_formed(&snap.key), || {
+    check(crate::config::well_formed_key(&snap.key), || {
         "key is not a well-formed API key".to_owned()
     })?;
     check(

@@ -14,7 +14,7 @@ use super::ids::{self, Kind};
 use super::model::{
     AgentData, AgentRec, AgentScript, CallRec, ContactListRec, ContactRec, Line, NumberRec,
 };
-use crate::csv_import::ParsedCsv;
+use crate::store::csv_import::ParsedCsv;
 
 /// Why a store operation was refused. The API layer maps each to its error response.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -13,8 +13,8 @@ use axum::response::Response;
 
 use crate::api::JournalInfo;
 use crate::error::ErrorCode;
-use crate::journal::{JournalEntry, Received, RequestId, capture_body};
 use crate::state::AppState;
+use crate::store::journal::{JournalEntry, Received, RequestId, capture_body};
 
 /// The request id header, read from requests and set on every response.
 pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

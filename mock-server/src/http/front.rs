@@ -8,7 +8,7 @@
 //! here in the same order: observe (request id, log, journal), catch a panic into the 500 error
 //! shape, add the headers the CORS layer adds to a request without an `Origin`, then what axum
 //! does to every top-level response (`Content-Length` from an exact body size, no body for HEAD).
-//! Everything else goes to the full router ([`crate::app::full_router`]) unchanged.
+//! Everything else goes to the full router ([`crate::http::app::full_router`]) unchanged.
 //!
 //! The headers the CORS layer adds when there is no `Origin` do not depend on the request, so they
 //! are learnt once from the layer itself (see [`CorsConstants`]) rather than written out here,
@@ -31,7 +31,7 @@ use futures_util::FutureExt;
 use tower::{Layer, Service, ServiceExt};
 
 use crate::api;
-use crate::observe::Observation;
+use crate::http::observe::Observation;
 use crate::state::Shared;
 
 type BoxFuture = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
@@ -116,7 +116,7 @@ impl Service<Request> for Front {
             let outcome = AssertUnwindSafe(answer(&inner.state, req, addr))
                 .catch_unwind()
                 .await;
-            let mut res = outcome.unwrap_or_else(crate::app::panic_response);
+            let mut res = outcome.unwrap_or_else(crate::http::app::panic_response);
             inner.cors.apply(&mut res);
             top_level(&mut res, head);
             Ok(res)
@@ -141,7 +141,7 @@ struct CorsConstants {
 impl CorsConstants {
     /// Runs the application's CORS layer once over an empty response and keeps what it added.
     fn learn() -> CorsConstants {
-        let probe = crate::app::cors().layer(tower::service_fn(|_: Request| async {
+        let probe = crate::http::app::cors().layer(tower::service_fn(|_: Request| async {
             Ok::<_, Infallible>(Response::new(Body::empty()))
         }));
         let req = Request::new(Body::empty());
@@ -255,7 +255,7 @@ mod tests {
         let req = Request::get("/_mock/requests?limit=100")
             .body(Body::empty())
             .unwrap();
-        let res = crate::app::full_router(state.clone())
+        let res = crate::http::app::full_router(state.clone())
             .oneshot(req)
             .await
             .unwrap();
@@ -276,10 +276,10 @@ mod tests {
         for req in requests() {
             assert!(Front::takes(&req), "{} {}", req.method(), req.uri());
         }
-        let full = answer_all(crate::app::full_router(full_state.clone())).await;
+        let full = answer_all(crate::http::app::full_router(full_state.clone())).await;
         let front = Front::new(
             front_state.clone(),
-            crate::app::full_router(front_state.clone()),
+            crate::http::app::full_router(front_state.clone()),
         );
         let fast = answer_all(front).await;
         assert_eq!(fast.len(), full.len());

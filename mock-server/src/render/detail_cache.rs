@@ -1,7 +1,7 @@
 //! A small, bounded cache of the serialised `cost` and `transcript` of call details.
 //!
 //! Why: `GET /calls/{id}` derives a call's transcript and line items from its seed on every
-//! request (see `transcript.rs` for why they are not stored), and rendering them (dozens of
+//! request (see `derive/transcript.rs` for why they are not stored), and rendering them (dozens of
 //! template strings, then escaping every one into JSON) was about half of the endpoint's CPU.
 //! Clients fetch the same calls again and again (a dashboard polling a call, a test re-reading
 //! what it just listed), so the finished JSON of those two fields is kept for recent calls.

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::transcript::{Speaker, Turn};
+use crate::derive::transcript::{Speaker, Turn};
 
 /// Samples per second.
 pub(crate) const SAMPLE_RATE: u32 = 8_000;

@@ -1,7 +1,12 @@
-//! A test-only hook on outgoing webhook attempts, for proving that a receiver's checks catch a
-//! sender that misbehaves (the e2e crate's `WEBHOOK_DEVIANTS`).
+//! Test-only hooks: a sender or a signer that misbehaves on purpose, for proving a runner's
+//! checks (the e2e crate's `WEBHOOK_DEVIANTS` and recording deviants). Not reachable through the
+//! `vici-mock` binary (see `Config::outgoing_hook` and `Config::signing_faults`).
 //!
-//! The hook is a field of [`crate::Config`] that no flag or environment variable sets
+//! These are only the types, so that `config` can hold them without depending on the code that
+//! applies them: the outgoing hook is applied in `sim/delivery.rs`, the signing faults in
+//! `derive/signing.rs`.
+//!
+//! The outgoing hook is a field of [`crate::Config`] that no flag or environment variable sets
 //! (`#[arg(skip)]`), so nothing of it is reachable through the `vici-mock` binary: only a
 //! program that builds its configuration in code can install one. When none is installed (always,
 //! outside tests) an attempt pays one `Option` check. Faults a user may ask for (failed first
@@ -51,26 +56,13 @@ impl std::fmt::Debug for OutgoingHook {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use clap::{CommandFactory, Parser};
-
-    use crate::Config;
-
-    #[test]
-    fn no_flag_or_environment_variable_installs_the_hook() {
-        assert!(Config::parse_from(["vici-mock"]).outgoing_hook.is_none());
-        let cmd = Config::command();
-        assert!(
-            cmd.get_arguments().all(|a| a.get_id() != "outgoing_hook"
-                && a.get_env()
-                    .is_none_or(|e| !e.to_string_lossy().contains("OUTGOING"))),
-            "the hook is settable from outside"
-        );
-        let help = cmd.clone().render_long_help().to_string().to_lowercase();
-        assert!(
-            !help.contains("tamper") && !help.contains("outgoing"),
-            "{help}"
-        );
-    }
+/// Test-only faults of the signer, for proving that a runner catches a server that signs
+/// badly (the e2e crate's deviants). No flag or environment variable sets them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SigningFaults {
+    /// A genuine signature past its expiry is accepted.
+    pub ignore_expiry: bool,
+    /// The signature covers only the expiry, not the path: one call's signature opens every
+    /// call's recording.
+    pub unbound_path: bool,
 }

@@ -6,18 +6,16 @@
 
 use serde::Serialize;
 
+pub(crate) mod detail_cache;
+pub(crate) mod json_writer;
+
 use crate::clock::Timestamp;
-use crate::cost;
-use crate::detail_cache::{DetailCache, FragmentKey};
+use crate::derive::cost;
+use crate::derive::transcript::{self, TranscriptContext};
+use crate::render::detail_cache::{DetailCache, FragmentKey};
 use crate::store::Workspace;
 use crate::store::ids::{Id, Kind};
 use crate::store::model::{AgentData, CallRec, Line};
-use crate::transcript::{self, TranscriptContext};
-
-/// An RFC 3339 UTC timestamp with second precision, from Unix seconds.
-pub(crate) fn ts(secs: i64) -> Timestamp {
-    Timestamp::from_secs(secs)
-}
 
 /// `{ data, total, limit, offset }`.
 #[derive(Serialize)]
@@ -60,8 +58,8 @@ pub(crate) fn agent(ws: &Workspace, seq: u32) -> AgentOut<'_> {
     AgentOut {
         id: ws.id(Kind::Agent, seq),
         data: &a.data,
-        created_at: ts(a.created_at),
-        updated_at: ts(a.updated_at),
+        created_at: Timestamp::from_secs(a.created_at),
+        updated_at: Timestamp::from_secs(a.updated_at),
     }
 }
 
@@ -108,7 +106,7 @@ pub(crate) fn number(ws: &Workspace, seq: u32) -> NumberOut<'_> {
         line: line(&n.line),
         agent_id: n.agent.map(|a| ws.id(Kind::Agent, a)),
         monthly_cost: usd(n.line.monthly_cents),
-        created_at: ts(n.created_at),
+        created_at: Timestamp::from_secs(n.created_at),
     }
 }
 
@@ -165,8 +163,8 @@ pub(crate) fn contact(ws: &Workspace, seq: u32) -> ContactOut<'_> {
             .iter()
             .map(|&l| ws.id(Kind::ContactList, l))
             .collect(),
-        created_at: ts(c.created_at),
-        updated_at: ts(c.updated_at),
+        created_at: Timestamp::from_secs(c.created_at),
+        updated_at: Timestamp::from_secs(c.updated_at),
     }
 }
 
@@ -195,7 +193,7 @@ impl CallCommon<'_> {
     /// serialising the struct with `serde_json` (`write_open_object_matches_serde` checks it)
     /// but several times cheaper (see `json_writer`).
     fn write_open_object(&self, out: &mut Vec<u8>) {
-        use crate::json_writer::{bool, opt_str, str, uint};
+        use crate::render::json_writer::{bool, opt_str, str, uint};
         out.extend_from_slice(b"{\"id\":");
         str(out, self.id.as_str());
         out.extend_from_slice(b",\"agentId\":");
@@ -245,9 +243,9 @@ fn call_common<'a>(ws: &'a Workspace, seq: u32, c: &'a CallRec) -> CallCommon<'a
         to,
         status: c.status.as_str(),
         failure_reason: c.failure.map(|f| f.as_str()),
-        started_at: ts(c.started_at),
-        connected_at: c.connected_at.map(ts),
-        ended_at: c.ended_at.map(ts),
+        started_at: Timestamp::from_secs(c.started_at),
+        connected_at: c.connected_at.map(Timestamp::from_secs),
+        ended_at: c.ended_at.map(Timestamp::from_secs),
         duration_sec: c.duration_sec,
         has_recording: c.has_recording,
     }
@@ -425,13 +423,13 @@ pub(crate) fn call_detail_json(
         Ok(())
     })?;
     let (recording_url, recording_expires_at) = match recording {
-        Some((url, exp)) if c.has_recording => (Some(url), Some(ts(exp))),
+        Some((url, exp)) if c.has_recording => (Some(url), Some(Timestamp::from_secs(exp))),
         _ => (None, None),
     };
     out.extend_from_slice(b",\"recordingUrl\":");
-    crate::json_writer::opt_str(&mut out, recording_url.as_deref());
+    crate::render::json_writer::opt_str(&mut out, recording_url.as_deref());
     out.extend_from_slice(b",\"recordingExpiresAt\":");
-    crate::json_writer::opt_str(
+    crate::render::json_writer::opt_str(
         &mut out,
         recording_expires_at.as_ref().map(Timestamp::as_str),
     );

@@ -45,7 +45,7 @@ impl Server {
             .local_addr()
             .map_err(|source| StartError::Bind { addr, source })?;
         let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(crate::app::serve(listener, state.clone(), async {
+        let task = tokio::spawn(crate::http::app::serve(listener, state.clone(), async {
             let _ = rx.await;
         }));
         Ok(Server {

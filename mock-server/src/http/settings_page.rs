@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -28,20 +28,31 @@ use crate::state::Shared;
 /// The page's routes.
 pub(crate) fn routes() -> Router<Shared> {
     Router::new()
-        .route("/settings/webhooks", get(page).post(add))
-        .route("/settings/webhooks/{id}/delete", post(remove))
+        .route(
+            "/settings/webhooks",
+            get(page).post(add).fallback(only(&["GET", "HEAD", "POST"])),
+        )
+        .route(
+            "/settings/webhooks/{id}/delete",
+            post(remove).fallback(only(&["POST"])),
+        )
         .route(
             "/settings/webhooks/deliveries/{id}/redeliver",
-            post(redeliver),
+            post(redeliver).fallback(only(&["POST"])),
         )
 }
 
-/// The methods of each route, for 405 answers.
-pub(crate) const METHODS: &[(&str, &[&str])] = &[
-    ("/settings/webhooks", &["GET", "HEAD", "POST"]),
-    ("/settings/webhooks/{id}/delete", &["POST"]),
-    ("/settings/webhooks/deliveries/{id}/redeliver", &["POST"]),
-];
+/// The 405 of a route that allows only `allowed` (axum knows the methods but does not say them
+/// in the error shape).
+fn only(
+    allowed: &'static [&'static str],
+) -> impl Fn(Request) -> std::future::Ready<Response> + Clone + Send + Sync + 'static {
+    move |req: Request| {
+        std::future::ready(
+            ApiError::method_not_allowed(req.method().as_str(), allowed).into_response(),
+        )
+    }
+}
 
 /// Deliveries shown on the page.
 const RECENT: usize = 25;
@@ -142,7 +153,7 @@ async fn render(
         let _ = writeln!(out, "<p class=\"error\" role=\"alert\">{}</p>", esc(e));
     }
     let ws_key = match key {
-        Some(k) if crate::auth::well_formed(k) => Some(k),
+        Some(k) if crate::policy::auth::well_formed(k) => Some(k),
         _ => None,
     };
     let Some(key) = ws_key else {
@@ -293,7 +304,7 @@ fn form(headers: &HeaderMap, body: &Bytes) -> Result<Vec<(String, String)>, ApiE
 fn form_key(headers: &HeaderMap, body: &Bytes) -> Result<String, ApiError> {
     let pairs = form(headers, body)?;
     field(&pairs, "key")
-        .filter(|k| crate::auth::well_formed(k))
+        .filter(|k| crate::policy::auth::well_formed(k))
         .map(str::to_owned)
         .ok_or_else(|| field_error("key", "required: a well-formed API key"))
 }
@@ -392,11 +403,11 @@ async fn redeliver(
         );
         return refused(&st, &headers, Some(key), e).await;
     }
-    if let Err(e) = st.sim.redeliver(&st, &id) {
+    if let Err(e) = st.sim.redeliver(&st.sim_env(), &id) {
         let e = ApiError::control(StatusCode::NOT_FOUND, "not_found", format!("{e:?}"));
         return refused(&st, &headers, Some(key), e).await;
     }
-    st.sim.run_due(&st).await;
+    st.sim.run_due(&st.sim_env()).await;
     see_other(key)
 }
 

@@ -1,16 +1,11 @@
 //! API keys (spec/DECISIONS.md, D-AUTH).
 
-use crate::config::KeyPolicy;
+use crate::config::{Config, KeyPolicy};
 use crate::error::ApiError;
-use crate::state::AppState;
 
-/// `va_` then 16 to 64 letters, digits or underscores.
-pub(crate) fn well_formed(key: &str) -> bool {
-    key.strip_prefix("va_").is_some_and(|rest| {
-        (16..=64).contains(&rest.len())
-            && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    })
-}
+/// `va_` then 16 to 64 letters, digits or underscores (defined in `config`, which checks the
+/// `--api-key` values, and which `store` can use too).
+pub(crate) use crate::config::well_formed_key as well_formed;
 
 /// The bearer token of an `Authorization` value, if it is one (scheme case-insensitive).
 pub(crate) fn bearer(value: &str) -> Option<&str> {
@@ -20,7 +15,7 @@ pub(crate) fn bearer(value: &str) -> Option<&str> {
 
 /// The key a request authenticates with, or the 401 it gets.
 pub(crate) fn authenticate<'a>(
-    state: &AppState,
+    config: &Config,
     authorization: Option<&'a str>,
 ) -> Result<&'a str, ApiError> {
     let Some(value) = authorization else {
@@ -38,9 +33,7 @@ pub(crate) fn authenticate<'a>(
             "malformed API key: keys are va_ followed by 16 to 64 letters, digits or underscores",
         ));
     }
-    if state.config.key_policy == KeyPolicy::Strict
-        && !state.config.api_keys.iter().any(|k| k == token)
-    {
+    if config.key_policy == KeyPolicy::Strict && !config.api_keys.iter().any(|k| k == token) {
         return Err(ApiError::unauthorized("unknown API key"));
     }
     Ok(token)

@@ -9,6 +9,8 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
+use crate::test_hooks::SigningFaults;
+
 /// How long a recording URL stays valid.
 pub(crate) const URL_TTL_SECS: i64 = 3_600;
 
@@ -21,17 +23,6 @@ pub(crate) enum UrlCheck {
     Invalid,
     /// A genuine URL past its expiry (Unix seconds): 403 `url_expired`.
     Expired(i64),
-}
-
-/// Test-only faults of the signer, for proving that a runner catches a server that signs
-/// badly (the e2e crate's deviants). No flag or environment variable sets them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SigningFaults {
-    /// A genuine signature past its expiry is accepted.
-    pub ignore_expiry: bool,
-    /// The signature covers only the expiry, not the path: one call's signature opens every
-    /// call's recording.
-    pub unbound_path: bool,
 }
 
 /// Signs and checks recording URLs.
@@ -160,9 +151,6 @@ mod tests {
 
     #[test]
     fn the_test_only_faults_are_off_by_default_and_do_what_they_say() {
-        use clap::Parser;
-        let config = crate::Config::parse_from(["vici-mock"]);
-        assert_eq!(config.signing_faults, SigningFaults::default());
         let other = "/api/v1/calls/call_abcdef000002/recording.wav";
         let faithful = UrlSigner::new("k");
         let sig = faithful.sign(PATH, 100);

@@ -26,7 +26,7 @@
 
 use rand::RngExt as _;
 
-use crate::fake_data::rng_for;
+use crate::fake::rng_for;
 
 /// One line of a call's cost (the `CostLineItem` schema).
 #[derive(Debug, Clone, PartialEq)]

@@ -14,8 +14,8 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::api::{self, JournalInfo};
 use crate::error::ApiError;
-use crate::front::Front;
-use crate::observe::{Observation, REQUEST_ID};
+use crate::http::front::Front;
+use crate::http::observe::{Observation, REQUEST_ID};
 use crate::state::Shared;
 
 /// The whole application: v1 under `/api/v1`, the control API under `/_mock`, and the error
@@ -25,16 +25,15 @@ pub fn app(state: Shared) -> Router {
     Router::new().fallback_service(Front::new(state.clone(), full_router(state)))
 }
 
-/// The router with every route and layer. The front service ([`crate::front`]) answers plain v1
+/// The router with every route and layer. The front service ([`crate::http::front`]) answers plain v1
 /// requests itself, exactly as this would, and hands it everything else.
 pub(crate) fn full_router(state: Shared) -> Router {
     Router::new()
         .route("/api/v1", any(api::dispatch))
         .route("/api/v1/{*rest}", any(api::dispatch))
-        .nest("/_mock", crate::control::routes())
-        .merge(crate::settings_page::routes())
+        .merge(crate::control::routes())
+        .merge(crate::http::settings_page::routes())
         .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(limits))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(CatchPanicLayer::custom(panic_response))
@@ -50,7 +49,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     // The simulation's background driver lives as long as the server.
-    let driver = tokio::spawn(crate::sim::drive(state.clone()));
+    let st = state.clone();
+    let driver = tokio::spawn(async move { crate::sim::drive(&st.sim, &st.sim_env()).await });
     let front = Front::new(state.clone(), full_router(state.clone()));
     let served = crate::http::edge::serve(listener, state, front, shutdown).await;
     driver.abort();
@@ -99,47 +99,6 @@ async fn not_found(state: State<Shared>, req: Request) -> Response {
         return api::dispatch(state, req).await;
     }
     ApiError::no_route(req.uri().path()).into_response()
-}
-
-/// The methods of each control route, for 405 answers (axum knows them but does not say).
-const CONTROL_METHODS: &[(&str, &[&str])] = &[
-    ("/_mock/health", &["GET", "HEAD"]),
-    ("/_mock/reset", &["POST"]),
-    ("/_mock/state", &["GET", "HEAD", "POST"]),
-    ("/_mock/clock", &["GET", "HEAD"]),
-    ("/_mock/clock/advance", &["POST"]),
-    ("/_mock/clock/freeze", &["POST"]),
-    ("/_mock/clock/unfreeze", &["POST"]),
-    ("/_mock/requests", &["DELETE", "GET", "HEAD"]),
-];
-
-/// Whether `path` matches a route template whose `{name}` segments match any one segment.
-fn matches_template(template: &str, path: &str) -> bool {
-    let mut t = template.split('/');
-    let mut p = path.split('/');
-    loop {
-        match (t.next(), p.next()) {
-            (None, None) => return true,
-            (Some(ts), Some(ps)) if ts == ps || (ts.starts_with('{') && !ps.is_empty()) => {}
-            _ => return false,
-        }
-    }
-}
-
-async fn method_not_allowed(req: Request) -> Response {
-    let path = req.uri().path();
-    // Literal templates first, so `/webhooks/deliveries` is not taken for `/webhooks/{id}`.
-    let tables = || {
-        CONTROL_METHODS
-            .iter()
-            .chain(crate::control::sim_routes::METHODS)
-            .chain(crate::settings_page::METHODS)
-    };
-    let allowed = tables()
-        .find(|(t, _)| *t == path)
-        .or_else(|| tables().find(|(t, _)| matches_template(t, path)))
-        .map_or(&[][..], |(_, m)| *m);
-    ApiError::method_not_allowed(req.method().as_str(), allowed).into_response()
 }
 
 pub(crate) fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
