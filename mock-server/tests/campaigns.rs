@@ -225,7 +225,7 @@ async fn bad_campaigns_are_refused_with_the_field() {
         ),
         (
             json!({"key": KEY, "contactListId": list, "callingWindow": {"start": "9", "end": "17:00"}}),
-            "/callingWindow",
+            "/callingWindow/start",
         ),
         (json!({"contactListId": list}), "/key"),
     ];

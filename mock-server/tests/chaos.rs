@@ -191,6 +191,6 @@ async fn bad_chaos_settings_are_refused() {
         .control(Method::PUT, "/chaos", Some(json!({"errorRates": {"*": 2}})))
         .await;
     let d = assert_error(s, &v, 422, "validation_error");
-    assert_eq!(d["violations"][0]["pointer"], "/errorRates");
+    assert_eq!(d["violations"][0]["pointer"], "/errorRates/*");
     let _ = KEY;
 }

@@ -156,7 +156,7 @@ async fn a_reset_goes_back_to_the_fixtures_and_other_keys_stay_seeded() {
     let (_, agents) = mock.get("/agents").await;
     assert_eq!(agents["total"], 3);
     let (s, _) = mock
-        .control(Method::POST, &format!("/reset?key={KEY}"), None)
+        .control(Method::POST, "/reset", Some(json!({ "key": KEY })))
         .await;
     assert_eq!(s, 200);
     let (_, agents) = mock.get("/agents").await;
@@ -364,7 +364,7 @@ async fn start_up_state_is_served_and_a_reset_goes_back_to_it() {
     let (s, _) = common::send(restored.req(Method::DELETE, &format!("/agents/{id}"))).await;
     assert_eq!(s, 204);
     let (s, _) = restored
-        .control(Method::POST, &format!("/reset?key={KEY}"), None)
+        .control(Method::POST, "/reset", Some(json!({ "key": KEY })))
         .await;
     assert_eq!(s, 200);
     assert_eq!(original.get("/agents").await, restored.get("/agents").await);

@@ -22,10 +22,19 @@ use crate::resolve::escape_segment;
 /// Formats are asserted (not just annotated): `date-time`, `email`, `uri`,
 /// `uuid` and the other formats jsonschema knows fail validation when
 /// malformed. Unknown formats (e.g. OpenAPI's `int64`) are ignored.
+///
+/// A `pattern` says nothing to a person, so a schema may say what it means with
+/// [`PATTERN_MESSAGE`] beside it (`"x-vici-pattern-message": "a time of day as HH:MM"`); a value
+/// that fails the pattern then "must be a time of day as HH:MM".
 #[derive(Clone)]
 pub struct Validator {
     inner: Arc<jsonschema::Validator>,
+    /// The schema, kept only when it uses [`PATTERN_MESSAGE`].
+    with_messages: Option<Arc<Value>>,
 }
+
+/// The annotation that words a `pattern` for people.
+pub const PATTERN_MESSAGE: &str = "x-vici-pattern-message";
 
 impl fmt::Debug for Validator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -80,8 +89,13 @@ impl Validator {
                 pointer: pointer.to_owned(),
                 message: e.to_string(),
             })?;
+        let with_messages = schema
+            .to_string()
+            .contains(PATTERN_MESSAGE)
+            .then(|| Arc::new(schema.clone()));
         Ok(Self {
             inner: Arc::new(inner),
+            with_messages,
         })
     }
 
@@ -97,6 +111,19 @@ impl Validator {
         let mut out = Vec::new();
         for error in self.inner.iter_errors(instance) {
             push_violations(&error, &mut out);
+        }
+        if let Some(schema) = &self.with_messages {
+            for v in &mut out {
+                let worded = v
+                    .schema_path
+                    .strip_suffix("/pattern")
+                    .and_then(|at| schema.pointer(at))
+                    .and_then(|node| node.get(PATTERN_MESSAGE))
+                    .and_then(Value::as_str);
+                if let Some(m) = worded {
+                    v.message = format!("must be {m}");
+                }
+            }
         }
         out
     }
@@ -293,6 +320,28 @@ mod tests {
             .into_iter()
             .map(|v| (v.instance_pointer, v.message))
             .collect()
+    }
+
+    #[test]
+    fn a_pattern_message_words_the_pattern() {
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "at": {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}$",
+                       "x-vici-pattern-message": "a time of day as HH:MM"},
+                "id": {"type": "string", "pattern": "^a"}
+            }
+        });
+        assert_eq!(
+            messages(schema, json!({"at": "9", "id": "b"})),
+            [
+                (
+                    "/at".to_owned(),
+                    "must be a time of day as HH:MM".to_owned()
+                ),
+                ("/id".to_owned(), "must match the pattern ^a".to_owned()),
+            ]
+        );
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //!
 //! Every request under `/_mock/` comes here. The spec crate's router picks the operation from the
 //! document (404 when no path matches, 405 with `Allow` when the path matches with other methods;
-//! `HEAD` is answered by the `GET` operation, and axum drops the body), and [`HANDLERS`] maps its
-//! operationId to the handler. The handlers are ordinary axum handlers (they extract the state,
+//! `HEAD` is answered by the `GET` operation, and axum drops the body), the request is checked
+//! against the operation's parameters and body schema by the spec validator (`validate.rs`: a
+//! field and a reason in words, never serde's), and [`HANDLERS`] maps its operationId to the
+//! handler. The handlers are ordinary axum handlers (they extract the state,
 //! the query and the body themselves); a templated path segment reaches them as [`PathId`].
 //!
 //! `tests::every_operation_has_a_handler_and_every_handler_an_operation` keeps the document and
@@ -106,7 +108,7 @@ impl Clone for PathId {
 }
 
 /// Answers a request under `/_mock/`.
-pub(crate) async fn dispatch(State(st): State<Shared>, mut req: Request) -> Response {
+pub(crate) async fn dispatch(State(st): State<Shared>, req: Request) -> Response {
     let full = req.uri().path().to_owned();
     let Some(path) = contract().strip_base_path(&full) else {
         return ApiError::no_route(&full).into_response();
@@ -127,6 +129,10 @@ pub(crate) async fn dispatch(State(st): State<Shared>, mut req: Request) -> Resp
             serde_json::json!({ "operationId": operation.id }),
         )
         .into_response();
+    };
+    let mut req = match super::validate::check(operation, &path_params, req).await {
+        Ok(req) => req,
+        Err(refused) => return refused,
     };
     if let Some((_, id)) = path_params.into_iter().find(|(name, _)| name == "id") {
         req.extensions_mut().insert(PathId(id));

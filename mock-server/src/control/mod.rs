@@ -6,6 +6,7 @@
 
 pub(crate) mod dispatch;
 pub(crate) mod sim_routes;
+mod validate;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -191,7 +192,10 @@ async fn import(
         Ok(Query(q)) => q.key,
         Err(e) => return query_rejected(&e).into_response(),
     };
-    if let Some(key) = as_key.as_deref().filter(|k| !crate::config::well_formed_key(k)) {
+    if let Some(key) = as_key
+        .as_deref()
+        .filter(|k| !crate::config::well_formed_key(k))
+    {
         return query_error(
             "key",
             format!("'{key}' is not a well-formed API key (va_ then 16 to 64 letters, digits or underscores)"),
