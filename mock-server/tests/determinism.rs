@@ -71,6 +71,43 @@ async fn a_keys_delivery_ids_do_not_depend_on_another_keys_traffic() {
     assert_ne!(ev["deliveries"][0].as_str(), Some(alone[0].as_str()));
 }
 
+/// Key A's webhook endpoints (id and default secret) after `b_before` endpoints of key B.
+async fn a_endpoints(b_before: usize) -> Vec<(String, String)> {
+    let m = Mock::start().await;
+    let add = |key: &'static str| {
+        let m = &m;
+        async move {
+            let (s, ep) = m
+                .control(
+                    Method::POST,
+                    "/webhooks",
+                    Some(json!({"key": key, "url": "http://127.0.0.1:9/hook"})),
+                )
+                .await;
+            assert_eq!(s, 201, "{ep}");
+            (
+                ep["id"].as_str().expect("an id").to_owned(),
+                ep["secret"].as_str().expect("a secret").to_owned(),
+            )
+        }
+    };
+    for _ in 0..b_before {
+        add(KEY_B).await;
+    }
+    vec![add(KEY).await, add(KEY).await]
+}
+
+#[tokio::test]
+async fn a_keys_endpoint_ids_and_secrets_do_not_depend_on_another_keys_traffic() {
+    let alone = a_endpoints(0).await;
+    assert_ne!(alone[0], alone[1]);
+    assert_eq!(
+        a_endpoints(3).await,
+        alone,
+        "key B's endpoints moved key A's"
+    );
+}
+
 /// Only `clock.rs` reads the wall clock (ARCHITECTURE.md): anything else that did would make a
 /// run depend on when it ran.
 #[test]

@@ -134,6 +134,8 @@ impl Job {
 struct Counters {
     events: u32,
     campaigns: u32,
+    /// Webhook endpoints added to this workspace.
+    endpoints: u32,
     /// Deliveries made for this workspace: the index of each one's draws (its id, its chaos).
     deliveries: u64,
 }
@@ -142,7 +144,6 @@ struct Counters {
 struct SimState {
     schedule: Schedule<Job>,
     endpoints: Vec<Endpoint>,
-    next_endpoint: u64,
     deliveries: BTreeMap<u64, Delivery>,
     delivery_by_id: HashMap<uuid::Uuid, u64>,
     next_delivery: u64,
@@ -239,7 +240,6 @@ impl Sim {
             state: Mutex::new(SimState {
                 schedule: Schedule::default(),
                 endpoints,
-                next_endpoint: 1,
                 deliveries: BTreeMap::new(),
                 delivery_by_id: HashMap::new(),
                 next_delivery: 1,

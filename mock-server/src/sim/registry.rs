@@ -41,21 +41,24 @@ impl Sim {
         })?;
         endpoints::check_url(url)?;
         let events = endpoints::check_events(req.events.as_deref().unwrap_or(&[]))?;
+        if let Some(s) = &req.secret {
+            endpoints::check_secret(s)?;
+        }
+        // Ids and default secrets are the workspace's own (its tag, its seed, its count), so
+        // one key's endpoints never change another's.
+        let (ws_seed, tag) = crate::store::seed::identity(self.settings.seed, key);
         let mut st = self.state.lock();
-        let n = st.next_endpoint;
-        st.next_endpoint += 1;
-        let secret = match &req.secret {
-            Some(s) => {
-                endpoints::check_secret(s)?;
-                s.clone()
-            }
-            None => format!(
+        let counters = st.counters.entry(key.to_owned()).or_default();
+        counters.endpoints += 1;
+        let n = counters.endpoints;
+        let secret = req.secret.clone().unwrap_or_else(|| {
+            format!(
                 "whsec_{:016x}",
-                crate::determinism::mix(self.settings.seed, n ^ 0x5ec)
-            ),
-        };
+                crate::determinism::draw(ws_seed, "webhook endpoint secret", u64::from(n))
+            )
+        });
         let ep = Endpoint {
-            id: format!("whk_{n:06}"),
+            id: format!("whk_{tag}{n:06}"),
             key: Some(key.to_owned()),
             url: url.to_owned(),
             secret,
