@@ -210,6 +210,8 @@ fn load_error(name: &str, text: &str) -> String {
 fn bad_fixtures_stop_the_start_with_the_pointer_and_a_reason() {
     let ws = |body: &str| format!("version: 1\nworkspaces:\n  {KEY}:\n{body}");
     let cases: Vec<(&str, String)> = vec![
+        ("empty", String::new()),
+        ("a list", "- version: 1".to_owned()),
         ("not YAML", "version: [1".to_owned()),
         ("not JSON", "{\"version\": 1,".to_owned()),
         ("wrong version", "version: 2\nworkspaces: {}".to_owned()),
