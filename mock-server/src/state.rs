@@ -247,6 +247,29 @@ fn presets_from(
             presets.insert(key, preset);
         }
     }
+    if config.key_policy == KeyPolicy::Strict {
+        let mut refused: Vec<&String> = presets
+            .keys()
+            .filter(|k| !config.api_keys.contains(k))
+            .collect();
+        refused.sort();
+        if let Some(key) = refused.first() {
+            let (id, path) = match presets.get(*key) {
+                Some(Preset::Fixture(_)) => ("fixtures", &config.fixtures),
+                _ => ("state", &config.state),
+            };
+            let path = path.as_deref().unwrap_or(std::path::Path::new(""));
+            return Err(ConfigError::Preset {
+                name: config.origins.name(id),
+                path: path.display().to_string(),
+                reason: format!(
+                    "{key} would never be used: the strict key policy ({}) accepts only the keys given with {}",
+                    config.origins.name("key_policy"),
+                    config.origins.name("api_keys"),
+                ),
+            });
+        }
+    }
     Ok(presets)
 }
 

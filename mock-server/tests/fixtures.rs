@@ -336,6 +336,26 @@ fn bad_fixtures_stop_the_start_with_the_pointer_and_a_reason() {
 }
 
 #[test]
+fn a_fixture_key_the_strict_policy_refuses_is_an_error() {
+    let mut config = Config::for_tests();
+    config.fixtures = Some(EXAMPLE.into());
+    config.key_policy = mock_server::KeyPolicy::Strict;
+    config.api_keys = vec![KEY.to_owned()];
+    let e = AppState::new(config).err().expect("refused").to_string();
+    assert!(
+        e.ends_with(&format!(
+            "{KEY_B} would never be used: the strict key policy (--key-policy) accepts only the keys given with --api-key"
+        )),
+        "{e}"
+    );
+    let mut config = Config::for_tests();
+    config.fixtures = Some(EXAMPLE.into());
+    config.key_policy = mock_server::KeyPolicy::Strict;
+    config.api_keys = vec![KEY.to_owned(), KEY_B.to_owned()];
+    assert!(AppState::new(config).is_ok());
+}
+
+#[test]
 fn a_missing_file_names_the_flag_and_the_path() {
     let mut config = Config::for_tests();
     config.fixtures = Some("/nonexistent/fixtures.yaml".into());
