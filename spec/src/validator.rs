@@ -89,10 +89,7 @@ impl Validator {
                 pointer: pointer.to_owned(),
                 message: e.to_string(),
             })?;
-        let with_messages = schema
-            .to_string()
-            .contains(PATTERN_MESSAGE)
-            .then(|| Arc::new(schema.clone()));
+        let with_messages = has_key(schema, PATTERN_MESSAGE).then(|| Arc::new(schema.clone()));
         Ok(Self {
             inner: Arc::new(inner),
             with_messages,
@@ -126,6 +123,15 @@ impl Validator {
             }
         }
         out
+    }
+}
+
+/// Whether `key` is a property name anywhere in `v`.
+fn has_key(v: &Value, key: &str) -> bool {
+    match v {
+        Value::Object(m) => m.contains_key(key) || m.values().any(|x| has_key(x, key)),
+        Value::Array(a) => a.iter().any(|x| has_key(x, key)),
+        _ => false,
     }
 }
 

@@ -56,6 +56,13 @@ pub(crate) struct CallCost {
     pub(crate) line_items: Vec<LineItem>,
 }
 
+impl CallCost {
+    /// The total as a call record keeps it (whole cents in a `u32`).
+    pub(crate) fn stored_cents(&self) -> u32 {
+        self.total_cents.clamp(0, i64::from(u32::MAX)) as u32
+    }
+}
+
 /// The currency of every amount the mock bills.
 pub(crate) const CURRENCY: &str = "USD";
 

@@ -313,12 +313,12 @@ pub(crate) fn apply(
                     recording,
                     &c.script.voice_id,
                 )
-                .total_cents;
+                .stored_cents();
                 c.status = CallStatus::Completed;
                 c.ended_at = Some(at_s);
                 c.duration_sec = duration_sec;
                 c.has_recording = recording;
-                c.cost_cents = total.clamp(0, i64::from(u32::MAX)) as u32;
+                c.cost_cents = total;
             });
             ("call.completed", None)
         }

@@ -171,6 +171,24 @@ impl CallStatus {
     pub(crate) fn parse(s: &str) -> Option<CallStatus> {
         CallStatus::ALL.into_iter().find(|c| c.as_str() == s)
     }
+
+    /// When a call in this state, started at `started_at` and answered (or given up) `ring`
+    /// seconds later, connected and ended (Unix seconds); `duration_sec` counts for a completed
+    /// call only.
+    pub(crate) fn times(
+        self,
+        started_at: i64,
+        ring: i64,
+        duration_sec: u32,
+    ) -> (Option<i64>, Option<i64>) {
+        let answered = started_at + ring;
+        match self {
+            CallStatus::Completed => (Some(answered), Some(answered + i64::from(duration_sec))),
+            CallStatus::Connected => (Some(answered), None),
+            CallStatus::Queued => (None, None),
+            CallStatus::Failed => (None, Some(answered)),
+        }
+    }
 }
 
 /// Why a call failed (schema `CallFailureReason`).

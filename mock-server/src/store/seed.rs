@@ -9,12 +9,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use rand::RngExt as _;
 
-use super::call_index::CallIndex;
 use super::model::{
     AgentData, AgentRec, AgentScript, CallRec, CallStatus, ContactListRec, ContactRec,
     FailureReason, KnowledgeEntry, Line, NumberRec, PlaybookStep, Transfer, Voice,
 };
-use super::workspace::Workspace;
+use super::workspace::{Parts, Workspace};
 use crate::derive::cost;
 use crate::fake::{self, AREA_CODES, AreaCode, Rng, rng_for};
 use crate::store::ids;
@@ -194,20 +193,20 @@ pub(crate) fn seed_workspace(cfg: &SeedConfig, key: &str) -> Workspace {
     }];
 
     let calls = seed_calls(cfg, ws_seed, &agents, &numbers, &contacts, &mut taken);
-    let index = CallIndex::build(&calls);
-    Workspace::from_parts(
+    Workspace::from_records(
         key.to_owned(),
         tag,
         ws_seed,
         company,
-        agents,
-        numbers,
-        inventory,
-        contacts,
-        by_phone,
-        contact_lists,
-        calls,
-        index,
+        Parts {
+            agents,
+            numbers,
+            inventory,
+            contacts,
+            by_phone,
+            contact_lists,
+            calls,
+        },
     )
 }
 
@@ -283,19 +282,15 @@ fn seed_calls(
                 }
             }
         });
-        let (connected_at, ended_at, duration_sec, has_recording) = match status {
-            CallStatus::Completed => {
-                // Mostly a few minutes, sometimes long: 20 s to about 15 min.
-                let d: u32 = 20
-                    + rng.random_range(0..240)
-                    + rng.random_range(0..4) * rng.random_range(0..160);
-                let c = started_at + ring;
-                (Some(c), Some(c + i64::from(d)), d, rng.random_ratio(9, 10))
-            }
-            CallStatus::Connected => (Some(started_at + ring), None, 0, false),
-            CallStatus::Queued => (None, None, 0, false),
-            CallStatus::Failed => (None, Some(started_at + ring), 0, false),
+        let (duration_sec, has_recording) = if status == CallStatus::Completed {
+            // Mostly a few minutes, sometimes long: 20 s to about 15 min.
+            let d: u32 =
+                20 + rng.random_range(0..240) + rng.random_range(0..4) * rng.random_range(0..160);
+            (d, rng.random_ratio(9, 10))
+        } else {
+            (0, false)
         };
+        let (connected_at, ended_at) = status.times(started_at, ring, duration_sec);
         let call_seed = mix(ws_seed, u64::from(seq));
         let cost_cents = cost::call_cost(
             call_seed,
@@ -304,8 +299,7 @@ fn seed_calls(
             has_recording,
             &script.voice_id,
         )
-        .total_cents
-        .clamp(0, i64::from(u32::MAX)) as u32;
+        .stored_cents();
         calls.push(CallRec {
             agent,
             contact,

@@ -12,12 +12,12 @@ use serde_json::Value;
 
 use crate::fake::AREA_CODES;
 use crate::store::Workspace;
-use crate::store::call_index::CallIndex;
 use crate::store::model::{
     AgentData, AgentRec, AgentScript, CallRec, CallStatus, ContactListRec, ContactRec,
     FailureReason, Line, NumberRec,
 };
 use crate::store::seed::line_of;
+use crate::store::workspace::Parts;
 
 const VERSION: u32 = 1;
 
@@ -389,19 +389,19 @@ pub(crate) fn import(doc: &Value) -> Result<Workspace, String> {
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
-    let index = CallIndex::build(&calls);
-    Ok(Workspace::from_parts(
+    Ok(Workspace::from_records(
         snap.key,
         snap.tag,
         seed,
         snap.company,
-        agents,
-        numbers,
-        inventory,
-        contacts,
-        by_phone,
-        contact_lists,
-        calls,
-        index,
+        Parts {
+            agents,
+            numbers,
+            inventory,
+            contacts,
+            by_phone,
+            contact_lists,
+            calls,
+        },
     ))
 }

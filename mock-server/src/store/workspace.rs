@@ -92,7 +92,8 @@ impl Workspace {
         }
     }
 
-    /// Assembles a workspace from its records, building the call indexes.
+    /// Assembles a workspace from its records (seeded, imported or from fixtures), building the
+    /// call indexes.
     pub(crate) fn from_records(
         key: String,
         tag: String,
@@ -101,38 +102,15 @@ impl Workspace {
         p: Parts,
     ) -> Workspace {
         let index = CallIndex::build(&p.calls);
-        Workspace::from_parts(
-            key,
-            tag,
-            seed,
-            company,
-            p.agents,
-            p.numbers,
-            p.inventory,
-            p.contacts,
-            p.by_phone,
-            p.contact_lists,
-            p.calls,
-            index,
-        )
-    }
-
-    /// Assembles a workspace from seeded or imported parts.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn from_parts(
-        key: String,
-        tag: String,
-        seed: u64,
-        company: String,
-        agents: Vec<AgentRec>,
-        numbers: Vec<NumberRec>,
-        inventory: BTreeMap<String, Line>,
-        contacts: Vec<ContactRec>,
-        by_phone: HashMap<String, u32>,
-        contact_lists: Vec<ContactListRec>,
-        calls: Vec<CallRec>,
-        index: CallIndex,
-    ) -> Workspace {
+        let Parts {
+            agents,
+            numbers,
+            inventory,
+            contacts,
+            by_phone,
+            contact_lists,
+            calls,
+        } = p;
         let live_agents = (0..agents.len() as u32)
             .filter(|&i| !agents[i as usize].deleted)
             .collect();
